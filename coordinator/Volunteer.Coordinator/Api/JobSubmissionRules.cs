@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Volunteer.Coordinator.Grains;
+using Volunteer.WorkUnits.Apps;
+using Volunteer.WorkUnits.Protocol;
+using Volunteer.WorkUnits.Sdk;
+
+namespace Volunteer.Coordinator.Api;
+
+/// <summary>Checks a job submission and turns it into a spec, or says what is wrong with it.</summary>
+public static class JobSubmissionRules
+{
+    public const int DefaultDeadlineSeconds = 3600;
+    public const int MinDeadlineSeconds = 1;
+    public const int MaxDeadlineSeconds = 30 * 24 * 3600;
+    public const int MaxReplicas = 20;
+    public const int MaxPriority = 1000;
+
+    public static (JobSpec? Spec, string? Error) Check(JobSubmission? submission, ScienceAppCatalog apps)
+    {
+        if (submission is null)
+        {
+            return (null, "A job submission body is required.");
+        }
+        if (string.IsNullOrWhiteSpace(submission.App))
+        {
+            return (null, "'app' is required.");
+        }
+        var app = apps.Find(submission.App);
+        if (app is null)
+        {
+            return (null, $"Unknown app '{submission.App}'. Known apps: {string.Join(", ", apps.Names)}.");
+        }
+        if (submission.Parameters.ValueKind == JsonValueKind.Undefined)
+        {
+            return (null, "'parameters' is required.");
+        }
+        JobPlan plan;
+        try
+        {
+            plan = app.Splitter.Plan(submission.Parameters);
+        }
+        catch (InvalidJobParametersException ex)
+        {
+            return (null, $"Invalid parameters for app '{app.Name}': {ex.Message}");
+        }
+        var redundancy = submission.Redundancy ?? Redundancy.Default;
+        if (CheckRedundancy(redundancy) is { } redundancyError)
+        {
+            return (null, redundancyError);
+        }
+        var deadline = submission.DeadlineSeconds ?? DefaultDeadlineSeconds;
+        if (deadline is < MinDeadlineSeconds or > MaxDeadlineSeconds)
+        {
+            return (null, $"'deadlineSeconds' must be between {MinDeadlineSeconds} and {MaxDeadlineSeconds}.");
+        }
+        var priority = submission.Priority ?? 0;
+        if (Math.Abs(priority) > MaxPriority)
+        {
+            return (null, $"'priority' must be between -{MaxPriority} and {MaxPriority}.");
+        }
+        var parameters = submission.Parameters.GetRawText();
+        return (new JobSpec(app.Name, parameters, redundancy, deadline, priority, plan.UnitCount,
+            app.Reducer.Seed(submission.Parameters)), null);
+    }
+
+    private static string? CheckRedundancy(Redundancy r)
+    {
+        if (r.MinQuorum < 1)
+        {
+            return "'redundancy.minQuorum' must be at least 1.";
+        }
+        if (r.TargetResults < r.MinQuorum)
+        {
+            return "'redundancy.targetResults' must be at least 'minQuorum'.";
+        }
+        if (r.MaxTotalResults < r.TargetResults)
+        {
+            return "'redundancy.maxTotalResults' must be at least 'targetResults'.";
+        }
+        if (r.MaxTotalResults > MaxReplicas)
+        {
+            return $"'redundancy.maxTotalResults' must be at most {MaxReplicas}.";
+        }
+        if (r.MaxErrorResults < 0)
+        {
+            return "'redundancy.maxErrorResults' must not be negative.";
+        }
+        return null;
+    }
+}

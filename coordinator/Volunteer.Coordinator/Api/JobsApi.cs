@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Storage;
+using Volunteer.WorkUnits.Apps;
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Coordinator.Api;
+
+/// <summary>The job submission API: submit, list, inspect, fetch the result, cancel.</summary>
+public static class JobsApi
+{
+    public const int MaxListedJobs = 1000;
+
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
+    {
+        var jobs = routes.MapGroup("/api/v1/jobs").WithTags("Jobs").AddEndpointFilter<ApiKeyFilter>();
+        jobs.MapPost("/", SubmitJobAsync).WithName("SubmitJob").WithSummary("Submit a job; it is split lazily into work units.");
+        jobs.MapGet("/", ListJobsAsync).WithName("ListJobs").WithSummary("Jobs, newest first.");
+        jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");
+        jobs.MapGet("/{jobId}/result", GetResultAsync).WithName("GetJobResult").WithSummary("The result of a completed job.");
+        jobs.MapDelete("/{jobId}", CancelJobAsync).WithName("CancelJob").WithSummary("Cancel a running job.");
+        return jobs;
+    }
+
+    private static async Task<Results<Created<JobView>, ProblemHttpResult>> SubmitJobAsync(
+        JobSubmission submission, ScienceAppCatalog apps, IGrainFactory grains)
+    {
+        var (spec, error) = JobSubmissionRules.Check(submission, apps);
+        if (spec is null)
+        {
+            return Problems.BadRequest(error!);
+        }
+        var view = await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec);
+        return TypedResults.Created($"/api/v1/jobs/{view.Id}", view);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<JobView>>, ProblemHttpResult>> ListJobsAsync(
+        IWorkStore store, IGrainFactory grains, string? state, int? limit, CancellationToken cancellationToken)
+    {
+        JobState? wanted = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<JobState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return Problems.BadRequest($"'state' must be one of {string.Join(", ", Enum.GetNames<JobState>())}.");
+            }
+            wanted = parsed;
+        }
+        if (limit is < 1 or > MaxListedJobs)
+        {
+            return Problems.BadRequest($"'limit' must be between 1 and {MaxListedJobs}.");
+        }
+        var records = await store.ListJobsAsync(wanted, limit ?? 100, cancellationToken);
+        var views = await Task.WhenAll(records.Select(r => grains.GetGrain<IJobGrain>(r.Id).GetViewAsync()));
+        return TypedResults.Ok<IReadOnlyList<JobView>>(views.OfType<JobView>().ToList());
+    }
+
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetJobAsync(string jobId, IGrainFactory grains) =>
+        await FindAsync(jobId, grains) switch
+        {
+            (_, { } problem) => problem,
+            (var view, _) => TypedResults.Ok(view!),
+        };
+
+    private static async Task<Results<Ok<JobResult>, ProblemHttpResult>> GetResultAsync(string jobId, IGrainFactory grains)
+    {
+        var (view, problem) = await FindAsync(jobId, grains);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        return view!.State == JobState.Completed
+            ? TypedResults.Ok(new JobResult(view.Id, view.App, view.Result!.Value))
+            : Problems.Conflict($"Job {view.Id} is {view.State}; a result exists only once it has completed.");
+    }
+
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelJobAsync(string jobId, IGrainFactory grains)
+    {
+        var (view, problem) = await FindAsync(jobId, grains);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var job = grains.GetGrain<IJobGrain>(view!.Id);
+        if (!await job.CancelAsync())
+        {
+            return Problems.Conflict($"Job {view.Id} is already {view.State}.");
+        }
+        return TypedResults.Ok((await job.GetViewAsync())!);
+    }
+
+    private static async Task<(JobView? View, ProblemHttpResult? Problem)> FindAsync(string jobId, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(jobId, out var id))
+        {
+            return (null, Problems.BadRequest($"'{jobId}' is not a job id (a GUID)."));
+        }
+        var view = await grains.GetGrain<IJobGrain>(id).GetViewAsync();
+        return view is null ? (null, Problems.NotFound($"There is no job {id}.")) : (view, null);
+    }
+}
+
+/// <summary>The assimilated result of a completed job.</summary>
+public sealed record JobResult(Guid JobId, string App, System.Text.Json.JsonElement Result);

@@ -1,0 +1,169 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Hosting;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.WorkUnits.Integrity;
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Coordinator.Api;
+
+/// <summary>
+/// One sync round trip (BOINC's scheduler RPC): checks and commits the worker's reports, tells it
+/// which replicas to drop, and leases new work from the running jobs in priority order. A sync with
+/// any bad report is refused whole and changes nothing.
+/// </summary>
+public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
+{
+    public const int MaxInProgress = 4096;
+    public const int MaxErrorLength = 4096;
+
+    public async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(AttachedWorker worker, SyncRequest request)
+    {
+        var reports = request.Reports ?? [];
+        var inProgress = request.InProgress ?? [];
+        if (CheckShape(request, reports, inProgress) is { } shapeProblem)
+        {
+            return shapeProblem;
+        }
+
+        var refused = reports.Where(r => !ReportSignature.Verify(worker.PublicKey, worker.Id, r))
+            .Select(r => new RefusedReport(r.Ref, ReportVerdict.BadSignature)).ToList();
+        if (refused.Count == 0 && reports.Count > 0)
+        {
+            var byJob = reports.GroupBy(r => r.JobId).ToList();
+            // Judge every job's share before applying any, so a refused sync changes nothing.
+            var judged = await Task.WhenAll(byJob.Select(g =>
+                grains.GetGrain<IJobGrain>(g.Key).JudgeReportsAsync(worker.Id, g.Select(r => r.Ref).ToList())));
+            refused = judged.SelectMany(r => r).ToList();
+            if (refused.Count == 0)
+            {
+                var applied = await Task.WhenAll(byJob.Select(g =>
+                    grains.GetGrain<IJobGrain>(g.Key).ReportAsync(worker.Id, g.ToList())));
+                refused = applied.SelectMany(r => r).ToList();
+            }
+        }
+        if (refused.Count > 0)
+        {
+            return Refuse(refused);
+        }
+
+        var cancelled = (await Task.WhenAll(inProgress.GroupBy(r => r.JobId).Select(g =>
+            grains.GetGrain<IJobGrain>(g.Key).FindCancelledAsync(worker.Id, g.ToList())))).SelectMany(c => c).ToList();
+        var assignments = await LeaseAsync(worker.Id, request.RequestUnits);
+        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, cancelled));
+    }
+
+    private async Task<List<Assignment>> LeaseAsync(Guid workerId, int wanted)
+    {
+        var assignments = new List<Assignment>();
+        if (wanted == 0)
+        {
+            return assignments;
+        }
+        foreach (var job in await grains.GetGrain<IJobCatalogGrain>(0).GetRunningJobsAsync())
+        {
+            assignments.AddRange(await grains.GetGrain<IJobGrain>(job.JobId).LeaseAsync(workerId, wanted - assignments.Count));
+            if (assignments.Count == wanted)
+            {
+                break;
+            }
+        }
+        return assignments;
+    }
+
+    private ProblemHttpResult? CheckShape(SyncRequest request, IReadOnlyList<ReplicaReport> reports, IReadOnlyList<ReplicaRef> inProgress)
+    {
+        var limits = options.Value;
+        if (request.RequestUnits < 0 || request.RequestUnits > limits.MaxUnitsPerSync)
+        {
+            return Problems.BadRequest($"'requestUnits' must be between 0 and {limits.MaxUnitsPerSync}.");
+        }
+        if (reports.Count > limits.MaxReportsPerSync)
+        {
+            return Problems.BadRequest($"At most {limits.MaxReportsPerSync} reports fit in one sync.");
+        }
+        if (inProgress.Count > MaxInProgress)
+        {
+            return Problems.BadRequest($"At most {MaxInProgress} in-progress replicas fit in one sync.");
+        }
+        if (reports.Select(r => r.Ref).Distinct().Count() != reports.Count)
+        {
+            return Problems.BadRequest("A replica is reported more than once in this sync.");
+        }
+        foreach (var report in reports)
+        {
+            if (CheckReport(report, limits.InlinePayloadLimit) is { } problem)
+            {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    private static ProblemHttpResult? CheckReport(ReplicaReport report, int inlinePayloadLimit)
+    {
+        var which = $"Report of job {report.JobId} unit {report.UnitIndex} replica {report.Replica}";
+        if (report.UnitIndex < 0 || report.Replica < 0)
+        {
+            return Problems.BadRequest($"{which}: unit index and replica number must not be negative.");
+        }
+        if (string.IsNullOrEmpty(report.Signature))
+        {
+            return Problems.BadRequest($"{which}: 'signature' is required.");
+        }
+        if (report.Outcome == ReportOutcome.Error)
+        {
+            return report.Error is { Length: > 0 and <= MaxErrorLength }
+                ? null
+                : Problems.BadRequest($"{which}: an error report needs an 'error' message of 1 to {MaxErrorLength} characters.");
+        }
+        if (!ContentDigest.IsWellFormed(report.Digest))
+        {
+            return Problems.BadRequest($"{which}: 'digest' must be \"sha256:\" followed by 64 lowercase hex digits.");
+        }
+        if (report.Size < 0)
+        {
+            return Problems.BadRequest($"{which}: 'size' must not be negative.");
+        }
+        if (report.Size > inlinePayloadLimit)
+        {
+            // Bulky results stay on the worker and reach the coordinator by peer relay, which this coordinator does not offer yet.
+            return Problems.TooLarge($"{which}: payloads above {inlinePayloadLimit} bytes are not accepted inline.");
+        }
+        byte[] payload;
+        try
+        {
+            payload = Convert.FromBase64String(report.Payload ?? throw new FormatException());
+        }
+        catch (FormatException)
+        {
+            return Problems.BadRequest($"{which}: a successful report under {inlinePayloadLimit} bytes needs its 'payload' in base64.");
+        }
+        if (payload.Length != report.Size || ContentDigest.Of(payload) != report.Digest)
+        {
+            return Problems.BadRequest($"{which}: the payload does not match its 'size' and 'digest'.");
+        }
+        return null;
+    }
+
+    private ProblemHttpResult Refuse(IReadOnlyList<RefusedReport> refused)
+    {
+        foreach (var refusal in refused)
+        {
+            metrics.CountRefusal(refusal.Verdict);
+        }
+        // Reports another worker's replica or a forged one are forbidden; late, cancelled or replayed ones conflict with state.
+        var forbidden = refused.Any(r => r.Verdict is ReportVerdict.NotLeasedToWorker or ReportVerdict.BadSignature);
+        var first = refused[0];
+        return TypedResults.Problem(
+            detail: $"{refused.Count} report(s) refused; nothing in this sync was applied. First: job {first.Replica.JobId} " +
+                    $"unit {first.Replica.UnitIndex} replica {first.Replica.Replica}: {first.Verdict.Describe()}",
+            statusCode: forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict,
+            title: "Reports refused.",
+            extensions: new Dictionary<string, object?>
+            {
+                ["refused"] = refused.Select(r => new ReportRefusal(r.Replica, r.Verdict.ToString(), r.Verdict.Describe())).ToList(),
+            });
+    }
+}

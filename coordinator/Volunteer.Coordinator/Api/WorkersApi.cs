@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Volunteer.Coordinator.Hosting;
+using Volunteer.Coordinator.Storage;
+using Volunteer.WorkUnits.Integrity;
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Coordinator.Api;
+
+/// <summary>The worker API: attach a volunteer host, then sync (reports up, work down).</summary>
+public static class WorkersApi
+{
+    public const string AttachRateLimit = "attach";
+    public const string SyncRateLimit = "sync";
+    public const int MaxNameLength = 100;
+    public const int MaxCores = 4096;
+
+    public static RouteGroupBuilder MapWorkersApi(this IEndpointRouteBuilder routes)
+    {
+        var workers = routes.MapGroup("/api/v1/workers").WithTags("Workers");
+        workers.MapPost("/", AttachAsync).WithName("AttachWorker").RequireRateLimiting(AttachRateLimit)
+            .WithSummary("Attach a volunteer host: records its public key, returns its id and secret token.");
+        workers.MapPost("/sync", SyncAsync).WithName("SyncWorker").RequireRateLimiting(SyncRateLimit)
+            .AddEndpointFilter<WorkerTokenFilter>()
+            .WithSummary("Report finished replicas and ask for more work in one round trip.");
+        return workers;
+    }
+
+    private static async Task<Results<Created<WorkerAttachResponse>, ProblemHttpResult>> AttachAsync(
+        WorkerAttachRequest request, IWorkStore store, TimeProvider time)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
+        {
+            return Problems.BadRequest($"'name' must be 1 to {MaxNameLength} characters.");
+        }
+        if (request.Cores is < 1 or > MaxCores)
+        {
+            return Problems.BadRequest($"'cores' must be between 1 and {MaxCores}.");
+        }
+        try
+        {
+            using var _ = ReportSignature.ImportPublicKey(request.PublicKey);
+        }
+        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        {
+            return Problems.BadRequest("'publicKey' must be an ECDSA P-256 public key (SubjectPublicKeyInfo, base64).");
+        }
+        var workerId = Guid.NewGuid();
+        var token = WorkerDirectory.TokenFor(workerId, SecretHash.NewSecret());
+        var batch = new WorkBatch();
+        batch.Workers.Add(new WorkerRecord(workerId, request.Name, SecretHash.Of(token), request.PublicKey, request.Cores, time.GetUtcNow()));
+        await store.CommitAsync(batch);
+        return TypedResults.Created($"/api/v1/workers/{workerId}", new WorkerAttachResponse(workerId, token));
+    }
+
+    private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
+        SyncRequest request, HttpContext http, WorkerSync sync) =>
+        await sync.SyncAsync((AttachedWorker)http.Items[typeof(AttachedWorker)]!, request);
+}

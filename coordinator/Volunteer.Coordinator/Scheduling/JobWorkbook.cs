@@ -1,0 +1,345 @@
+using System.Text.Json;
+using Volunteer.Coordinator.Storage;
+using Volunteer.WorkUnits.Protocol;
+using Volunteer.WorkUnits.Sdk;
+
+namespace Volunteer.Coordinator.Scheduling;
+
+/// <summary>
+/// The scheduling state of one running job: its open window of units with their replicas, the split
+/// cursor, leases, quorum validation and assimilation. Pure logic over explicit time, so every rule
+/// is testable without Orleans or a database; the job grain persists <see cref="TakeChanges"/>.
+/// </summary>
+public sealed class JobWorkbook
+{
+    private readonly IScienceApp _app;
+    private readonly JsonElement _parameters;
+    private readonly int _maxOpenUnits;
+    private readonly SortedDictionary<long, OpenUnit> _open = [];
+    private readonly SortedSet<long> _unitsWithUnsentReplicas = [];
+    private readonly Dictionary<long, UnitRecord> _changedUnits = [];
+    private readonly Dictionary<(long Unit, int Replica), ReplicaRecord> _changedReplicas = [];
+    private IEnumerator<UnitInput>? _split;
+    private bool _jobChanged;
+
+    public JobWorkbook(
+        JobRecord job,
+        IScienceApp app,
+        IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits,
+        int maxOpenUnits)
+    {
+        Job = job;
+        _app = app;
+        _parameters = JsonDocument.Parse(job.Parameters).RootElement.Clone();
+        _maxOpenUnits = maxOpenUnits;
+        foreach (var (unit, replicas) in openUnits)
+        {
+            var open = new OpenUnit(unit, [.. replicas.OrderBy(r => r.Replica)]);
+            _open.Add(unit.UnitIndex, open);
+            if (open.Replicas.Any(r => r.State == ReplicaState.Unsent))
+            {
+                _unitsWithUnsentReplicas.Add(unit.UnitIndex);
+            }
+        }
+    }
+
+    public JobRecord Job { get; private set; }
+
+    public IEnumerable<ReplicaRecord> OpenReplicas => _open.Values.SelectMany(u => u.Replicas);
+
+    /// <summary>
+    /// Leases up to <paramref name="count"/> replicas to <paramref name="workerId"/>, never two of one
+    /// unit to the same worker, splitting more units out of the job only when the open ones cannot serve.
+    /// </summary>
+    public IReadOnlyList<Assignment> Lease(Guid workerId, int count, DateTimeOffset now)
+    {
+        var assignments = new List<Assignment>();
+        if (Job.State != JobState.Running || count <= 0)
+        {
+            return assignments;
+        }
+        foreach (var unitIndex in _unitsWithUnsentReplicas.ToList())
+        {
+            if (assignments.Count == count)
+            {
+                return assignments;
+            }
+            var unit = _open[unitIndex];
+            if (!unit.Replicas.Any(r => r.WorkerId == workerId))
+            {
+                assignments.Add(Assign(unit, workerId, now));
+            }
+        }
+        while (assignments.Count < count && _open.Count < _maxOpenUnits && Job.UnitsOpened < Job.UnitCount)
+        {
+            assignments.Add(Assign(OpenNextUnit(), workerId, now));
+        }
+        return assignments;
+    }
+
+    /// <summary>Judges a report against the open window; <c>null</c> when its unit is not open here.</summary>
+    public ReportVerdict? Judge(Guid workerId, ReplicaRef replica, DateTimeOffset now)
+    {
+        if (replica.JobId != Job.Id || !_open.TryGetValue(replica.UnitIndex, out var unit))
+        {
+            return null;
+        }
+        return ReportVerdicts.Judge(unit.Find(replica.Replica), workerId, now);
+    }
+
+    /// <summary>Records an accepted report, then validates and, on quorum, assimilates its unit.</summary>
+    public void Apply(ReplicaReport report, byte[]? payload, DateTimeOffset now)
+    {
+        var unit = _open[report.UnitIndex];
+        var replica = unit.Find(report.Replica)!;
+        SetReplica(unit, replica with
+        {
+            State = ReplicaState.Reported,
+            ReportedAt = now,
+            Outcome = report.Outcome,
+            Digest = report.Digest,
+            Size = report.Size,
+            Payload = payload,
+            Error = report.Error,
+        });
+        Reconcile(unit, now);
+    }
+
+    /// <summary>Voids every lease whose deadline has passed and sends out replacements.</summary>
+    public int ExpireLeases(DateTimeOffset now)
+    {
+        var expired = 0;
+        foreach (var unit in _open.Values.ToList())
+        {
+            var late = unit.Replicas.Where(r => r.State == ReplicaState.Assigned && r.Deadline <= now).ToList();
+            foreach (var replica in late)
+            {
+                SetReplica(unit, replica with { State = ReplicaState.TimedOut });
+            }
+            if (late.Count > 0)
+            {
+                expired += late.Count;
+                Reconcile(unit, now);
+            }
+        }
+        return expired;
+    }
+
+    /// <summary>Cancels a running job and every replica still out; false if the job had already ended.</summary>
+    public bool Cancel(DateTimeOffset now)
+    {
+        if (Job.State != JobState.Running)
+        {
+            return false;
+        }
+        EndJob(JobState.Cancelled, null, now);
+        return true;
+    }
+
+    /// <summary>True while <paramref name="replica"/> is leased to <paramref name="workerId"/> and still wanted.</summary>
+    public bool IsLeasedTo(Guid workerId, ReplicaRef replica, DateTimeOffset now) =>
+        Judge(workerId, replica, now) == ReportVerdict.Accept;
+
+    public UnitCounts CountUnits()
+    {
+        long pending = 0, inProgress = 0, validating = 0, valid = 0;
+        foreach (var unit in _open.Values)
+        {
+            switch (unit.Record.State)
+            {
+                case UnitState.Pending: pending++; break;
+                case UnitState.InProgress: inProgress++; break;
+                case UnitState.Validating: validating++; break;
+                case UnitState.Valid: valid++; break;
+            }
+        }
+        var notYetSplit = Job.UnitCount - Job.UnitsOpened;
+        return new UnitCounts(pending + notYetSplit, inProgress, validating, valid, Job.UnitsAssimilated, Job.UnitsFailed);
+    }
+
+    /// <summary>Everything changed since the last call, to be committed before anyone is told of it.</summary>
+    public WorkBatch TakeChanges()
+    {
+        var batch = new WorkBatch();
+        if (_jobChanged)
+        {
+            batch.Jobs.Add(Job);
+        }
+        batch.Units.AddRange(_changedUnits.Values);
+        batch.Replicas.AddRange(_changedReplicas.Values);
+        _jobChanged = false;
+        _changedUnits.Clear();
+        _changedReplicas.Clear();
+        return batch;
+    }
+
+    private OpenUnit OpenNextUnit()
+    {
+        _split ??= _app.Splitter.Split(_parameters, Job.UnitsOpened).GetEnumerator();
+        if (!_split.MoveNext())
+        {
+            throw new InvalidOperationException($"App {_app.Name} split fewer units than the {Job.UnitCount} it planned.");
+        }
+        var input = _split.Current;
+        var unit = new OpenUnit(new UnitRecord(Job.Id, input.Index, input.Json, UnitState.Pending, 0, null), []);
+        _open.Add(input.Index, unit);
+        SetJob(Job with { UnitsOpened = input.Index + 1 });
+        AddReplicas(unit, Job.Redundancy.TargetResults);
+        return unit;
+    }
+
+    private Assignment Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
+    {
+        var replica = unit.Replicas.First(r => r.State == ReplicaState.Unsent);
+        var deadline = now.AddSeconds(Job.DeadlineSeconds);
+        SetReplica(unit, replica with { State = ReplicaState.Assigned, WorkerId = workerId, IssuedAt = now, Deadline = deadline });
+        SetUnit(unit, unit.Record with { State = UnitState.InProgress });
+        return new Assignment(Job.Id, unit.Record.UnitIndex, replica.Replica, Job.App,
+            JsonDocument.Parse(unit.Record.Input).RootElement.Clone(), deadline);
+    }
+
+    private void AddReplicas(OpenUnit unit, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var replica = new ReplicaRecord(Job.Id, unit.Record.UnitIndex, unit.Record.ReplicaCount, ReplicaState.Unsent,
+                null, null, null, null, null, null, 0, null, null);
+            unit.Replicas.Add(replica);
+            SetReplica(unit, replica);
+            SetUnit(unit, unit.Record with { ReplicaCount = unit.Record.ReplicaCount + 1 });
+        }
+    }
+
+    private void Reconcile(OpenUnit unit, DateTimeOffset now)
+    {
+        switch (QuorumPolicy.Decide(Job.Redundancy, unit.Replicas, _app.Comparator))
+        {
+            case QuorumDecision.Valid valid:
+                Validate(unit, valid);
+                Assimilate(unit, now);
+                break;
+            case QuorumDecision.IssueMore more:
+                AddReplicas(unit, more.Count);
+                SetUnit(unit, unit.Record with { State = UnitState.InProgress });
+                break;
+            case QuorumDecision.Fail fail:
+                FailUnit(unit, fail.Reason, now);
+                break;
+        }
+    }
+
+    private void Validate(OpenUnit unit, QuorumDecision.Valid valid)
+    {
+        foreach (var replica in unit.Replicas.ToList())
+        {
+            var state = valid.Agreeing.Contains(replica.Replica) ? ReplicaState.Valid
+                : valid.Dissenting.Contains(replica.Replica) ? ReplicaState.Invalid
+                : replica.IsActive ? ReplicaState.Cancelled
+                : replica.State;
+            if (state != replica.State)
+            {
+                SetReplica(unit, replica with { State = state });
+            }
+        }
+        SetUnit(unit, unit.Record with { State = UnitState.Valid, CanonicalReplica = valid.Canonical });
+    }
+
+    /// <summary>
+    /// Folds the canonical result into the job's result. The unit's Assimilated state and the new
+    /// accumulated result leave in the same batch, so a unit is assimilated exactly once.
+    /// </summary>
+    private void Assimilate(OpenUnit unit, DateTimeOffset now)
+    {
+        var canonical = unit.Find(unit.Record.CanonicalReplica!.Value)!;
+        string accumulated;
+        try
+        {
+            accumulated = _app.Reducer.Fold(Job.Accumulated, new UnitInput(unit.Record.UnitIndex, unit.Record.Input), canonical.Payload);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
+        {
+            FailUnit(unit, $"Its canonical result could not be assimilated: {ex.Message}", now);
+            return;
+        }
+        SetUnit(unit, unit.Record with { State = UnitState.Assimilated });
+        Close(unit);
+        SetJob(Job with { Accumulated = accumulated, UnitsAssimilated = Job.UnitsAssimilated + 1 });
+        if (Job.UnitsAssimilated == Job.UnitCount)
+        {
+            EndJob(JobState.Completed, null, now);
+        }
+    }
+
+    private void FailUnit(OpenUnit unit, string reason, DateTimeOffset now)
+    {
+        CancelActiveReplicas(unit);
+        SetUnit(unit, unit.Record with { State = UnitState.Failed });
+        Close(unit);
+        SetJob(Job with { UnitsFailed = Job.UnitsFailed + 1 });
+        // Without this unit the job's result would be incomplete, so the job fails with it.
+        EndJob(JobState.Failed, $"Unit {unit.Record.UnitIndex} failed: {reason}", now);
+    }
+
+    private void EndJob(JobState state, string? failureReason, DateTimeOffset now)
+    {
+        if (Job.State != JobState.Running)
+        {
+            return;
+        }
+        foreach (var unit in _open.Values)
+        {
+            CancelActiveReplicas(unit);
+        }
+        SetJob(Job with { State = state, FailureReason = failureReason, FinishedAt = now });
+    }
+
+    private void CancelActiveReplicas(OpenUnit unit)
+    {
+        foreach (var replica in unit.Replicas.Where(r => r.IsActive).ToList())
+        {
+            SetReplica(unit, replica with { State = ReplicaState.Cancelled });
+        }
+    }
+
+    private void Close(OpenUnit unit)
+    {
+        _open.Remove(unit.Record.UnitIndex);
+        _unitsWithUnsentReplicas.Remove(unit.Record.UnitIndex);
+    }
+
+    private void SetJob(JobRecord job)
+    {
+        Job = job;
+        _jobChanged = true;
+    }
+
+    private void SetUnit(OpenUnit unit, UnitRecord record)
+    {
+        unit.Record = record;
+        _changedUnits[record.UnitIndex] = record;
+    }
+
+    private void SetReplica(OpenUnit unit, ReplicaRecord replica)
+    {
+        unit.Replicas[replica.Replica] = replica;
+        _changedReplicas[(replica.UnitIndex, replica.Replica)] = replica;
+        if (unit.Replicas.Any(r => r.State == ReplicaState.Unsent))
+        {
+            _unitsWithUnsentReplicas.Add(replica.UnitIndex);
+        }
+        else
+        {
+            _unitsWithUnsentReplicas.Remove(replica.UnitIndex);
+        }
+    }
+
+    private sealed class OpenUnit(UnitRecord record, List<ReplicaRecord> replicas)
+    {
+        public UnitRecord Record { get; set; } = record;
+
+        /// <summary>Indexed by replica number: replicas are numbered 0, 1, 2… as they are created.</summary>
+        public List<ReplicaRecord> Replicas { get; } = replicas;
+
+        public ReplicaRecord? Find(int replica) => replica >= 0 && replica < Replicas.Count ? Replicas[replica] : null;
+    }
+}

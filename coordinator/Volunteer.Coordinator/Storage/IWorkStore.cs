@@ -1,0 +1,32 @@
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Coordinator.Storage;
+
+/// <summary>
+/// The coordinator's source of truth. Grains hold hot state in memory and write every change through
+/// <see cref="CommitAsync"/> before they acknowledge it. Implemented on SQLite (embedded default) and
+/// PostgreSQL; both pass the same conformance tests.
+/// </summary>
+public interface IWorkStore
+{
+    /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Completes once <paramref name="batch"/> is durable (group-committed with other callers' batches).</summary>
+    Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default);
+
+    Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs newest first, optionally only those in <paramref name="state"/>.</summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The job's units that are neither assimilated nor failed, with all their replicas.</summary>
+    Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
+        Guid jobId, CancellationToken cancellationToken = default);
+
+    Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default);
+
+    Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default);
+
+    Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default);
+}

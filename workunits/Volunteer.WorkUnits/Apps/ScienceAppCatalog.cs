@@ -1,0 +1,20 @@
+using Volunteer.WorkUnits.Apps.Primes;
+using Volunteer.WorkUnits.Sdk;
+
+namespace Volunteer.WorkUnits.Apps;
+
+/// <summary>The built-in science apps, by name.</summary>
+public sealed class ScienceAppCatalog
+{
+    private readonly Dictionary<string, IScienceApp> _apps;
+
+    public ScienceAppCatalog(IEnumerable<IScienceApp> apps) =>
+        _apps = apps.ToDictionary(app => app.Name, StringComparer.Ordinal);
+
+    /// <summary>Every app that ships with Volunteer.</summary>
+    public static ScienceAppCatalog BuiltIn { get; } = new([new PrimesApp()]);
+
+    public IEnumerable<string> Names => _apps.Keys;
+
+    public IScienceApp? Find(string name) => _apps.GetValueOrDefault(name);
+}

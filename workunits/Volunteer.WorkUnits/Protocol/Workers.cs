@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Volunteer.WorkUnits.Protocol;
+
+/// <summary>Sent once by a worker agent to join the project.</summary>
+/// <param name="Name">The volunteer's name for this host.</param>
+/// <param name="PublicKey">The worker's ECDSA P-256 public key, SubjectPublicKeyInfo in base64.</param>
+/// <param name="Cores">Processor count the agent will use.</param>
+public sealed record WorkerAttachRequest(string Name, string PublicKey, int Cores);
+
+/// <summary>The worker's identity; the token is shown once and stored by the coordinator only hashed.</summary>
+public sealed record WorkerAttachResponse(Guid WorkerId, string Token);
+
+/// <summary>Names one replica: a copy of a unit issued to one worker.</summary>
+public sealed record ReplicaRef(Guid JobId, long UnitIndex, int Replica);
+
+[JsonConverter(typeof(JsonStringEnumConverter<ReportOutcome>))]
+public enum ReportOutcome
+{
+    Success,
+    Error,
+}
+
+/// <summary>
+/// A worker's signed report of one replica. The digest and size always travel; the payload only
+/// when it is under the inline threshold (bulky payloads stay on the worker for peer relay).
+/// </summary>
+public sealed record ReplicaReport(
+    Guid JobId,
+    long UnitIndex,
+    int Replica,
+    ReportOutcome Outcome,
+    string? Digest = null,
+    long Size = 0,
+    string? Payload = null,
+    string? Error = null,
+    string? Signature = null)
+{
+    [JsonIgnore]
+    public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
+}
+
+/// <summary>One round trip: finished reports go up, new work comes down.</summary>
+/// <param name="Reports">Finished replicas, signed.</param>
+/// <param name="InProgress">Replicas the worker is still computing; the answer says which to drop.</param>
+/// <param name="RequestUnits">How many more units the worker can start now.</param>
+public sealed record SyncRequest(
+    IReadOnlyList<ReplicaReport>? Reports = null,
+    IReadOnlyList<ReplicaRef>? InProgress = null,
+    int RequestUnits = 0);
+
+/// <summary>A leased replica: compute it and report before the deadline.</summary>
+public sealed record Assignment(
+    Guid JobId,
+    long UnitIndex,
+    int Replica,
+    string App,
+    JsonElement Input,
+    DateTimeOffset Deadline)
+{
+    [JsonIgnore]
+    public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
+}
+
+/// <param name="Accepted">How many reports were committed.</param>
+/// <param name="Assignments">New leases.</param>
+/// <param name="Cancelled">In-progress replicas the worker should stop computing.</param>
+public sealed record SyncResponse(
+    int Accepted,
+    IReadOnlyList<Assignment> Assignments,
+    IReadOnlyList<ReplicaRef> Cancelled);
+
+/// <summary>Why one report of a sync was refused; sent in the problem details of a refused sync.</summary>
+/// <param name="Code">Machine-readable reason, e.g. AlreadyReported.</param>
+public sealed record ReportRefusal(ReplicaRef Replica, string Code, string Reason);
