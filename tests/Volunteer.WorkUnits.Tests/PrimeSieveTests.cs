@@ -113,6 +113,21 @@ public sealed class PrimeSieveTests
         Assert.Equal(Reference.Count(from, to, Reference.IsPrimeByMillerRabin), PrimeSieve.CountPrimes(from, to));
 
     [Fact]
+    public void Counts_add_up_across_cut_points_where_segments_are_large()
+    {
+        // Near 10^13 there are about 227,000 sieving primes and segments grow to some 3.6 million
+        // numbers; cutting the interval anywhere moves every segment boundary.
+        const long from = 10_000_000_000_000;
+        const long to = from + 10_000_000;
+        var whole = PrimeSieve.CountPrimes(from, to);
+
+        foreach (var cut in new[] { from + 1, from + 1_234_567, from + 3_600_001, to - 1 })
+        {
+            Assert.Equal(whole, PrimeSieve.CountPrimes(from, cut) + PrimeSieve.CountPrimes(cut, to));
+        }
+    }
+
+    [Fact]
     public void Ranges_outside_the_supported_ones_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => PrimeSieve.CountPrimes(-1, 10));

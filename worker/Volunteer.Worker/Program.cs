@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using Volunteer.Worker;
+using Volunteer.Worker.Commands;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(AgentCommands.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+var command = args[0];
+var positional = args.Skip(1).TakeWhile(a => !a.StartsWith('-')).ToList();
+var switches = args.Skip(1 + positional.Count).ToArray();
+
+var builder = Host.CreateApplicationBuilder();
+builder.Configuration.AddCommandLine(switches, new Dictionary<string, string>
+{
+    ["--state-dir"] = "Worker:StateDirectory",
+    ["--slots"] = "Worker:Slots",
+    ["--name"] = "Worker:Name",
+});
+builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Logging.AddSimpleConsole(console =>
+{
+    console.SingleLine = true;
+    console.TimestampFormat = "HH:mm:ss.fff ";
+});
+builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+
+WorkerOptions Options()
+{
+    using var services = builder.Services.BuildServiceProvider();
+    return services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+}
+
+try
+{
+    return command switch
+    {
+        "attach" => await AgentCommands.AttachAsync(positional, Options(), CancellationToken.None),
+        "run" => await AgentCommands.RunAsync(builder),
+        "status" => AgentCommands.Status(Options()),
+        "detach" => AgentCommands.Detach(Options()),
+        _ => Unknown(command),
+    };
+}
+catch (OptionsValidationException ex)
+{
+    Console.Error.WriteLine($"Invalid settings: {ex.Message}");
+    return 2;
+}
+
+static int Unknown(string command)
+{
+    Console.Error.WriteLine($"Unknown command '{command}'.");
+    Console.Error.WriteLine(AgentCommands.Usage);
+    return 2;
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Worker.Storage;
+
+/// <summary>
+/// The agent's durable work state: leased units not yet finished (inbox), their checkpoints, and
+/// signed reports not yet acknowledged by the coordinator (outbox). A restart picks up from here, so
+/// nothing leased or computed is lost.
+/// </summary>
+public sealed class WorkFolder
+{
+    private readonly string _inbox;
+    private readonly string _outbox;
+    private readonly string _checkpoints;
+
+    public WorkFolder(string stateDirectory)
+    {
+        _inbox = Directory.CreateDirectory(Path.Combine(stateDirectory, "inbox")).FullName;
+        _outbox = Directory.CreateDirectory(Path.Combine(stateDirectory, "outbox")).FullName;
+        _checkpoints = Directory.CreateDirectory(Path.Combine(stateDirectory, "checkpoints")).FullName;
+    }
+
+    public void Lease(Assignment assignment) =>
+        DurableFile.Write(FileOf(_inbox, assignment.Ref, ".json"), JsonSerializer.SerializeToUtf8Bytes(assignment, ProtocolJson.Options));
+
+    public IReadOnlyList<Assignment> LeasedUnits() => ReadAll<Assignment>(_inbox);
+
+    /// <summary>Moves a finished replica from the inbox to the outbox; the report is on disk before the lease is forgotten.</summary>
+    public void Finish(ReplicaReport report)
+    {
+        DurableFile.Write(FileOf(_outbox, report.Ref, ".json"), JsonSerializer.SerializeToUtf8Bytes(report, ProtocolJson.Options));
+        Forget(report.Ref);
+    }
+
+    /// <summary>Drops a leased replica and its checkpoint (finished, or cancelled by the coordinator).</summary>
+    public void Forget(ReplicaRef replica)
+    {
+        File.Delete(FileOf(_inbox, replica, ".json"));
+        File.Delete(FileOf(_checkpoints, replica, ".bin"));
+    }
+
+    public IReadOnlyList<ReplicaReport> PendingReports(int max) => ReadAll<ReplicaReport>(_outbox).Take(max).ToList();
+
+    public void Acknowledged(ReplicaRef replica) => File.Delete(FileOf(_outbox, replica, ".json"));
+
+    public byte[]? Checkpoint(ReplicaRef replica)
+    {
+        var path = FileOf(_checkpoints, replica, ".bin");
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public void SaveCheckpoint(ReplicaRef replica, ReadOnlySpan<byte> state) => DurableFile.Write(FileOf(_checkpoints, replica, ".bin"), state);
+
+    public (int Leased, int Checkpoints, int Unacknowledged) Count() =>
+        (Directory.GetFiles(_inbox, "*.json").Length, Directory.GetFiles(_checkpoints, "*.bin").Length, Directory.GetFiles(_outbox, "*.json").Length);
+
+    private static string FileOf(string folder, ReplicaRef replica, string extension) =>
+        Path.Combine(folder, $"{replica.JobId:N}-{replica.UnitIndex}-{replica.Replica}{extension}");
+
+    private static List<T> ReadAll<T>(string folder) =>
+        Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal)
+            .Select(path => JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), ProtocolJson.Options)!)
+            .ToList();
+}

@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Volunteer.Worker.Storage;
+
+/// <summary>
+/// Who this agent is to the project: its id, secret token, coordinator URLs and the private key that
+/// signs its reports. Kept in identity.json, readable by its owner only.
+/// </summary>
+public sealed record WorkerIdentity(Guid WorkerId, string Token, IReadOnlyList<Uri> Coordinators, string PrivateKey)
+{
+    public const string FileName = "identity.json";
+
+    public ECDsa LoadKey()
+    {
+        var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(PrivateKey), out _);
+        return key;
+    }
+
+    public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, FileName);
+
+    public static WorkerIdentity? Load(string stateDirectory)
+    {
+        var path = PathIn(stateDirectory);
+        return File.Exists(path) ? JsonSerializer.Deserialize<WorkerIdentity>(File.ReadAllText(path)) : null;
+    }
+
+    public void Save(string stateDirectory)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        DurableFile.Write(PathIn(stateDirectory), JsonSerializer.SerializeToUtf8Bytes(this), ownerOnly: true);
+    }
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Volunteer.Worker;
+
+/// <summary>The agent's settings, section "Worker" (environment: Worker__Slots; command line: --slots).</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Where the agent keeps its identity, leased units, checkpoints and unacknowledged reports.</summary>
+    [Required]
+    public string StateDirectory { get; set; } = DefaultStateDirectory();
+
+    /// <summary>How many units run at once.</summary>
+    [Range(1, 4096)]
+    public int Slots { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>This host's name as the project sees it.</summary>
+    public string Name { get; set; } = Environment.MachineName;
+
+    /// <summary>How long to wait between syncs when there is nothing to report and no work was offered.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan IdleSyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>First back-off after a failed sync; doubles (with jitter) up to <see cref="MaxRetryDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time allowed for one HTTP attempt.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Result payloads up to this size go inline with the report (the coordinator's limit).</summary>
+    [Range(0, 1024 * 1024)]
+    public int InlinePayloadLimit { get; set; } = 64 * 1024;
+
+    private static string DefaultStateDirectory()
+    {
+        var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        if (string.IsNullOrEmpty(dataHome))
+        {
+            dataHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        }
+        return Path.Combine(dataHome, "volunteer-worker");
+    }
+}
