@@ -50,15 +50,43 @@ public sealed class GroupCommit : IAsyncDisposable
                 group.Add(pending);
                 batches.Add(pending.Batch);
             }
-            try
+            if (await TryCommitAsync(batches).ConfigureAwait(false) is not { } failure)
             {
-                await _commitGroupAsync(batches, _stopping.Token).ConfigureAwait(false);
                 group.ForEach(p => p.Committed.TrySetResult());
             }
-            catch (Exception ex)
+            else if (group.Count == 1)
             {
-                group.ForEach(p => p.Committed.TrySetException(ex));
+                group[0].Committed.TrySetException(failure);
             }
+            else
+            {
+                // One bad batch must not fail the callers it happened to share a transaction with:
+                // retry each alone so only the culprit hears of the failure.
+                foreach (var pending in group)
+                {
+                    if (await TryCommitAsync([pending.Batch]).ConfigureAwait(false) is { } own)
+                    {
+                        pending.Committed.TrySetException(own);
+                    }
+                    else
+                    {
+                        pending.Committed.TrySetResult();
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task<Exception?> TryCommitAsync(IReadOnlyList<WorkBatch> batches)
+    {
+        try
+        {
+            await _commitGroupAsync(batches, _stopping.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
         }
     }
 

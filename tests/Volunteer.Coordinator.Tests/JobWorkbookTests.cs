@@ -1,0 +1,230 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Storage;
+using Volunteer.WorkUnits.Apps.Primes;
+using Volunteer.WorkUnits.Integrity;
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Coordinator.Tests;
+
+public sealed class JobWorkbookTests
+{
+    private static readonly Guid Alice = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000000");
+    private static readonly Guid Bob = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000000");
+    private static readonly Guid Carol = Guid.Parse("cccccccc-0000-0000-0000-000000000000");
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void Units_are_split_out_only_as_workers_ask_for_them()
+    {
+        var workbook = NewJob(unitCount: 1000);
+
+        var leased = workbook.Lease(Alice, 3, _time.GetUtcNow());
+
+        Assert.Equal([0L, 1L, 2L], leased.Select(a => a.UnitIndex));
+        Assert.Equal(3, workbook.Job.UnitsOpened);
+        Assert.Equal(new UnitCounts(997, 3, 0, 0, 0, 0), workbook.CountUnits());
+    }
+
+    [Fact]
+    public void The_open_window_is_bounded()
+    {
+        var workbook = NewJob(unitCount: 1000, maxOpenUnits: 4);
+
+        var leased = workbook.Lease(Alice, 10, _time.GetUtcNow());
+
+        Assert.Equal(4, leased.Count);
+        Assert.Equal(4, workbook.Job.UnitsOpened);
+    }
+
+    [Fact]
+    public void Replicas_of_one_unit_go_to_different_workers()
+    {
+        var workbook = NewJob(unitCount: 2);
+
+        var alice = workbook.Lease(Alice, 2, _time.GetUtcNow());
+        var aliceAgain = workbook.Lease(Alice, 2, _time.GetUtcNow());
+        var bob = workbook.Lease(Bob, 5, _time.GetUtcNow());
+
+        Assert.Equal([0L, 1L], alice.Select(a => a.UnitIndex));
+        Assert.Empty(aliceAgain);
+        Assert.Equal([0L, 1L], bob.Select(a => a.UnitIndex));
+        Assert.All(bob, b => Assert.Equal(1, b.Replica));
+    }
+
+    [Fact]
+    public void Leases_carry_the_unit_input_and_a_deadline()
+    {
+        var workbook = NewJob(unitCount: 10, deadlineSeconds: 60);
+
+        var assignment = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+
+        Assert.Equal("primes", assignment.App);
+        Assert.Equal("""{"from":0,"to":100}""", assignment.Input.GetRawText());
+        Assert.Equal(_time.GetUtcNow().AddSeconds(60), assignment.Deadline);
+    }
+
+    [Fact]
+    public void A_missed_deadline_voids_the_lease_and_sends_out_another_replica()
+    {
+        var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
+        var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+        workbook.TakeChanges();
+
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, workbook.ExpireLeases(_time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, workbook.ExpireLeases(_time.GetUtcNow()));
+
+        var changes = workbook.TakeChanges();
+        Assert.Equal(
+            [(0, ReplicaState.TimedOut), (2, ReplicaState.Unsent)],
+            changes.Replicas.Select(r => (r.Replica, r.State)).OrderBy(r => r.Replica));
+        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, late.Ref, _time.GetUtcNow()));
+        var replacement = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()));
+        Assert.Equal(2, replacement.Replica);
+    }
+
+    [Fact]
+    public void A_report_after_the_deadline_is_refused_even_before_the_sweep()
+    {
+        var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
+        var lease = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+
+        _time.Advance(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, lease.Ref, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Reports_are_judged_against_the_lease()
+    {
+        var workbook = NewJob(unitCount: 1);
+        var lease = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        var now = _time.GetUtcNow();
+
+        Assert.Equal(ReportVerdict.Accept, workbook.Judge(Alice, lease.Ref, now));
+        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Bob, lease.Ref, now));
+        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice, lease.Ref with { Replica = 1 }, now));
+        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice, lease.Ref with { Replica = 7 }, now));
+        Assert.Null(workbook.Judge(Alice, lease.Ref with { UnitIndex = 5 }, now));
+
+        workbook.Apply(Report(lease, 25), Payload(25), now);
+        Assert.Equal(ReportVerdict.AlreadyReported, workbook.Judge(Alice, lease.Ref, now));
+    }
+
+    [Fact]
+    public void Agreeing_reports_are_validated_assimilated_once_and_complete_the_job()
+    {
+        var workbook = NewJob(unitCount: 2);
+        var now = _time.GetUtcNow();
+        var alice = workbook.Lease(Alice, 2, now);
+        var bob = workbook.Lease(Bob, 2, now);
+
+        workbook.Apply(Report(alice[0], 25), Payload(25), now);
+        workbook.Apply(Report(alice[1], 21), Payload(21), now);
+        workbook.Apply(Report(bob[0], 25), Payload(25), now);
+        Assert.Equal(JobState.Running, workbook.Job.State);
+        Assert.Equal(1, workbook.Job.UnitsAssimilated);
+        workbook.Apply(Report(bob[1], 21), Payload(21), now);
+
+        Assert.Equal(JobState.Completed, workbook.Job.State);
+        Assert.Equal("""{"primeCount":46}""", workbook.Job.Accumulated);
+        Assert.Equal(2, workbook.Job.UnitsAssimilated);
+        Assert.Equal(now, workbook.Job.FinishedAt);
+        var changes = workbook.TakeChanges();
+        Assert.All(changes.Units, u => Assert.Equal(UnitState.Assimilated, u.State));
+        Assert.All(changes.Replicas, r => Assert.Equal(ReplicaState.Valid, r.State));
+        Assert.Equal([0, 0], changes.Units.Select(u => u.CanonicalReplica!.Value));
+    }
+
+    [Fact]
+    public void A_dissenting_result_is_invalid_and_does_not_reach_the_job_result()
+    {
+        var workbook = NewJob(unitCount: 1);
+        var now = _time.GetUtcNow();
+        var alice = Assert.Single(workbook.Lease(Alice, 1, now));
+        var bob = Assert.Single(workbook.Lease(Bob, 1, now));
+
+        workbook.Apply(Report(alice, 25), Payload(25), now);
+        workbook.Apply(Report(bob, 99), Payload(99), now);
+        var carol = Assert.Single(workbook.Lease(Carol, 1, now));
+        Assert.Equal(2, carol.Replica);
+        workbook.Apply(Report(carol, 25), Payload(25), now);
+
+        Assert.Equal(JobState.Completed, workbook.Job.State);
+        Assert.Equal("""{"primeCount":25}""", workbook.Job.Accumulated);
+        var replicas = workbook.TakeChanges().Replicas.OrderBy(r => r.Replica).Select(r => r.State);
+        Assert.Equal([ReplicaState.Valid, ReplicaState.Invalid, ReplicaState.Valid], replicas);
+    }
+
+    [Fact]
+    public void Too_many_errors_fail_the_unit_and_the_job()
+    {
+        var workbook = NewJob(unitCount: 2, redundancy: new Redundancy(1, 1, 0, 3));
+        var now = _time.GetUtcNow();
+        var lease = workbook.Lease(Alice, 2, now);
+
+        workbook.Apply(new ReplicaReport(lease[0].JobId, 0, 0, ReportOutcome.Error, Error: "out of memory"), null, now);
+
+        Assert.Equal(JobState.Failed, workbook.Job.State);
+        Assert.Equal("Unit 0 failed: 1 replicas reported errors; at most 0 are allowed.", workbook.Job.FailureReason);
+        Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice, lease[1].Ref, now));
+        Assert.Empty(workbook.Lease(Bob, 1, now));
+    }
+
+    [Fact]
+    public void Cancelling_a_job_cancels_its_replicas_and_stops_leasing()
+    {
+        var workbook = NewJob(unitCount: 5);
+        var now = _time.GetUtcNow();
+        var lease = Assert.Single(workbook.Lease(Alice, 1, now));
+
+        Assert.True(workbook.Cancel(now));
+        Assert.False(workbook.Cancel(now));
+
+        Assert.Equal(JobState.Cancelled, workbook.Job.State);
+        Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice, lease.Ref, now));
+        Assert.False(workbook.IsLeasedTo(Alice, lease.Ref, now));
+        Assert.Empty(workbook.Lease(Bob, 1, now));
+    }
+
+    [Fact]
+    public void A_workbook_rebuilt_from_its_own_changes_carries_on_where_it_stopped()
+    {
+        var workbook = NewJob(unitCount: 3);
+        var now = _time.GetUtcNow();
+        var alice = workbook.Lease(Alice, 2, now);
+        workbook.Apply(Report(alice[0], 25), Payload(25), now);
+        var changes = workbook.TakeChanges();
+
+        var replicas = changes.Replicas.GroupBy(r => r.UnitIndex).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRecord>)g.ToList());
+        var reloaded = new JobWorkbook(workbook.Job, new PrimesApp(),
+            changes.Units.Select(u => (u, replicas[u.UnitIndex])), maxOpenUnits: 100);
+
+        Assert.Equal(ReportVerdict.AlreadyReported, reloaded.Judge(Alice, alice[0].Ref, now));
+        Assert.Equal(ReportVerdict.Accept, reloaded.Judge(Alice, alice[1].Ref, now));
+        Assert.Equal([0L, 1L, 2L], reloaded.Lease(Bob, 3, now).Select(a => a.UnitIndex));
+    }
+
+    private JobWorkbook NewJob(long unitCount, int deadlineSeconds = 3600, Redundancy? redundancy = null, int maxOpenUnits = 100)
+    {
+        var parameters = $$"""{"from":0,"to":{{unitCount * 100}},"unitSize":100}""";
+        var job = new JobRecord(Guid.NewGuid(), "primes", parameters, redundancy ?? new Redundancy(2, 2, 2, 5), deadlineSeconds, 0,
+            unitCount, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, _time.GetUtcNow(), null);
+        return new JobWorkbook(job, new PrimesApp(), [], maxOpenUnits);
+    }
+
+    private static byte[] Payload(long primeCount) => Encoding.UTF8.GetBytes($$"""{"primeCount":{{primeCount}}}""");
+
+    private static ReplicaReport Report(Assignment lease, long primeCount)
+    {
+        var payload = Payload(primeCount);
+        return new ReplicaReport(lease.JobId, lease.UnitIndex, lease.Replica, ReportOutcome.Success,
+            ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
+    }
+}

@@ -1,0 +1,192 @@
+using Volunteer.Coordinator.Storage;
+using Volunteer.Coordinator.Storage.Sqlite;
+using Volunteer.WorkUnits.Protocol;
+
+namespace Volunteer.Coordinator.Tests;
+
+/// <summary>What every <see cref="IWorkStore"/> must do; each implementation runs these against a real database.</summary>
+public abstract class WorkStoreConformance : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    protected IWorkStore Store { get; private set; } = null!;
+
+    protected abstract Task<IWorkStore> CreateStoreAsync();
+
+    protected virtual Task DropStoreAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+        await Store.InitializeAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        await DropStoreAsync();
+    }
+
+    [Fact]
+    public async Task Initializing_twice_is_harmless()
+    {
+        await Store.InitializeAsync(CancellationToken.None);
+        await Store.InitializeAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_job_round_trips_and_updates_in_place()
+    {
+        var job = Job();
+        await Commit(b => b.Jobs.Add(job));
+        var advanced = job with
+        {
+            UnitsOpened = 7, UnitsAssimilated = 5, UnitsFailed = 1, State = JobState.Failed,
+            Accumulated = """{"primeCount":9}""", FailureReason = "unit 3 failed", FinishedAt = Now.AddMinutes(1),
+        };
+        await Commit(b => b.Jobs.Add(advanced));
+
+        Assert.Equal(advanced, await Store.FindJobAsync(job.Id));
+        Assert.Null(await Store.FindJobAsync(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public async Task Jobs_are_listed_newest_first_and_by_state()
+    {
+        var older = Job() with { CreatedAt = Now.AddMinutes(-1) };
+        var newer = Job() with { State = JobState.Completed };
+        await Commit(b => b.Jobs.AddRange([older, newer]));
+
+        Assert.Equal([newer.Id, older.Id], (await Store.ListJobsAsync(null, 10)).Select(j => j.Id));
+        Assert.Equal([older.Id], (await Store.ListJobsAsync(JobState.Running, 10)).Select(j => j.Id));
+        Assert.Equal([newer.Id], (await Store.ListJobsAsync(null, 1)).Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task Open_units_load_with_their_replicas_and_finished_units_stay_on_disk()
+    {
+        var job = Job();
+        var open = new UnitRecord(job.Id, 0, """{"from":0,"to":100}""", UnitState.InProgress, 2, null);
+        var done = new UnitRecord(job.Id, 1, """{"from":100,"to":200}""", UnitState.Assimilated, 2, 0);
+        var reported = Replica(job.Id, 0, 0) with
+        {
+            State = ReplicaState.Reported, WorkerId = Guid.NewGuid(), IssuedAt = Now, Deadline = Now.AddHours(1),
+            ReportedAt = Now.AddMinutes(2), Outcome = ReportOutcome.Success, Digest = "sha256:ab", Size = 3, Payload = [1, 2, 3],
+        };
+        var unsent = Replica(job.Id, 0, 1);
+        await Commit(b =>
+        {
+            b.Jobs.Add(job);
+            b.Units.AddRange([open, done]);
+            b.Replicas.AddRange([reported, unsent, Replica(job.Id, 1, 0) with { State = ReplicaState.Valid }]);
+        });
+
+        var loaded = Assert.Single(await Store.LoadOpenUnitsAsync(job.Id));
+        Assert.Equal(open, loaded.Unit);
+        Assert.Equal(2, loaded.Replicas.Count);
+        Assert.Equal(reported with { Payload = null }, loaded.Replicas[0] with { Payload = null });
+        Assert.Equal(reported.Payload, loaded.Replicas[0].Payload);
+        Assert.Equal(unsent, loaded.Replicas[1]);
+        Assert.Equal(ReplicaState.Valid, (await Store.FindReplicaAsync(new ReplicaRef(job.Id, 1, 0)))!.State);
+        Assert.Null(await Store.FindReplicaAsync(new ReplicaRef(job.Id, 1, 9)));
+    }
+
+    [Fact]
+    public async Task Workers_and_api_keys_are_found_by_id_and_hash()
+    {
+        var worker = new WorkerRecord(Guid.NewGuid(), "laptop", "hash-of-token", "public-key", 8, Now);
+        await Commit(b =>
+        {
+            b.Workers.Add(worker);
+            b.ApiKeys.Add(new ApiKeyRecord("hash-of-key", Now));
+        });
+        await Commit(b => b.ApiKeys.Add(new ApiKeyRecord("hash-of-key", Now)));
+
+        Assert.Equal(worker, await Store.FindWorkerAsync(worker.Id));
+        Assert.Null(await Store.FindWorkerAsync(Guid.NewGuid()));
+        Assert.True(await Store.IsApiKeyKnownAsync("hash-of-key"));
+        Assert.False(await Store.IsApiKeyKnownAsync("hash-of-other-key"));
+    }
+
+    [Fact]
+    public async Task Many_concurrent_callers_are_all_committed()
+    {
+        var job = Job();
+        await Commit(b => b.Jobs.Add(job));
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => Commit(b =>
+        {
+            b.Units.Add(new UnitRecord(job.Id, i, "{}", UnitState.Pending, 1, null));
+            b.Replicas.Add(Replica(job.Id, i, 0));
+        }))));
+
+        var units = await Store.LoadOpenUnitsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), units.Select(u => u.Unit.UnitIndex));
+        Assert.All(units, u => Assert.Single(u.Replicas));
+    }
+
+    [Fact]
+    public async Task A_batch_that_fails_commits_nothing_of_itself()
+    {
+        var worker = new WorkerRecord(Guid.NewGuid(), "laptop", "hash", "key", 1, Now);
+        await Commit(b => b.Workers.Add(worker));
+        var job = Job();
+
+        // The duplicate worker id violates the primary key, so the whole batch must roll back.
+        await Assert.ThrowsAnyAsync<Exception>(() => Commit(b =>
+        {
+            b.Jobs.Add(job);
+            b.Workers.Add(worker);
+        }));
+
+        Assert.Null(await Store.FindJobAsync(job.Id));
+        await Commit(b => b.Jobs.Add(job));
+        Assert.NotNull(await Store.FindJobAsync(job.Id));
+    }
+
+    [Fact]
+    public async Task A_failing_batch_does_not_fail_the_batches_committed_with_it()
+    {
+        var worker = new WorkerRecord(Guid.NewGuid(), "laptop", "hash", "key", 1, Now);
+        await Commit(b => b.Workers.Add(worker));
+        var jobs = Enumerable.Range(0, 50).Select(_ => Job()).ToList();
+
+        var commits = jobs.Select(job => Task.Run(() => Commit(b => b.Jobs.Add(job))))
+            .Append(Task.Run(() => Commit(b => b.Workers.Add(worker))))
+            .ToList();
+        await Assert.ThrowsAnyAsync<Exception>(() => Task.WhenAll(commits));
+
+        Assert.Equal(1, commits.Count(c => c.IsFaulted));
+        Assert.Equal(50, (await Store.ListJobsAsync(null, 100)).Count);
+    }
+
+    private Task Commit(Action<WorkBatch> fill)
+    {
+        var batch = new WorkBatch();
+        fill(batch);
+        return Store.CommitAsync(batch);
+    }
+
+    private static JobRecord Job() => new(Guid.NewGuid(), "primes", """{"from":0,"to":1000,"unitSize":100}""",
+        new Redundancy(2, 2, 3, 6), 3600, 5, 10, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, Now, null);
+
+    private static ReplicaRecord Replica(Guid jobId, long unit, int replica) =>
+        new(jobId, unit, replica, ReplicaState.Unsent, null, null, null, null, null, null, 0, null, null);
+}
+
+public sealed class SqliteWorkStoreTests : WorkStoreConformance
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "volunteer-store-" + Guid.NewGuid().ToString("N"));
+
+    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult<IWorkStore>(new SqliteWorkStore(_directory));
+
+    protected override Task DropStoreAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
