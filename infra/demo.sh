@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The platform's main job on the embedded default: a coordinator (SQLite store), local worker
+# processes, and a sample `primes` job whose progress is shown here until its result is printed.
+#
+#   ./infra/demo.sh                      primes in [0, 10^9), 3 workers, quorum 2
+#   WORKERS=4 TO=10000000000 ./infra/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKERS=${WORKERS:-3}
+FROM=${FROM:-0}
+TO=${TO:-1000000000}
+UNIT_SIZE=${UNIT_SIZE:-10000000}
+PORT=${PORT:-5080}
+STATE=${STATE:-.volunteer/demo}
+API_KEY=${API_KEY:-demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}
+URL="http://127.0.0.1:$PORT"
+
+./infra/ensure-dotnet.sh
+command -v curl >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q curl; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "Building…"
+dotnet build Volunteer.sln -c Release -v quiet -nologo >/dev/null
+coordinator=coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll
+worker=worker/Volunteer.Worker/bin/Release/net10.0/volunteer-worker.dll
+
+rm -rf "$STATE"
+mkdir -p "$STATE/logs"
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+
+Volunteer__ApiKey="$API_KEY" Volunteer__DataDirectory="$STATE/coordinator" \
+  dotnet "$coordinator" --urls "$URL" >"$STATE/logs/coordinator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -sf "$URL/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -sf "$URL/health" >/dev/null || { echo "The coordinator did not start; see $STATE/logs/coordinator.log"; exit 1; }
+echo "Coordinator up at $URL (data in $STATE/coordinator, API key $API_KEY)"
+
+slots=$(( ($(nproc) + WORKERS - 1) / WORKERS ))
+for i in $(seq 1 "$WORKERS"); do
+  dotnet "$worker" attach "$URL" --state-dir "$STATE/worker-$i" --name "demo-worker-$i" --slots "$slots" >/dev/null
+  Worker__IdleSyncInterval=00:00:01 dotnet "$worker" run --state-dir "$STATE/worker-$i" --slots "$slots" \
+    >"$STATE/logs/worker-$i.log" 2>&1 &
+  pids+=($!)
+done
+echo "$WORKERS workers attached and running ($slots slot(s) each)"
+
+job=$(curl -sf -X POST "$URL/api/v1/jobs" -H "X-Api-Key: $API_KEY" -H 'Content-Type: application/json' \
+  -d "{\"app\":\"primes\",\"parameters\":{\"from\":$FROM,\"to\":$TO,\"unitSize\":$UNIT_SIZE},\"redundancy\":{\"targetResults\":2,\"minQuorum\":2,\"maxErrorResults\":3,\"maxTotalResults\":6}}")
+id=$(echo "$job" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+echo "Submitted job $id: count the primes in [$FROM, $TO), units of $UNIT_SIZE, each computed twice"
+
+field() { echo "$1" | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
+started=$(date +%s)
+while true; do
+  view=$(curl -sf "$URL/api/v1/jobs/$id" -H "X-Api-Key: $API_KEY")
+  state=$(field "$view" state)
+  printf '\r  %-9s units: %s assimilated, %s in progress, %s pending of %s   (%ss)  ' \
+    "$state" "$(field "$view" assimilated)" "$(field "$view" inProgress)" "$(field "$view" pending)" \
+    "$(field "$view" unitCount)" "$(( $(date +%s) - started ))"
+  [ "$state" = "Running" ] || break
+  sleep 1
+done
+echo
+if [ "$state" != "Completed" ]; then
+  echo "The job ended $state: $(field "$view" failureReason)"
+  exit 1
+fi
+result=$(curl -sf "$URL/api/v1/jobs/$id/result" -H "X-Api-Key: $API_KEY")
+echo "Result: $result"
+echo "There are $(field "$result" primeCount) primes in [$FROM, $TO)."

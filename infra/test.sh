@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, API, store conformance and end-to-end process tests.
+# Installs what it needs; starts and stops whatever servers the tests use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./infra/ensure-dotnet.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Volunteer.sln -c Release 2>&1 | tee "$log" || status=$?
+
+# One closing line for CI, summed over the test projects.
+sum() { grep -Eo "$1: +[0-9]+" "$log" | awk '{ total += $2 } END { print total + 0 }'; }
+passed=$(sum Passed)
+failed=$(sum Failed)
+skipped=$(sum Skipped)
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+exit $status
