@@ -89,8 +89,15 @@ public static class AgentCommands
             Console.WriteLine("Not attached; nothing to do.");
             return 0;
         }
-        var (_, _, unacknowledged) = new WorkFolder(options.StateDirectory).Count();
-        Directory.Delete(options.StateDirectory, recursive: true);
+        var folder = new WorkFolder(options.StateDirectory);
+        var (_, _, unacknowledged) = folder.Count();
+        // Only what the agent wrote is removed: the state directory may be shared with other files.
+        folder.Delete();
+        File.Delete(WorkerIdentity.PathIn(options.StateDirectory));
+        if (!Directory.EnumerateFileSystemEntries(options.StateDirectory).Any())
+        {
+            Directory.Delete(options.StateDirectory);
+        }
         Console.WriteLine(unacknowledged == 0
             ? "Detached; local state removed."
             : $"Detached; local state removed, including {unacknowledged} reports the project had not acknowledged.");

@@ -55,6 +55,15 @@ public sealed class WorkFolder
     public (int Leased, int Checkpoints, int Unacknowledged) Count() =>
         (Directory.GetFiles(_inbox, "*.json").Length, Directory.GetFiles(_checkpoints, "*.bin").Length, Directory.GetFiles(_outbox, "*.json").Length);
 
+    /// <summary>Removes the inbox, outbox and checkpoints with everything in them.</summary>
+    public void Delete()
+    {
+        foreach (var folder in new[] { _inbox, _outbox, _checkpoints })
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string FileOf(string folder, ReplicaRef replica, string extension) =>
         Path.Combine(folder, $"{replica.JobId:N}-{replica.UnitIndex}-{replica.Replica}{extension}");
 

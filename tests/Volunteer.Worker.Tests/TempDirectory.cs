@@ -1,0 +1,10 @@
+namespace Volunteer.Worker.Tests;
+
+/// <summary>A fresh directory for one test, removed afterwards.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateDirectory(
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "volunteer-worker-test-" + Guid.NewGuid().ToString("N"))).FullName;
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
