@@ -190,3 +190,26 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
         return Task.CompletedTask;
     }
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreConformance
+{
+    private string _connectionString = "";
+    private Npgsql.NpgsqlDataSource? _dataSource;
+
+    protected override async Task<IWorkStore> CreateStoreAsync()
+    {
+        _connectionString = await server.CreateDatabaseAsync();
+        _dataSource = Npgsql.NpgsqlDataSource.Create(_connectionString);
+        return new Volunteer.Coordinator.Storage.Postgres.PostgresWorkStore(_dataSource);
+    }
+
+    protected override async Task DropStoreAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+        await server.DropDatabaseAsync(_connectionString);
+    }
+}

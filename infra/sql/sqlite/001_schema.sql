@@ -1,9 +1,9 @@
 -- Volunteer embedded store (SQLite). Applied at start-up; every statement is idempotent.
--- Times are Unix milliseconds (UTC); ids are GUID text.
+-- Times are ISO-8601 text in UTC (so they sort as text); ids are GUID text.
 
 CREATE TABLE IF NOT EXISTS api_keys (
     key_hash    TEXT PRIMARY KEY,       -- SHA-256 of the key; the key itself is never stored
-    created_at  INTEGER NOT NULL
+    created_at  TEXT NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS workers (
@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS workers (
     token_hash  TEXT NOT NULL,          -- SHA-256 of the worker's secret token
     public_key  TEXT NOT NULL,          -- ECDSA P-256 SubjectPublicKeyInfo, base64; verifies reports
     cores       INTEGER NOT NULL,
-    created_at  INTEGER NOT NULL
+    created_at  TEXT NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS jobs (
@@ -32,8 +32,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     state              TEXT NOT NULL,
     accumulated        TEXT NOT NULL,      -- the reducer's running result
     failure_reason     TEXT,
-    created_at         INTEGER NOT NULL,
-    finished_at        INTEGER
+    created_at         TEXT NOT NULL,
+    finished_at        TEXT
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, created_at);
@@ -58,9 +58,9 @@ CREATE TABLE IF NOT EXISTS replicas (
     replica      INTEGER NOT NULL,
     state        TEXT NOT NULL,
     worker_id    TEXT,
-    issued_at    INTEGER,
-    deadline     INTEGER,
-    reported_at  INTEGER,
+    issued_at    TEXT,
+    deadline     TEXT,
+    reported_at  TEXT,
     outcome      TEXT,
     digest       TEXT,
     size         INTEGER NOT NULL,

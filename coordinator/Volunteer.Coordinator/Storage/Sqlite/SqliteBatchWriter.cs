@@ -55,7 +55,7 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
             ("$deadline", job.DeadlineSeconds), ("$priority", job.Priority), ("$unitCount", job.UnitCount),
             ("$opened", job.UnitsOpened), ("$assimilated", job.UnitsAssimilated), ("$failed", job.UnitsFailed),
             ("$state", job.State.ToString()), ("$accumulated", job.Accumulated), ("$failure", job.FailureReason),
-            ("$created", job.CreatedAt.ToUnixTimeMilliseconds()), ("$finished", job.FinishedAt?.ToUnixTimeMilliseconds()));
+            ("$created", job.CreatedAt), ("$finished", job.FinishedAt));
     }
 
     private SqliteCommand UpsertUnit(UnitRecord unit)
@@ -86,8 +86,8 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         return Bind(_replica,
             ("$job", replica.JobId.ToString()), ("$unit", replica.UnitIndex), ("$replica", replica.Replica),
             ("$state", replica.State.ToString()), ("$worker", replica.WorkerId?.ToString()),
-            ("$issued", replica.IssuedAt?.ToUnixTimeMilliseconds()), ("$deadline", replica.Deadline?.ToUnixTimeMilliseconds()),
-            ("$reported", replica.ReportedAt?.ToUnixTimeMilliseconds()), ("$outcome", replica.Outcome?.ToString()),
+            ("$issued", replica.IssuedAt), ("$deadline", replica.Deadline),
+            ("$reported", replica.ReportedAt), ("$outcome", replica.Outcome?.ToString()),
             ("$digest", replica.Digest), ("$size", replica.Size), ("$payload", replica.Payload), ("$error", replica.Error));
     }
 
@@ -99,13 +99,13 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
             """);
         return Bind(_worker,
             ("$id", worker.Id.ToString()), ("$name", worker.Name), ("$token", worker.TokenHash),
-            ("$key", worker.PublicKey), ("$cores", worker.Cores), ("$created", worker.CreatedAt.ToUnixTimeMilliseconds()));
+            ("$key", worker.PublicKey), ("$cores", worker.Cores), ("$created", worker.CreatedAt));
     }
 
     private SqliteCommand InsertApiKey(ApiKeyRecord apiKey)
     {
         _apiKey ??= Prepare("INSERT INTO api_keys (key_hash, created_at) VALUES ($hash, $created) ON CONFLICT DO NOTHING");
-        return Bind(_apiKey, ("$hash", apiKey.KeyHash), ("$created", apiKey.CreatedAt.ToUnixTimeMilliseconds()));
+        return Bind(_apiKey, ("$hash", apiKey.KeyHash), ("$created", apiKey.CreatedAt));
     }
 
     private SqliteCommand Prepare(string sql)

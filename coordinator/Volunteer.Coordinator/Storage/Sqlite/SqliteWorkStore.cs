@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Volunteer.WorkUnits.Protocol;
 
@@ -79,10 +78,10 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {SqliteRows.JobColumns} FROM jobs WHERE id = $id";
+        command.CommandText = $"SELECT {StoreRows.JobColumns} FROM jobs WHERE id = $id";
         command.Parameters.AddWithValue("$id", jobId.ToString());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? SqliteRows.ReadJob(reader) : null;
+        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadJob(reader) : null;
     }
 
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
@@ -90,7 +89,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT {SqliteRows.JobColumns} FROM jobs
+            SELECT {StoreRows.JobColumns} FROM jobs
             WHERE $state IS NULL OR state = $state
             ORDER BY created_at DESC, id LIMIT $limit
             """;
@@ -100,7 +99,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         var jobs = new List<JobRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            jobs.Add(SqliteRows.ReadJob(reader));
+            jobs.Add(StoreRows.ReadJob(reader));
         }
         return jobs;
     }
@@ -113,7 +112,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = $"""
-                SELECT {SqliteRows.UnitColumns} FROM units
+                SELECT {StoreRows.UnitColumns} FROM units
                 WHERE job_id = $job AND state NOT IN ('Assimilated', 'Failed')
                 ORDER BY unit_index
                 """;
@@ -121,14 +120,14 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                units.Add(SqliteRows.ReadUnit(reader));
+                units.Add(StoreRows.ReadUnit(reader));
             }
         }
         var replicas = units.ToDictionary(u => u.UnitIndex, _ => new List<ReplicaRecord>());
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = $"""
-                SELECT {SqliteRows.ReplicaColumns("r.")} FROM replicas r
+                SELECT {StoreRows.ReplicaColumns("r.")} FROM replicas r
                 JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
                 WHERE u.job_id = $job AND u.state NOT IN ('Assimilated', 'Failed')
                 ORDER BY r.unit_index, r.replica
@@ -137,7 +136,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var replica = SqliteRows.ReadReplica(reader);
+                var replica = StoreRows.ReadReplica(reader);
                 replicas[replica.UnitIndex].Add(replica);
             }
         }
@@ -149,28 +148,24 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT {SqliteRows.ReplicaColumns("")} FROM replicas
+            SELECT {StoreRows.ReplicaColumns("")} FROM replicas
             WHERE job_id = $job AND unit_index = $unit AND replica = $replica
             """;
         command.Parameters.AddWithValue("$job", replica.JobId.ToString());
         command.Parameters.AddWithValue("$unit", replica.UnitIndex);
         command.Parameters.AddWithValue("$replica", replica.Replica);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? SqliteRows.ReadReplica(reader) : null;
+        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadReplica(reader) : null;
     }
 
     public async Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, token_hash, public_key, cores, created_at FROM workers WHERE id = $id";
+        command.CommandText = $"SELECT {StoreRows.WorkerColumns} FROM workers WHERE id = $id";
         command.Parameters.AddWithValue("$id", workerId.ToString());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new WorkerRecord(
-                Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.GetInt32(4), SqliteRows.Time(reader.GetInt64(5)))
-            : null;
+        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadWorker(reader) : null;
     }
 
     public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default)
@@ -202,47 +197,4 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         }
         _writerGate.Dispose();
     }
-}
-
-/// <summary>Row mapping shared by the SQLite store's reads.</summary>
-internal static class SqliteRows
-{
-    public const string JobColumns =
-        "id, app, parameters, target_results, min_quorum, max_error_results, max_total_results, deadline_seconds, " +
-        "priority, unit_count, units_opened, units_assimilated, units_failed, state, accumulated, failure_reason, " +
-        "created_at, finished_at";
-
-    public const string UnitColumns = "job_id, unit_index, input, state, replica_count, canonical_replica";
-
-    public static string ReplicaColumns(string alias) => string.Join(", ",
-        new[] { "job_id", "unit_index", "replica", "state", "worker_id", "issued_at", "deadline", "reported_at", "outcome", "digest", "size", "payload", "error" }
-            .Select(c => alias + c));
-
-    public static DateTimeOffset Time(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
-
-    public static DateTimeOffset? TimeOrNull(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : Time(reader.GetInt64(ordinal));
-
-    private static string? StringOrNull(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static JobRecord ReadJob(DbDataReader r) => new(
-        Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2),
-        new Redundancy(r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)),
-        r.GetInt32(7), r.GetInt32(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12),
-        Enum.Parse<JobState>(r.GetString(13)), r.GetString(14), StringOrNull(r, 15),
-        Time(r.GetInt64(16)), TimeOrNull(r, 17));
-
-    public static UnitRecord ReadUnit(DbDataReader r) => new(
-        Guid.Parse(r.GetString(0)), r.GetInt64(1), r.GetString(2), Enum.Parse<UnitState>(r.GetString(3)),
-        r.GetInt32(4), r.IsDBNull(5) ? null : r.GetInt32(5));
-
-    public static ReplicaRecord ReadReplica(DbDataReader r) => new(
-        Guid.Parse(r.GetString(0)), r.GetInt64(1), r.GetInt32(2), Enum.Parse<ReplicaState>(r.GetString(3)),
-        r.IsDBNull(4) ? null : Guid.Parse(r.GetString(4)),
-        TimeOrNull(r, 5), TimeOrNull(r, 6), TimeOrNull(r, 7),
-        r.IsDBNull(8) ? null : Enum.Parse<ReportOutcome>(r.GetString(8)),
-        StringOrNull(r, 9), r.GetInt64(10),
-        r.IsDBNull(11) ? null : (byte[])r.GetValue(11),
-        StringOrNull(r, 12));
 }

@@ -1,0 +1,11 @@
+namespace Volunteer.Coordinator.Storage.Postgres;
+
+/// <summary>The PostgreSQL scripts under infra/sql/postgres, in the order they apply. Each is idempotent.</summary>
+internal static class PostgresSchema
+{
+    public static readonly string[] Scripts =
+    [
+        "postgres/001_schema.sql",
+        "postgres/002_orleans_clustering.sql",
+    ];
+}

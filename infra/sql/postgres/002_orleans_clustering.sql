@@ -1,0 +1,1 @@
+-- Orleans ADO.NET clustering contract: written with the clustering work.
