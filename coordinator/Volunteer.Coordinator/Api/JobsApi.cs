@@ -40,11 +40,11 @@ public static class JobsApi
         JobState? wanted = null;
         if (state is not null)
         {
-            if (!Enum.TryParse<JobState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            if (!Enum.GetNames<JobState>().Contains(state, StringComparer.OrdinalIgnoreCase))
             {
                 return Problems.BadRequest($"'state' must be one of {string.Join(", ", Enum.GetNames<JobState>())}.");
             }
-            wanted = parsed;
+            wanted = Enum.Parse<JobState>(state, ignoreCase: true);
         }
         if (limit is < 1 or > MaxListedJobs)
         {

@@ -29,6 +29,7 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
 
         var refused = reports.Where(r => !ReportSignature.Verify(worker.PublicKey, worker.Id, r))
             .Select(r => new RefusedReport(r.Ref, ReportVerdict.BadSignature)).ToList();
+        var applied = 0;
         if (refused.Count == 0 && reports.Count > 0)
         {
             var byJob = reports.GroupBy(r => r.JobId).ToList();
@@ -38,14 +39,17 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
             refused = judged.SelectMany(r => r).ToList();
             if (refused.Count == 0)
             {
-                var applied = await Task.WhenAll(byJob.Select(g =>
+                // Only a race (a lease expiring between judging and applying) can refuse a report here;
+                // the jobs that accepted theirs have committed them.
+                var outcomes = await Task.WhenAll(byJob.Select(g =>
                     grains.GetGrain<IJobGrain>(g.Key).ReportAsync(worker.Id, g.ToList())));
-                refused = applied.SelectMany(r => r).ToList();
+                refused = outcomes.SelectMany(r => r).ToList();
+                applied = byJob.Where((_, i) => outcomes[i].Count == 0).Sum(g => g.Count());
             }
         }
         if (refused.Count > 0)
         {
-            return Refuse(refused);
+            return Refuse(refused, applied);
         }
 
         var cancelled = (await Task.WhenAll(inProgress.GroupBy(r => r.JobId).Select(g =>
@@ -87,6 +91,10 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         {
             return Problems.BadRequest($"At most {MaxInProgress} in-progress replicas fit in one sync.");
         }
+        if (reports.Any(r => r is null) || inProgress.Any(r => r is null))
+        {
+            return Problems.BadRequest("'reports' and 'inProgress' must not contain null entries.");
+        }
         if (reports.Select(r => r.Ref).Distinct().Count() != reports.Count)
         {
             return Problems.BadRequest("A replica is reported more than once in this sync.");
@@ -112,11 +120,23 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         {
             return Problems.BadRequest($"{which}: 'signature' is required.");
         }
+        if (!Enum.IsDefined(report.Outcome))
+        {
+            return Problems.BadRequest($"{which}: 'outcome' must be one of {string.Join(", ", Enum.GetNames<ReportOutcome>())}.");
+        }
         if (report.Outcome == ReportOutcome.Error)
         {
+            if (report.Payload is not null || report.Digest is not null || report.Size != 0)
+            {
+                return Problems.BadRequest($"{which}: an error report carries no 'payload', 'digest' or 'size'.");
+            }
             return report.Error is { Length: > 0 and <= MaxErrorLength }
                 ? null
                 : Problems.BadRequest($"{which}: an error report needs an 'error' message of 1 to {MaxErrorLength} characters.");
+        }
+        if (report.Error is not null)
+        {
+            return Problems.BadRequest($"{which}: a successful report carries no 'error'.");
         }
         if (!ContentDigest.IsWellFormed(report.Digest))
         {
@@ -147,7 +167,7 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         return null;
     }
 
-    private ProblemHttpResult Refuse(IReadOnlyList<RefusedReport> refused)
+    private ProblemHttpResult Refuse(IReadOnlyList<RefusedReport> refused, int applied)
     {
         foreach (var refusal in refused)
         {
@@ -157,7 +177,8 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         var forbidden = refused.Any(r => r.Verdict is ReportVerdict.NotLeasedToWorker or ReportVerdict.BadSignature);
         var first = refused[0];
         return TypedResults.Problem(
-            detail: $"{refused.Count} report(s) refused; nothing in this sync was applied. First: job {first.Replica.JobId} " +
+            detail: $"{refused.Count} report(s) refused; {(applied == 0 ? "nothing in this sync was applied" : $"{applied} report(s) of other jobs were applied")}. " +
+                    $"First: job {first.Replica.JobId} " +
                     $"unit {first.Replica.UnitIndex} replica {first.Replica.Replica}: {first.Verdict.Describe()}",
             statusCode: forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict,
             title: "Reports refused.",

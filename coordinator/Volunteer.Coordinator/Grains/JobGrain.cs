@@ -96,10 +96,11 @@ public sealed class JobGrain(
         {
             return await JudgeReportsAsync(workerId, reports.Select(r => r.Ref).ToList());
         }
-        foreach (var report in reports)
+        // Decode every payload before applying any report, so a bad one cannot leave half a sync applied.
+        var payloads = reports.Select(r => r.Payload is null ? null : Convert.FromBase64String(r.Payload)).ToList();
+        for (var i = 0; i < reports.Count; i++)
         {
-            var payload = report.Payload is null ? null : Convert.FromBase64String(report.Payload);
-            _workbook.Apply(report, payload, now);
+            _workbook.Apply(reports[i], payloads[i], now);
         }
         await CommitAsync();
         metrics.ReportsAccepted.Add(reports.Count);
