@@ -55,6 +55,35 @@ public sealed class JobWorkbookTests
     }
 
     [Fact]
+    public void Leases_a_worker_says_it_does_not_hold_are_sent_again()
+    {
+        var workbook = NewJob(unitCount: 10, deadlineSeconds: 60);
+        var first = workbook.Lease(Alice, 2, _time.GetUtcNow());
+        workbook.TakeChanges();
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        var unknown = workbook.Lease(Alice, 1, _time.GetUtcNow(), held: null);
+        var resent = workbook.Lease(Alice, 2, _time.GetUtcNow(), held: [first[0].Ref, unknown[0].Ref]);
+
+        Assert.Equal([2L], unknown.Select(a => a.UnitIndex));
+        Assert.Equal([1L, 3L], resent.Select(a => a.UnitIndex));
+        Assert.Equal((first[1].Ref, first[1].Deadline), (resent[0].Ref, resent[0].Deadline));
+        Assert.DoesNotContain(workbook.TakeChanges().Replicas, r => r.UnitIndex == 1);
+    }
+
+    [Fact]
+    public void A_lease_past_its_deadline_is_not_sent_again()
+    {
+        var workbook = NewJob(unitCount: 10, deadlineSeconds: 60);
+        workbook.Lease(Alice, 1, _time.GetUtcNow());
+        _time.Advance(TimeSpan.FromSeconds(60));
+
+        var leased = workbook.Lease(Alice, 1, _time.GetUtcNow(), held: []);
+
+        Assert.Equal([1L], leased.Select(a => a.UnitIndex));
+    }
+
+    [Fact]
     public void Leases_carry_the_unit_input_and_a_deadline()
     {
         var workbook = NewJob(unitCount: 10, deadlineSeconds: 60);

@@ -54,11 +54,11 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
 
         var cancelled = (await Task.WhenAll(inProgress.GroupBy(r => r.JobId).Select(g =>
             grains.GetGrain<IJobGrain>(g.Key).FindCancelledAsync(worker.Id, g.ToList())))).SelectMany(c => c).ToList();
-        var assignments = await LeaseAsync(worker.Id, request.RequestUnits);
+        var assignments = await LeaseAsync(worker.Id, request.RequestUnits, request.InProgress);
         return TypedResults.Ok(new SyncResponse(reports.Count, assignments, cancelled));
     }
 
-    private async Task<List<Assignment>> LeaseAsync(Guid workerId, int wanted)
+    private async Task<List<Assignment>> LeaseAsync(Guid workerId, int wanted, IReadOnlyList<ReplicaRef>? held)
     {
         var assignments = new List<Assignment>();
         if (wanted == 0)
@@ -67,7 +67,8 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         }
         foreach (var job in await grains.GetGrain<IJobCatalogGrain>(0).GetRunningJobsAsync())
         {
-            assignments.AddRange(await grains.GetGrain<IJobGrain>(job.JobId).LeaseAsync(workerId, wanted - assignments.Count));
+            var heldOfJob = held?.Where(r => r.JobId == job.JobId).ToList();
+            assignments.AddRange(await grains.GetGrain<IJobGrain>(job.JobId).LeaseAsync(workerId, wanted - assignments.Count, heldOfJob));
             if (assignments.Count == wanted)
             {
                 break;

@@ -14,9 +14,12 @@ public interface IJobGrain : IGrainWithGuidKey
     [Alias("GetView")]
     Task<JobView?> GetViewAsync();
 
-    /// <summary>Leases up to <paramref name="count"/> replicas to the worker; committed before returning.</summary>
+    /// <summary>
+    /// Leases up to <paramref name="count"/> replicas to the worker; committed before returning.
+    /// <paramref name="held"/>, when known, lists this job's replicas the worker holds; leases it lost are sent again.
+    /// </summary>
     [Alias("Lease")]
-    Task<IReadOnlyList<Assignment>> LeaseAsync(Guid workerId, int count);
+    Task<IReadOnlyList<Assignment>> LeaseAsync(Guid workerId, int count, IReadOnlyList<ReplicaRef>? held);
 
     /// <summary>Which of these reports would be refused, without changing anything.</summary>
     [Alias("Judge")]

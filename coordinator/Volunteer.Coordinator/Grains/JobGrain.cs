@@ -58,13 +58,13 @@ public sealed class JobGrain(
 
     public Task<JobView?> GetViewAsync() => Task.FromResult(_job is null ? null : View(_job));
 
-    public async Task<IReadOnlyList<Assignment>> LeaseAsync(Guid workerId, int count)
+    public async Task<IReadOnlyList<Assignment>> LeaseAsync(Guid workerId, int count, IReadOnlyList<ReplicaRef>? held)
     {
         if (_workbook is null)
         {
             return [];
         }
-        var assignments = _workbook.Lease(workerId, count, time.GetUtcNow());
+        var assignments = _workbook.Lease(workerId, count, time.GetUtcNow(), held?.ToHashSet());
         await CommitAsync();
         metrics.UnitsDispatched.Add(assignments.Count);
         return assignments;

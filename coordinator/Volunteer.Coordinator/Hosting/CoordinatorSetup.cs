@@ -1,9 +1,13 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
 using Volunteer.Coordinator.Storage;
+using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
 using Volunteer.WorkUnits.Apps;
 using Volunteer.WorkUnits.Protocol;
@@ -13,6 +17,9 @@ namespace Volunteer.Coordinator.Hosting;
 /// <summary>Wires the coordinator: options, store, Orleans silo, apps, API services.</summary>
 public static class CoordinatorSetup
 {
+    /// <summary>ConnectionStrings:Volunteer (environment ConnectionStrings__Volunteer) selects PostgreSQL.</summary>
+    public const string PostgresConnectionName = "Volunteer";
+
     public static WebApplicationBuilder AddCoordinator(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -20,8 +27,17 @@ public static class CoordinatorSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ScienceAppCatalog.BuiltIn);
         services.AddSingleton<CoordinatorMetrics>();
-        services.AddSingleton<IWorkStore>(sp => new SqliteWorkStore(
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<VolunteerOptions>>().Value.DataDirectory));
+        // Choosing PostgreSQL is configuration only: a connection string switches the store and clustering.
+        var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            services.AddSingleton<IWorkStore>(sp => new SqliteWorkStore(sp.GetRequiredService<IOptions<VolunteerOptions>>().Value.DataDirectory));
+        }
+        else
+        {
+            services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+            services.AddSingleton<IWorkStore, PostgresWorkStore>();
+        }
         // Registered before the silo so the schema exists before any grain activates.
         services.AddHostedService<StoreInitializer>();
         services.AddSingleton<WorkerDirectory>();
@@ -33,10 +49,10 @@ public static class CoordinatorSetup
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            var options = builder.Configuration.GetSection(VolunteerOptions.Section).Get<VolunteerOptions>() ?? new VolunteerOptions();
+            var limits = builder.Configuration.GetSection(VolunteerOptions.Section).Get<VolunteerOptions>() ?? new VolunteerOptions();
             limiter.AddPolicy(WorkersApi.SyncRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Request.Headers.Authorization.ToString(),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SyncsPerWorkerPerSecond, Window = TimeSpan.FromSeconds(1) }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SyncsPerWorkerPerSecond, Window = TimeSpan.FromSeconds(1) }));
             limiter.AddPolicy(WorkersApi.AttachRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress ?? IPAddress.None,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
@@ -45,14 +61,45 @@ public static class CoordinatorSetup
         builder.UseOrleans(silo =>
         {
             var orleans = builder.Configuration.GetSection("Orleans");
-            silo.UseLocalhostClustering(
-                siloPort: orleans.GetValue("SiloPort", 11111),
-                gatewayPort: orleans.GetValue("GatewayPort", 30000));
+            var siloPort = orleans.GetValue("SiloPort", 11111);
+            var gatewayPort = orleans.GetValue("GatewayPort", 30000);
+            if (string.IsNullOrWhiteSpace(postgres))
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort);
+            }
+            else
+            {
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = postgres;
+                });
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = orleans.GetValue("ClusterId", "volunteer");
+                    o.ServiceId = orleans.GetValue("ServiceId", "volunteer");
+                });
+                silo.ConfigureEndpoints(AdvertisedAddress(orleans["AdvertisedIP"]), siloPort, gatewayPort, listenOnAnyHostAddress: true);
+            }
+            // Failure detection can be tuned (e.g. Orleans:Membership:ProbeTimeout) without a rebuild.
+            silo.Services.AddOptions<ClusterMembershipOptions>().Bind(orleans.GetSection("Membership"));
             // The wire contracts live in workunits/, which stays free of Orleans: carry them as JSON.
             silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(
                 isSupported: type => type.Namespace == typeof(JobView).Namespace));
         });
         return builder;
+    }
+
+    /// <summary>The address other silos reach this one at: configured, else this host's first IPv4 address.</summary>
+    private static IPAddress AdvertisedAddress(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return IPAddress.Parse(configured);
+        }
+        return Dns.GetHostAddresses(Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? IPAddress.Loopback;
     }
 
     public static WebApplication MapCoordinator(this WebApplication app)

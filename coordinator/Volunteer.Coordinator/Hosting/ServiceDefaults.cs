@@ -1,5 +1,6 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Npgsql;
 using OpenTelemetry.Trace;
 using Volunteer.Coordinator.Api;
 
@@ -18,6 +19,7 @@ public static class ServiceDefaults
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
+                .AddNpgsql()
                 .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"));
         // Export only when a collector is configured, so a plain run needs nothing listening.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

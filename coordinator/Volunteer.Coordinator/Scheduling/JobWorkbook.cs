@@ -17,6 +17,7 @@ public sealed class JobWorkbook
     private readonly int _maxOpenUnits;
     private readonly SortedDictionary<long, OpenUnit> _open = [];
     private readonly SortedSet<long> _unitsWithUnsentReplicas = [];
+    private readonly Dictionary<Guid, SortedSet<(long Unit, int Replica)>> _leasesByWorker = [];
     private readonly Dictionary<long, UnitRecord> _changedUnits = [];
     private readonly Dictionary<(long Unit, int Replica), ReplicaRecord> _changedReplicas = [];
     private IEnumerator<UnitInput>? _split;
@@ -36,6 +37,7 @@ public sealed class JobWorkbook
         {
             var open = new OpenUnit(unit, [.. replicas.OrderBy(r => r.Replica)]);
             _open.Add(unit.UnitIndex, open);
+            open.Replicas.ForEach(Index);
             if (open.Replicas.Any(r => r.State == ReplicaState.Unsent))
             {
                 _unitsWithUnsentReplicas.Add(unit.UnitIndex);
@@ -50,13 +52,27 @@ public sealed class JobWorkbook
     /// <summary>
     /// Leases up to <paramref name="count"/> replicas to <paramref name="workerId"/>, never two of one
     /// unit to the same worker, splitting more units out of the job only when the open ones cannot serve.
+    /// When the worker says which of this job's replicas it holds (<paramref name="held"/>), leases it
+    /// lost (say, the answer that carried them never arrived) are sent again first, as BOINC resends
+    /// lost results, instead of idling until their deadline.
     /// </summary>
-    public IReadOnlyList<Assignment> Lease(Guid workerId, int count, DateTimeOffset now)
+    public IReadOnlyList<Assignment> Lease(Guid workerId, int count, DateTimeOffset now, IReadOnlyCollection<ReplicaRef>? held = null)
     {
         var assignments = new List<Assignment>();
         if (Job.State != JobState.Running || count <= 0)
         {
             return assignments;
+        }
+        if (held is not null && _leasesByWorker.TryGetValue(workerId, out var leases))
+        {
+            foreach (var (unitIndex, replica) in leases.Where(l => !held.Contains(new ReplicaRef(Job.Id, l.Unit, l.Replica))).Take(count))
+            {
+                var unit = _open[unitIndex];
+                if (unit.Replicas[replica].Deadline > now)
+                {
+                    assignments.Add(AssignmentOf(unit, unit.Replicas[replica]));
+                }
+            }
         }
         foreach (var unitIndex in _unitsWithUnsentReplicas.ToList())
         {
@@ -190,13 +206,18 @@ public sealed class JobWorkbook
 
     private Assignment Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
     {
-        var replica = unit.Replicas.First(r => r.State == ReplicaState.Unsent);
-        var deadline = now.AddSeconds(Job.DeadlineSeconds);
-        SetReplica(unit, replica with { State = ReplicaState.Assigned, WorkerId = workerId, IssuedAt = now, Deadline = deadline });
+        var replica = unit.Replicas.First(r => r.State == ReplicaState.Unsent) with
+        {
+            State = ReplicaState.Assigned, WorkerId = workerId, IssuedAt = now, Deadline = now.AddSeconds(Job.DeadlineSeconds),
+        };
+        SetReplica(unit, replica);
         SetUnit(unit, unit.Record with { State = UnitState.InProgress });
-        return new Assignment(Job.Id, unit.Record.UnitIndex, replica.Replica, Job.App,
-            JsonDocument.Parse(unit.Record.Input).RootElement.Clone(), deadline);
+        return AssignmentOf(unit, replica);
     }
+
+    private Assignment AssignmentOf(OpenUnit unit, ReplicaRecord replica) =>
+        new(Job.Id, unit.Record.UnitIndex, replica.Replica, Job.App,
+            JsonDocument.Parse(unit.Record.Input).RootElement.Clone(), replica.Deadline!.Value);
 
     private void AddReplicas(OpenUnit unit, int count)
     {
@@ -321,6 +342,11 @@ public sealed class JobWorkbook
 
     private void SetReplica(OpenUnit unit, ReplicaRecord replica)
     {
+        if (replica.Replica < unit.Replicas.Count)
+        {
+            Unindex(unit.Replicas[replica.Replica]);
+        }
+        Index(replica);
         unit.Replicas[replica.Replica] = replica;
         _changedReplicas[(replica.UnitIndex, replica.Replica)] = replica;
         if (unit.Replicas.Any(r => r.State == ReplicaState.Unsent))
@@ -330,6 +356,30 @@ public sealed class JobWorkbook
         else
         {
             _unitsWithUnsentReplicas.Remove(replica.UnitIndex);
+        }
+    }
+
+    private void Index(ReplicaRecord replica)
+    {
+        if (replica is { State: ReplicaState.Assigned, WorkerId: { } worker })
+        {
+            if (!_leasesByWorker.TryGetValue(worker, out var leases))
+            {
+                _leasesByWorker[worker] = leases = [];
+            }
+            leases.Add((replica.UnitIndex, replica.Replica));
+        }
+    }
+
+    private void Unindex(ReplicaRecord replica)
+    {
+        if (replica is { State: ReplicaState.Assigned, WorkerId: { } worker } && _leasesByWorker.TryGetValue(worker, out var leases))
+        {
+            leases.Remove((replica.UnitIndex, replica.Replica));
+            if (leases.Count == 0)
+            {
+                _leasesByWorker.Remove(worker);
+            }
         }
     }
 

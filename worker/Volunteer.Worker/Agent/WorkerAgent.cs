@@ -70,9 +70,14 @@ public sealed class WorkerAgent(
     /// <summary>One round trip. True when another should follow at once.</summary>
     private async Task<bool> SyncOnceAsync(int slots, CancellationToken stoppingToken)
     {
-        var reports = _folder.PendingReports(MaxReportsPerSync);
-        var free = Math.Max(0, slots - _running.Count);
-        var request = new SyncRequest(reports, _running.Keys.ToList(), free);
+        // Running units first: one that finishes meanwhile is then in the outbox read next, so nothing held is missed.
+        var running = _running.Keys.ToList();
+        var pending = _folder.PendingReports(int.MaxValue);
+        var reports = pending.Take(MaxReportsPerSync).ToList();
+        var free = Math.Max(0, slots - running.Count);
+        // Everything held counts, reports that wait for a later sync included, or the coordinator would resend them.
+        var held = running.Concat(pending.Skip(MaxReportsPerSync).Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
+        var request = new SyncRequest(reports, held, free);
         var outcome = await coordinator.SyncAsync(_identity.Token, request, stoppingToken);
         switch (outcome)
         {

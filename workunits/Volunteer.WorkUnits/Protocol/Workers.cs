@@ -43,7 +43,12 @@ public sealed record ReplicaReport(
 
 /// <summary>One round trip: finished reports go up, new work comes down.</summary>
 /// <param name="Reports">Finished replicas, signed.</param>
-/// <param name="InProgress">Replicas the worker is still computing; the answer says which to drop.</param>
+/// <param name="InProgress">
+/// Every replica the worker holds and has not reported in this sync (computing, queued, or finished
+/// but not yet sent). The answer says which to drop; and a lease missing from the list is sent
+/// again, so work whose assignment was lost on the way is not left idle until its deadline. Null
+/// means "not told": nothing is resent.
+/// </param>
 /// <param name="RequestUnits">How many more units the worker can start now.</param>
 public sealed record SyncRequest(
     IReadOnlyList<ReplicaReport>? Reports = null,
