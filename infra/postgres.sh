@@ -48,7 +48,7 @@ case "${1:-}" in
     if ! pg_lsclusters -h | grep -q "^$version main"; then
       as_root pg_createcluster "$version" main >&2
     fi
-    as_root pg_ctlcluster "$version" main start 2>/dev/null || true
+    as_root pg_ctlcluster "$version" main start >&2 2>/dev/null || true
     port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $3 }')
     create_role_and_database "$port" /var/run/postgresql "$db" "$role" "$password"
     echo "Host=127.0.0.1;Port=$port;Database=$db;Username=$role;Password=$password"

@@ -111,6 +111,7 @@ public static class CoordinatorSetup
         app.MapHealthChecks("/health");
         app.MapJobsApi();
         app.MapWorkersApi();
+        app.MapClusterApi();
         return app;
     }
 }
