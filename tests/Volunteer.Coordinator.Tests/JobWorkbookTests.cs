@@ -119,6 +119,25 @@ public sealed class JobWorkbookTests
     }
 
     [Fact]
+    public void A_worker_whose_lease_timed_out_may_take_the_replacement()
+    {
+        var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
+        var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+        workbook.Apply(Report(bob, 25), Payload(25), _time.GetUtcNow());
+        _time.Advance(TimeSpan.FromSeconds(60));
+        workbook.ExpireLeases(_time.GetUtcNow());
+
+        var again = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        Assert.Empty(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+
+        Assert.Equal((0L, 2), (again.UnitIndex, again.Replica));
+        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, late.Ref, _time.GetUtcNow()));
+        workbook.Apply(Report(again, 25), Payload(25), _time.GetUtcNow());
+        Assert.Equal(JobState.Completed, workbook.Job.State);
+    }
+
+    [Fact]
     public void A_report_after_the_deadline_is_refused_even_before_the_sweep()
     {
         var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);

@@ -35,6 +35,21 @@ public sealed class WorkFolderTests : IDisposable
     }
 
     [Fact]
+    public void Temporary_files_left_by_a_crash_are_removed_and_the_durable_copies_kept()
+    {
+        var assignment = Assignment(unit: 2);
+        new WorkFolder(_state.Path).Lease(assignment);
+        var leftover = Path.Combine(_state.Path, "outbox", "half-written.json.tmp");
+        File.WriteAllText(leftover, "{\"jobId\":");
+
+        var restarted = new WorkFolder(_state.Path);
+
+        Assert.False(File.Exists(leftover));
+        Assert.Equal(assignment.Ref, Assert.Single(restarted.LeasedUnits()).Ref);
+        Assert.Empty(restarted.PendingReports(10));
+    }
+
+    [Fact]
     public void Forgetting_a_cancelled_lease_drops_its_checkpoint()
     {
         var assignment = Assignment(unit: 0);

@@ -81,7 +81,7 @@ public sealed class JobWorkbook
                 return assignments;
             }
             var unit = _open[unitIndex];
-            if (!unit.Replicas.Any(r => r.WorkerId == workerId))
+            if (!unit.Replicas.Any(r => r.WorkerId == workerId && CountsForWorker(r)))
             {
                 assignments.Add(Assign(unit, workerId, now));
             }
@@ -203,6 +203,13 @@ public sealed class JobWorkbook
         AddReplicas(unit, Job.Redundancy.TargetResults);
         return unit;
     }
+
+    /// <summary>
+    /// Whether a worker's replica bars it from another replica of the same unit. One that timed out or
+    /// was cancelled produced no result, so it casts no vote; barring its worker for good would starve
+    /// the unit when there are few workers.
+    /// </summary>
+    private static bool CountsForWorker(ReplicaRecord replica) => replica.State is not (ReplicaState.TimedOut or ReplicaState.Cancelled);
 
     private Assignment Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
     {

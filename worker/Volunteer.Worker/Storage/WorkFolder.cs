@@ -19,6 +19,11 @@ public sealed class WorkFolder
         _inbox = Directory.CreateDirectory(Path.Combine(stateDirectory, "inbox")).FullName;
         _outbox = Directory.CreateDirectory(Path.Combine(stateDirectory, "outbox")).FullName;
         _checkpoints = Directory.CreateDirectory(Path.Combine(stateDirectory, "checkpoints")).FullName;
+        // A crash mid-write leaves a temporary file behind; the durable copy, if any, is the other one.
+        foreach (var leftover in new[] { _inbox, _outbox, _checkpoints }.SelectMany(f => Directory.GetFiles(f, "*.tmp")))
+        {
+            File.Delete(leftover);
+        }
     }
 
     public void Lease(Assignment assignment) =>

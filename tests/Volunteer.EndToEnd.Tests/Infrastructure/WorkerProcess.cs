@@ -1,0 +1,247 @@
+using System.Text.RegularExpressions;
+
+namespace Volunteer.EndToEnd.Tests;
+
+/// <summary>A report the coordinator acknowledged, as the worker logged it.</summary>
+public sealed record AcknowledgedReport(Guid WorkerId, string WorkerName, Guid JobId, long UnitIndex, int Replica, string Outcome, string Line);
+
+/// <summary>
+/// One worker agent as a separate process with its own state directory: attached once, then run,
+/// killed (SIGKILL) and run again on the same state as the test wants. Every generation's log is kept.
+/// </summary>
+public sealed partial class WorkerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<ChildProcess> _generations = [];
+    private readonly Lock _gate = new();
+    private readonly List<AcknowledgedReport> _acknowledged = [];
+    private readonly string _workingDirectory;
+    private int _unitsStarted;
+    private int _syncFailures;
+
+    public WorkerProcess(string name, string stateDirectory, string workingDirectory)
+    {
+        Name = name;
+        StateDirectory = stateDirectory;
+        _workingDirectory = workingDirectory;
+    }
+
+    public string Name { get; }
+
+    public string StateDirectory { get; }
+
+    /// <summary>The id the coordinator gave this worker when it attached.</summary>
+    public Guid WorkerId { get; private set; }
+
+    public bool IsRunning => _generations.Count > 0 && !_generations[^1].HasExited;
+
+    /// <summary>Called (on a reader thread) for every acknowledged report the moment its log line arrives.</summary>
+    public Action<WorkerProcess, AcknowledgedReport>? OnAcknowledged { get; set; }
+
+    public IReadOnlyList<AcknowledgedReport> Acknowledged
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _acknowledged];
+            }
+        }
+    }
+
+    public int AcknowledgedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _acknowledged.Count;
+            }
+        }
+    }
+
+    public int UnitsStarted => Volatile.Read(ref _unitsStarted);
+
+    /// <summary>How many syncs failed and were retried (e.g. while the coordinator was down).</summary>
+    public int SyncFailures => Volatile.Read(ref _syncFailures);
+
+    /// <summary>The settings that make the agent responsive enough for a test.</summary>
+    public static IReadOnlyDictionary<string, string> AgentEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["Worker__IdleSyncInterval"] = "00:00:00.500",
+        ["Worker__RetryDelay"] = "00:00:00.200",
+        ["Worker__MaxRetryDelay"] = "00:00:02",
+        ["DOTNET_ENVIRONMENT"] = "Production",
+    };
+
+    /// <summary>Runs <c>volunteer-worker attach URL</c> to completion and records the worker id it printed.</summary>
+    public async Task AttachAsync(Uri coordinator)
+    {
+        await using var attach = ChildProcess.Start(
+            $"{Name} attach",
+            RepoLayout.DotnetHost,
+            [RepoLayout.WorkerDll, "attach", coordinator.ToString(), "--state-dir", StateDirectory, "--slots", "1", "--name", Name],
+            _workingDirectory,
+            AgentEnvironment);
+        var exitCode = await attach.WaitForExitAsync(AttachTimeout);
+        var tail = attach.Tail();
+        Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
+        var attached = attach.Lines.Select(l => AttachedLine().Match(l)).FirstOrDefault(m => m.Success);
+        Assert.True(attached is not null, $"attach of {Name} did not print its worker id.\n{tail}");
+        WorkerId = Guid.Parse(attached.Groups["id"].Value);
+    }
+
+    /// <summary>The secret token the agent keeps in its identity file (worker/Volunteer.Worker/Storage/WorkerIdentity.cs).</summary>
+    public string ReadToken()
+    {
+        using var identity = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(StateDirectory, "identity.json")));
+        return identity.RootElement.GetProperty("Token").GetString()
+            ?? throw new InvalidOperationException($"{Name}'s identity has no token.");
+    }
+
+    /// <summary>Starts <c>volunteer-worker run</c> on this worker's state directory.</summary>
+    public void Start()
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"{Name} is already running.");
+        }
+        _generations.Add(ChildProcess.Start(
+            $"{Name}#{_generations.Count + 1}",
+            RepoLayout.DotnetHost,
+            [RepoLayout.WorkerDll, "run", "--state-dir", StateDirectory, "--slots", "1"],
+            _workingDirectory,
+            AgentEnvironment,
+            OnLine));
+    }
+
+    /// <summary>kill -9: no checkpoint, no clean shutdown, whatever was in flight is cut off.</summary>
+    public async Task KillAsync()
+    {
+        if (_generations.Count > 0)
+        {
+            await _generations[^1].KillAsync();
+        }
+    }
+
+    /// <summary>
+    /// kill -9 at a moment the agent certainly holds work: it is frozen (SIGSTOP) now and then until its
+    /// state directory shows a leased unit or an unacknowledged report, and killed in that state. Returns
+    /// what it held.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged)> KillWhileHoldingWorkAsync(TimeSpan timeout)
+    {
+        var process = _generations[^1];
+        var deadline = DateTime.UtcNow + timeout;
+        var attempts = 0;
+        while (!process.HasExited)
+        {
+            attempts++;
+            if (PosixSignals.IsSupported)
+            {
+                PosixSignals.Stop(process.Id);
+            }
+            var held = StateFiles();
+            if (held.Leased.Count + held.Unacknowledged.Count > 0 || !PosixSignals.IsSupported)
+            {
+                await process.KillAsync();
+                return held;
+            }
+            PosixSignals.Continue(process.Id);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Name} held no work at any of {attempts} looks within {timeout.TotalSeconds:0} s.\n{Tail()}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(2));
+        }
+        throw new InvalidOperationException($"{Name} exited by itself.\n{Tail()}");
+    }
+
+    /// <summary>The log lines of one run of the agent (0 = the first <see cref="Start"/>).</summary>
+    public IReadOnlyList<string> LinesOf(int generation) => _generations[generation].Lines;
+
+    /// <summary>
+    /// The agent's durable state as (job, unit, replica) keys: leased units not finished (inbox) and
+    /// reports not yet acknowledged (outbox).
+    /// </summary>
+    public (IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged) StateFiles() =>
+        (KeysIn(Path.Combine(StateDirectory, "inbox")), KeysIn(Path.Combine(StateDirectory, "outbox")));
+
+    /// <summary>The key <see cref="StateFiles"/> uses for a replica.</summary>
+    public static string KeyOf(Guid jobId, long unitIndex, int replica) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobId:N}-{unitIndex}-{replica}");
+
+    public string Tail(int lines = 40) => string.Join(Environment.NewLine, _generations.Select(g => g.Tail(lines)));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var generation in _generations)
+        {
+            await generation.DisposeAsync();
+        }
+    }
+
+    // The agent names its files {job:N}-{unit}-{replica}.json (worker/Volunteer.Worker/Storage/WorkFolder.cs).
+    private static List<string> KeysIn(string folder) => Directory.Exists(folder)
+        ? Directory.GetFiles(folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList()
+        : [];
+
+    private void OnLine(string line)
+    {
+        if (AcknowledgedLine().Match(line) is { Success: true } match)
+        {
+            var report = new AcknowledgedReport(
+                WorkerId,
+                Name,
+                Guid.Parse(match.Groups["job"].Value),
+                long.Parse(match.Groups["unit"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(match.Groups["replica"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                match.Groups["outcome"].Value,
+                line);
+            lock (_gate)
+            {
+                _acknowledged.Add(report);
+            }
+            OnAcknowledged?.Invoke(this, report);
+        }
+        else if (line.Contains("Unit started job=", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _unitsStarted);
+        }
+        else if (line.Contains(" failed (", StringComparison.Ordinal) && line.Contains("Sync to ", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _syncFailures);
+        }
+    }
+
+    /// <summary>
+    /// The (job, unit, replica) keys of the log lines that start with <paramref name="message"/>, e.g.
+    /// "Unit started", "Report acknowledged", "Report refused" (worker/Volunteer.Worker/Log.cs).
+    /// </summary>
+    public static IReadOnlySet<string> ReplicaKeys(IEnumerable<string> lines, string message)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            var at = line.IndexOf(message + " job=", StringComparison.Ordinal);
+            if (at >= 0 && ReplicaInLine().Match(line, at) is { Success: true } match)
+            {
+                keys.Add(KeyOf(
+                    Guid.Parse(match.Groups["job"].Value),
+                    long.Parse(match.Groups["unit"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                    int.Parse(match.Groups["replica"].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+        return keys;
+    }
+
+    [GeneratedRegex(@"job=(?<job>[0-9a-fA-F-]{36}) unit=(?<unit>\d+) replica=(?<replica>\d+)")]
+    private static partial Regex ReplicaInLine();
+
+    [GeneratedRegex(@"Attached as worker (?<id>[0-9a-fA-F-]{36})")]
+    private static partial Regex AttachedLine();
+
+    [GeneratedRegex(@"Report acknowledged job=(?<job>[0-9a-fA-F-]{36}) unit=(?<unit>\d+) replica=(?<replica>\d+) outcome=(?<outcome>\w+)")]
+    private static partial Regex AcknowledgedLine();
+}
