@@ -7,8 +7,13 @@ cd "$(dirname "$0")/.."
 ./infra/ensure-dotnet.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# One real PostgreSQL server for the run (store conformance, cluster tests), stopped by its PID at exit.
+pg_dir=$(mktemp -d /tmp/volunteer-test-pg.XXXXXX)
+pg_port=$((40000 + RANDOM % 20000))
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap './infra/postgres.sh stop "$pg_dir"; rm -f "$log"' EXIT
+./infra/postgres.sh private "$pg_dir" "$pg_port" >/dev/null
+export VOLUNTEER_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Database=volunteer;Username=volunteer;Password=volunteer"
 status=0
 dotnet test Volunteer.sln -c Release 2>&1 | tee "$log" || status=$?
 

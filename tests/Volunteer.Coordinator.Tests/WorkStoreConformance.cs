@@ -1,5 +1,6 @@
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Sqlite;
+using Volunteer.Testing;
 using Volunteer.WorkUnits.Protocol;
 
 namespace Volunteer.Coordinator.Tests;
@@ -212,4 +213,10 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         }
         await server.DropDatabaseAsync(_connectionString);
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "PostgreSQL";
 }

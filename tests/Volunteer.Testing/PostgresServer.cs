@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace Volunteer.Coordinator.Tests;
+namespace Volunteer.Testing;
 
 /// <summary>
 /// A real PostgreSQL server for the tests: the one the test command started (its connection string
@@ -94,10 +95,4 @@ public sealed class PostgresServer : IAsyncLifetime
         }
         throw new InvalidOperationException("Volunteer.sln not found above " + AppContext.BaseDirectory);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL";
 }
