@@ -45,6 +45,32 @@ internal static class StoreRows
     public static WorkerRecord ReadWorker(DbDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), Time(r, 5));
 
+    public static async Task<List<T>> ReadAllAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    public static async Task<T?> ReadOneAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? read(reader) : null;
+    }
+
+    /// <summary>Pairs units with their replicas (both read in unit order).</summary>
+    public static IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> GroupByUnit(
+        IReadOnlyList<UnitRecord> units, IReadOnlyList<ReplicaRecord> replicas)
+    {
+        var byUnit = replicas.ToLookup(r => r.UnitIndex);
+        return units.Select(u => (u, (IReadOnlyList<ReplicaRecord>)byUnit[u.UnitIndex].ToList())).ToList();
+    }
+
     private static DateTimeOffset Time(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
 
     private static DateTimeOffset? TimeOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Time(reader, ordinal);

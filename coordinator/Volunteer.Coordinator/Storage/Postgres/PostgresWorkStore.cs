@@ -82,8 +82,7 @@ public sealed class PostgresWorkStore(NpgsqlDataSource dataSource) : IWorkStore,
     {
         await using var command = dataSource.CreateCommand($"SELECT {StoreRows.JobColumns} FROM jobs WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadJob(reader) : null;
+        return await StoreRows.ReadOneAsync(command, StoreRows.ReadJob, cancellationToken);
     }
 
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
@@ -95,13 +94,7 @@ public sealed class PostgresWorkStore(NpgsqlDataSource dataSource) : IWorkStore,
             """);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)state?.ToString() ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var jobs = new List<JobRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            jobs.Add(StoreRows.ReadJob(reader));
-        }
-        return jobs;
+        return await StoreRows.ReadAllAsync(command, StoreRows.ReadJob, cancellationToken);
     }
 
     public async Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
@@ -110,37 +103,19 @@ public sealed class PostgresWorkStore(NpgsqlDataSource dataSource) : IWorkStore,
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One snapshot for both reads, so units and replicas agree with each other.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        var units = new List<UnitRecord>();
-        await using (var command = new NpgsqlCommand($"""
+        await using var units = new NpgsqlCommand($"""
             SELECT {StoreRows.UnitColumns} FROM units
             WHERE job_id = $1 AND state NOT IN ('Assimilated', 'Failed') ORDER BY unit_index
-            """, connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                units.Add(StoreRows.ReadUnit(reader));
-            }
-        }
-        var replicas = units.ToDictionary(u => u.UnitIndex, _ => new List<ReplicaRecord>());
-        await using (var command = new NpgsqlCommand($"""
+            """, connection, transaction) { Parameters = { new() { Value = jobId } } };
+        await using var replicas = new NpgsqlCommand($"""
             SELECT {StoreRows.ReplicaColumns("r.")} FROM replicas r
             JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
             WHERE u.job_id = $1 AND u.state NOT IN ('Assimilated', 'Failed')
             ORDER BY r.unit_index, r.replica
-            """, connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var replica = StoreRows.ReadReplica(reader);
-                replicas[replica.UnitIndex].Add(replica);
-            }
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return units.Select(u => (u, (IReadOnlyList<ReplicaRecord>)replicas[u.UnitIndex])).ToList();
+            """, connection, transaction) { Parameters = { new() { Value = jobId } } };
+        return StoreRows.GroupByUnit(
+            await StoreRows.ReadAllAsync(units, StoreRows.ReadUnit, cancellationToken),
+            await StoreRows.ReadAllAsync(replicas, StoreRows.ReadReplica, cancellationToken));
     }
 
     public async Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default)
@@ -150,16 +125,14 @@ public sealed class PostgresWorkStore(NpgsqlDataSource dataSource) : IWorkStore,
         command.Parameters.Add(new NpgsqlParameter { Value = replica.JobId });
         command.Parameters.Add(new NpgsqlParameter { Value = replica.UnitIndex });
         command.Parameters.Add(new NpgsqlParameter { Value = replica.Replica });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadReplica(reader) : null;
+        return await StoreRows.ReadOneAsync(command, StoreRows.ReadReplica, cancellationToken);
     }
 
     public async Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"SELECT {StoreRows.WorkerColumns} FROM workers WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = workerId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadWorker(reader) : null;
+        return await StoreRows.ReadOneAsync(command, StoreRows.ReadWorker, cancellationToken);
     }
 
     public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default)

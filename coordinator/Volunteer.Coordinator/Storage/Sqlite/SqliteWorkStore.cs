@@ -80,8 +80,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {StoreRows.JobColumns} FROM jobs WHERE id = $id";
         command.Parameters.AddWithValue("$id", jobId.ToString());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadJob(reader) : null;
+        return await StoreRows.ReadOneAsync(command, StoreRows.ReadJob, cancellationToken);
     }
 
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
@@ -95,52 +94,33 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
             """;
         command.Parameters.AddWithValue("$state", (object?)state?.ToString() ?? DBNull.Value);
         command.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var jobs = new List<JobRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            jobs.Add(StoreRows.ReadJob(reader));
-        }
-        return jobs;
+        return await StoreRows.ReadAllAsync(command, StoreRows.ReadJob, cancellationToken);
     }
 
     public async Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
         Guid jobId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var units = new List<UnitRecord>();
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"""
-                SELECT {StoreRows.UnitColumns} FROM units
-                WHERE job_id = $job AND state NOT IN ('Assimilated', 'Failed')
-                ORDER BY unit_index
-                """;
-            command.Parameters.AddWithValue("$job", jobId.ToString());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                units.Add(StoreRows.ReadUnit(reader));
-            }
-        }
-        var replicas = units.ToDictionary(u => u.UnitIndex, _ => new List<ReplicaRecord>());
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"""
-                SELECT {StoreRows.ReplicaColumns("r.")} FROM replicas r
-                JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
-                WHERE u.job_id = $job AND u.state NOT IN ('Assimilated', 'Failed')
-                ORDER BY r.unit_index, r.replica
-                """;
-            command.Parameters.AddWithValue("$job", jobId.ToString());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var replica = StoreRows.ReadReplica(reader);
-                replicas[replica.UnitIndex].Add(replica);
-            }
-        }
-        return units.Select(u => (u, (IReadOnlyList<ReplicaRecord>)replicas[u.UnitIndex])).ToList();
+        // One read transaction: units and replicas from the same snapshot.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var units = connection.CreateCommand();
+        units.CommandText = $"""
+            SELECT {StoreRows.UnitColumns} FROM units
+            WHERE job_id = $job AND state NOT IN ('Assimilated', 'Failed')
+            ORDER BY unit_index
+            """;
+        units.Parameters.AddWithValue("$job", jobId.ToString());
+        await using var replicas = connection.CreateCommand();
+        replicas.CommandText = $"""
+            SELECT {StoreRows.ReplicaColumns("r.")} FROM replicas r
+            JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
+            WHERE u.job_id = $job AND u.state NOT IN ('Assimilated', 'Failed')
+            ORDER BY r.unit_index, r.replica
+            """;
+        replicas.Parameters.AddWithValue("$job", jobId.ToString());
+        return StoreRows.GroupByUnit(
+            await StoreRows.ReadAllAsync(units, StoreRows.ReadUnit, cancellationToken),
+            await StoreRows.ReadAllAsync(replicas, StoreRows.ReadReplica, cancellationToken));
     }
 
     public async Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default)
@@ -154,8 +134,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         command.Parameters.AddWithValue("$job", replica.JobId.ToString());
         command.Parameters.AddWithValue("$unit", replica.UnitIndex);
         command.Parameters.AddWithValue("$replica", replica.Replica);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadReplica(reader) : null;
+        return await StoreRows.ReadOneAsync(command, StoreRows.ReadReplica, cancellationToken);
     }
 
     public async Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default)
@@ -164,8 +143,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {StoreRows.WorkerColumns} FROM workers WHERE id = $id";
         command.Parameters.AddWithValue("$id", workerId.ToString());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? StoreRows.ReadWorker(reader) : null;
+        return await StoreRows.ReadOneAsync(command, StoreRows.ReadWorker, cancellationToken);
     }
 
     public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default)
