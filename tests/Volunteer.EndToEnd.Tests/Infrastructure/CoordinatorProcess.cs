@@ -18,20 +18,33 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     private readonly int _gatewayPort;
     private readonly TimeSpan _leaseSweepInterval;
 
-    public CoordinatorProcess(string dataDirectory, TimeSpan leaseSweepInterval)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <param name="settings">Extra configuration as environment variables (e.g. a PostgreSQL connection string).</param>
+    /// <param name="apiKey">The bootstrap API key; silos of one cluster share one.</param>
+    public CoordinatorProcess(string dataDirectory, TimeSpan leaseSweepInterval,
+        IReadOnlyDictionary<string, string>? settings = null, string? apiKey = null, string name = "coordinator")
     {
         DataDirectory = dataDirectory;
         _leaseSweepInterval = leaseSweepInterval;
+        _settings = settings ?? new Dictionary<string, string>();
+        Name = name;
         var ports = FreePort.Next(3);
         BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}/");
         _siloPort = ports[1];
         _gatewayPort = ports[2];
-        ApiKey = "e2e-" + Guid.NewGuid().ToString("N");
+        ApiKey = apiKey ?? "e2e-" + Guid.NewGuid().ToString("N");
         _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
         _http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
     }
 
     public Uri BaseAddress { get; }
+
+    public string Name { get; }
+
+    public int SiloPort => _siloPort;
+
+    public bool IsRunning => _generations.Count > 0 && !_generations[^1].HasExited;
 
     public string ApiKey { get; }
 
@@ -59,8 +72,12 @@ public sealed class CoordinatorProcess : IAsyncDisposable
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        foreach (var (key, value) in _settings)
+        {
+            environment[key] = value;
+        }
         var process = ChildProcess.Start(
-            $"coordinator#{_generations.Count + 1}",
+            $"{Name}#{_generations.Count + 1}",
             RepoLayout.DotnetHost,
             [RepoLayout.CoordinatorDll, "--urls", BaseAddress.GetLeftPart(UriPartial.Authority)],
             // Its own folder is the content root, so its appsettings.json applies as in an installation.
@@ -112,10 +129,10 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         return JobSnapshot.Parse(body);
     }
 
-    public async Task<JobSnapshot> GetJobAsync(Guid jobId)
+    public async Task<JobSnapshot> GetJobAsync(Guid jobId, CancellationToken cancellationToken = default)
     {
-        using var response = await _http.GetAsync(new Uri($"api/v1/jobs/{jobId}", UriKind.Relative));
-        var body = await response.Content.ReadAsStringAsync();
+        using var response = await _http.GetAsync(new Uri($"api/v1/jobs/{jobId}", UriKind.Relative), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new HttpRequestException($"GET /api/v1/jobs/{jobId} answered {(int)response.StatusCode}: {body}");
@@ -165,6 +182,18 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         return document.RootElement.GetProperty("assignments").EnumerateArray()
             .Select(a => (a.GetProperty("unitIndex").GetInt64(), a.GetProperty("replica").GetInt32()))
             .ToList();
+    }
+
+    /// <summary>GET /api/v1/cluster: the answering silo and the membership it sees.</summary>
+    public async Task<ClusterSnapshot> ClusterViewAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync(new Uri("api/v1/cluster", UriKind.Relative), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new HttpRequestException($"GET /api/v1/cluster of {Name} answered {(int)response.StatusCode}: {body}");
+        }
+        return ClusterSnapshot.Parse(body);
     }
 
     /// <summary>The log tail of every generation of the coordinator.</summary>

@@ -76,12 +76,12 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     };
 
     /// <summary>Runs <c>volunteer-worker attach URL</c> to completion and records the worker id it printed.</summary>
-    public async Task AttachAsync(Uri coordinator)
+    public async Task AttachAsync(params Uri[] coordinators)
     {
         await using var attach = ChildProcess.Start(
             $"{Name} attach",
             RepoLayout.DotnetHost,
-            [RepoLayout.WorkerDll, "attach", coordinator.ToString(), "--state-dir", StateDirectory, "--slots", "1", "--name", Name],
+            [RepoLayout.WorkerDll, "attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name],
             _workingDirectory,
             AgentEnvironment);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
