@@ -22,5 +22,9 @@ sum() { grep -Eo "$1: +[0-9]+" "$log" | awk '{ total += $2 } END { print total +
 passed=$(sum Passed)
 failed=$(sum Failed)
 skipped=$(sum Skipped)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status (a build error or a crashed test host; see above)"
+  failed=1
+fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit $status
