@@ -29,6 +29,7 @@ public static class ServiceDefaults
         builder.Services.AddHealthChecks();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
         return builder;
     }
 }

@@ -7,6 +7,7 @@ namespace Volunteer.EndToEnd.Tests;
 /// <summary>
 /// The coordinator as a separate process on loopback, with its own data folder and ports. It can be
 /// killed (SIGKILL) and started again on the same data folder and ports; every generation's log is kept.
+/// Given a PostgreSQL connection string and cluster settings, it is one silo of a cluster.
 /// </summary>
 public sealed class CoordinatorProcess : IAsyncDisposable
 {
@@ -17,7 +18,6 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     private readonly int _siloPort;
     private readonly int _gatewayPort;
     private readonly TimeSpan _leaseSweepInterval;
-
     private readonly IReadOnlyDictionary<string, string> _settings;
 
     /// <param name="settings">Extra configuration as environment variables (e.g. a PostgreSQL connection string).</param>
@@ -51,6 +51,9 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     public string DataDirectory { get; }
 
     public string DatabasePath => Path.Combine(DataDirectory, "volunteer.db");
+
+    /// <summary>Every log line of the current (last started) process so far.</summary>
+    public IReadOnlyList<string> Lines => _generations.Count == 0 ? [] : _generations[^1].Lines;
 
     /// <summary>How many times the process was started.</summary>
     public int Generation => _generations.Count;
