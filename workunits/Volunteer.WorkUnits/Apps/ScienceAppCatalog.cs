@@ -1,3 +1,4 @@
+using Volunteer.WorkUnits.Apps.Checksum;
 using Volunteer.WorkUnits.Apps.Primes;
 using Volunteer.WorkUnits.Sdk;
 
@@ -12,7 +13,7 @@ public sealed class ScienceAppCatalog
         _apps = apps.ToDictionary(app => app.Name, StringComparer.Ordinal);
 
     /// <summary>Every app that ships with Volunteer.</summary>
-    public static ScienceAppCatalog BuiltIn { get; } = new([new PrimesApp()]);
+    public static ScienceAppCatalog BuiltIn { get; } = new([new PrimesApp(), new ChecksumApp()]);
 
     public IEnumerable<string> Names => _apps.Keys;
 

@@ -30,7 +30,7 @@ internal readonly record struct PrimesParameters(long From, long To, long UnitSi
     public static PrimesParameters Parse(JsonElement parameters)
     {
         Span<long> values = stackalloc long[FieldNames.Length];
-        if (PrimesJson.TryReadInt64Fields(parameters, FieldNames, values) is { } problem)
+        if (IntegerFieldsJson.TryReadInt64Fields(parameters, FieldNames, values) is { } problem)
         {
             throw new InvalidJobParametersException($"Invalid primes parameters: {problem}.");
         }

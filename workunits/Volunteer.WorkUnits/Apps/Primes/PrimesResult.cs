@@ -25,7 +25,7 @@ internal static class PrimesResult
         {
             // The copy is a few bytes; JsonDocument.Parse also rejects anything after the value.
             using var document = JsonDocument.Parse(utf8Json.ToArray());
-            problem = PrimesJson.TryReadInt64Fields(document.RootElement, FieldNames, values);
+            problem = IntegerFieldsJson.TryReadInt64Fields(document.RootElement, FieldNames, values);
         }
         catch (JsonException e)
         {

@@ -24,7 +24,7 @@ internal readonly record struct PrimesUnit(long From, long To)
         try
         {
             using var document = JsonDocument.Parse(json);
-            problem = PrimesJson.TryReadInt64Fields(document.RootElement, FieldNames, values);
+            problem = IntegerFieldsJson.TryReadInt64Fields(document.RootElement, FieldNames, values);
         }
         catch (JsonException e)
         {

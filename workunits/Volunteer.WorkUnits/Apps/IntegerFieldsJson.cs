@@ -1,12 +1,12 @@
 using System.Text.Json;
 
-namespace Volunteer.WorkUnits.Apps.Primes;
+namespace Volunteer.WorkUnits.Apps;
 
 /// <summary>
-/// Reads the flat, all-integer JSON objects the primes app exchanges. Strict on purpose: a misspelt
+/// Reads the flat, all-integer JSON objects the built-in apps exchange. Strict on purpose: a misspelt
 /// or extra field is reported rather than silently ignored, so a typo cannot change what is computed.
 /// </summary>
-internal static class PrimesJson
+internal static class IntegerFieldsJson
 {
     /// <summary>
     /// Reads exactly the fields <paramref name="names"/> (case-sensitive) as 64-bit integers into
