@@ -55,7 +55,7 @@ public static class CoordinatorSetup
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SyncsPerWorkerPerSecond, Window = TimeSpan.FromSeconds(1) }));
             limiter.AddPolicy(WorkersApi.AttachRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress ?? IPAddress.None,
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.AttachesPerAddressPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
 
         builder.UseOrleans(silo =>

@@ -37,4 +37,8 @@ public sealed class VolunteerOptions
     /// <summary>Syncs a single worker may make per second before it is told to slow down.</summary>
     [Range(1, 100_000)]
     public int SyncsPerWorkerPerSecond { get; set; } = 50;
+
+    /// <summary>Workers one network address may attach per minute (a load test on one host raises it).</summary>
+    [Range(1, 1_000_000)]
+    public int AttachesPerAddressPerMinute { get; set; } = 120;
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark: a coordinator on PostgreSQL (or STORE=sqlite) under N simulated volunteers over the real
+# HTTP worker API, and the raw PostgreSQL baseline for the same rows, in one run on this machine.
+# Prints a Markdown table and writes .volunteer/bench/result.{json,md}. Figures, not assertions.
+#
+#   ./infra/bench.sh                                   PostgreSQL, 1000 volunteers, 200000 units
+#   WORKERS=100 UNITS=20000 ./infra/bench.sh            a quick run
+#   STORE=sqlite ./infra/bench.sh                       the embedded default (no baseline)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKERS=${WORKERS:-1000}
+UNITS=${UNITS:-200000}
+UNITS_PER_SYNC=${UNITS_PER_SYNC:-8}
+STORE=${STORE:-postgres}
+OUT=.volunteer/bench
+PORT=${PORT:-5090}
+
+./infra/ensure-dotnet.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Volunteer.sln -c Release -v quiet -nologo >/dev/null
+rm -rf "$OUT"
+mkdir -p "$OUT"
+api_key=bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+pids=()
+pg_dir=""
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "$pg_dir" ]; then ./infra/postgres.sh stop "$pg_dir"; fi
+}
+trap cleanup EXIT INT TERM
+
+settings=(Volunteer__ApiKey="$api_key" Volunteer__AttachesPerAddressPerMinute=1000000
+          Volunteer__SyncsPerWorkerPerSecond=100000 Logging__LogLevel__Default=Warning)
+baseline=()
+if [ "$STORE" = postgres ]; then
+  pg_dir=$(mktemp -d /tmp/volunteer-bench-pg.XXXXXX)
+  pg_port=$((40000 + RANDOM % 20000))
+  ./infra/postgres.sh private "$pg_dir" "$pg_port" >/dev/null
+  base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=200"
+  psql "postgresql://volunteer:volunteer@127.0.0.1:$pg_port/volunteer" -qc "CREATE DATABASE baseline" >/dev/null
+  settings+=(ConnectionStrings__Volunteer="$base;Database=volunteer" Orleans__AdvertisedIP=127.0.0.1)
+  baseline=(--database "$base;Database=baseline" --baseline-units "$UNITS")
+else
+  settings+=(Volunteer__DataDirectory="$OUT/data")
+fi
+
+env "${settings[@]}" dotnet coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll \
+  --urls "http://127.0.0.1:$PORT" >"$OUT/coordinator.log" 2>&1 &
+coordinator_pid=$!
+pids+=("$coordinator_pid")
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+
+dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
+  --coordinator "http://127.0.0.1:$PORT" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
+  --units-per-sync "$UNITS_PER_SYNC" --coordinator-pid "$coordinator_pid" --output "$OUT/result" "${baseline[@]}"

@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Volunteer.LoadGenerator;
+
+/// <summary>Command-line settings: --coordinator URL --api-key K [--workers N] [--units U] [--units-per-sync S]
+/// [--coordinator-pid P] [--database CS --baseline-units B] [--output PATH-PREFIX] [--timeout SECONDS].</summary>
+public sealed record BenchOptions(
+    Uri Coordinator,
+    string ApiKey,
+    int Workers,
+    long Units,
+    int UnitsPerSync,
+    int? CoordinatorPid,
+    string? Database,
+    long BaselineUnits,
+    string? Output,
+    TimeSpan Timeout)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+        string? Get(string name) => values.GetValueOrDefault(name);
+        long Number(string name, long fallback) => Get(name) is { } v ? long.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        return new BenchOptions(
+            new Uri((Get("coordinator") ?? throw new ArgumentException("--coordinator URL is required")).TrimEnd('/') + "/"),
+            Get("api-key") ?? throw new ArgumentException("--api-key is required"),
+            (int)Number("workers", 100),
+            Number("units", 20_000),
+            (int)Number("units-per-sync", 8),
+            Get("coordinator-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            Get("database"),
+            Number("baseline-units", Number("units", 20_000)),
+            Get("output"),
+            TimeSpan.FromSeconds(Number("timeout", 600)));
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Volunteer.LoadGenerator;
+using Volunteer.WorkUnits.Apps;
+
+// Load generator: N simulated volunteers over the real HTTP worker API against a running coordinator,
+// and (with --database) the raw PostgreSQL baseline for the same rows. Run through infra/bench.sh.
+var options = BenchOptions.Parse(args);
+var figures = new Dictionary<string, object>();
+var invariant = CultureInfo.InvariantCulture;
+
+if (options.Database is not null)
+{
+    var baseline = await PostgresBaseline.RunAsync(options.Database, options.BaselineUnits);
+    figures["baselineUnits"] = options.BaselineUnits;
+    figures["baselineSeconds"] = Math.Round(baseline.TotalSeconds, 3);
+    figures["baselineReplicaResultsPerSecond"] = Math.Round(2 * options.BaselineUnits / baseline.TotalSeconds);
+    Console.WriteLine($"baseline: {options.BaselineUnits} units' rows written directly in {baseline.TotalSeconds:0.00} s");
+}
+
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    Timeout = TimeSpan.FromSeconds(60),
+};
+var coordinator = options.Coordinator;
+var load = new LoadFigures();
+var volunteers = Enumerable.Range(0, options.Workers).Select(_ => new SimulatedVolunteer(http, coordinator, ScienceAppCatalog.BuiltIn, load)).ToList();
+using (var gate = new SemaphoreSlim(32))
+{
+    await Task.WhenAll(volunteers.Select(async (v, i) =>
+    {
+        await gate.WaitAsync();
+        try
+        {
+            await v.AttachAsync($"load-{i}", CancellationToken.None);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }));
+}
+Console.WriteLine($"{options.Workers} simulated volunteers attached");
+
+var submit = Stopwatch.StartNew();
+using var submission = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/jobs"))
+{
+    Content = JsonContent.Create(new
+    {
+        app = "checksum",
+        parameters = new { units = options.Units, seed = 1 },
+        redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
+    }),
+};
+submission.Headers.Add("X-Api-Key", options.ApiKey);
+using var submitted = await http.SendAsync(submission);
+var acceptedIn = submit.Elapsed;
+var job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
+if (!submitted.IsSuccessStatusCode)
+{
+    Console.Error.WriteLine($"Submitting the job failed: {job}");
+    return 1;
+}
+var jobId = job.GetProperty("id").GetGuid();
+figures["units"] = options.Units;
+figures["workers"] = options.Workers;
+figures["jobAcceptedMilliseconds"] = Math.Round(acceptedIn.TotalMilliseconds, 1);
+Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
+
+using var stop = new CancellationTokenSource();
+var clock = Stopwatch.StartNew();
+var cpuBefore = ProcessFigures.CpuSeconds(options.CoordinatorPid);
+var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, stop.Token))).ToList();
+long peakRss = 0;
+string state;
+long assimilated;
+do
+{
+    await Task.Delay(500);
+    peakRss = Math.Max(peakRss, ProcessFigures.RssBytes(options.CoordinatorPid));
+    using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, $"api/v1/jobs/{jobId}"));
+    view.Headers.Add("X-Api-Key", options.ApiKey);
+    using var answer = await http.SendAsync(view);
+    var current = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+    state = current.GetProperty("state").GetString()!;
+    assimilated = current.GetProperty("units").GetProperty("assimilated").GetInt64();
+    Console.Write($"\r  {state} {assimilated}/{options.Units} units, {load.ReportsAccepted} reports acknowledged, {clock.Elapsed.TotalSeconds:0} s   ");
+}
+while (state == "Running" && clock.Elapsed < options.Timeout);
+var elapsed = clock.Elapsed;
+await stop.CancelAsync();
+await Task.WhenAll(running);
+Console.WriteLine();
+
+figures["jobState"] = state;
+figures["seconds"] = Math.Round(elapsed.TotalSeconds, 3);
+figures["replicaResultsAcknowledged"] = load.ReportsAccepted;
+figures["replicaResultsPerSecond"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds);
+figures["unitsValidatedPerSecond"] = Math.Round(assimilated / elapsed.TotalSeconds);
+figures["syncs"] = load.Syncs;
+figures["syncP50Milliseconds"] = Math.Round(load.Percentile(0.50), 2);
+figures["syncP95Milliseconds"] = Math.Round(load.Percentile(0.95), 2);
+figures["syncP99Milliseconds"] = Math.Round(load.Percentile(0.99), 2);
+figures["syncFailures"] = load.Failures;
+if (options.CoordinatorPid is not null)
+{
+    figures["coordinatorCpuSeconds"] = Math.Round(ProcessFigures.CpuSeconds(options.CoordinatorPid) - cpuBefore, 2);
+    figures["coordinatorPeakRssMiB"] = Math.Round(Math.Max(peakRss, ProcessFigures.PeakRssBytes(options.CoordinatorPid)) / 1048576.0, 1);
+}
+if (figures.TryGetValue("baselineReplicaResultsPerSecond", out var ceiling))
+{
+    figures["ratioToBaseline"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds / Convert.ToDouble(ceiling, invariant), 3);
+}
+
+var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
+var markdown = "| figure | value |\n|---|---|\n" + string.Join("\n", figures.Select(f =>
+    $"| {f.Key} | {(f.Value is IReadOnlyDictionary<string, int> d ? string.Join(", ", d.Select(e => $"{e.Key}: {e.Value}")) : Convert.ToString(f.Value, invariant))} |"));
+Console.WriteLine(markdown);
+if (options.Output is not null)
+{
+    await File.WriteAllTextAsync(options.Output + ".json", json);
+    await File.WriteAllTextAsync(options.Output + ".md", markdown + "\n");
+}
+return state == "Completed" ? 0 : 1;

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Volunteer.WorkUnits.Apps;
+using Volunteer.WorkUnits.Integrity;
+using Volunteer.WorkUnits.Protocol;
+using Volunteer.WorkUnits.Sdk;
+
+namespace Volunteer.LoadGenerator;
+
+/// <summary>
+/// One simulated volunteer host over the real worker API: its own key pair and token, syncing in a
+/// loop, "computing" with the app's real computer (checksum costs no CPU) and reporting signed results.
+/// </summary>
+public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, ScienceAppCatalog apps, LoadFigures figures)
+{
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private Guid _id;
+    private string _token = "";
+
+    public async Task AttachAsync(string name, CancellationToken cancellationToken)
+    {
+        var request = new WorkerAttachRequest(name, Convert.ToBase64String(_key.ExportSubjectPublicKeyInfo()), 1);
+        using var response = await http.PostAsJsonAsync(new Uri(coordinator, "api/v1/workers"), request, ProtocolJson.Options, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var attached = (await response.Content.ReadFromJsonAsync<WorkerAttachResponse>(ProtocolJson.Options, cancellationToken))!;
+        (_id, _token) = (attached.WorkerId, attached.Token);
+    }
+
+    /// <summary>Syncs until cancelled: each round reports what the last one leased and asks for <paramref name="unitsPerSync"/> more.</summary>
+    public async Task RunAsync(int unitsPerSync, CancellationToken cancellationToken)
+    {
+        var reports = new List<ReplicaReport>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            SyncResponse? answer;
+            try
+            {
+                answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            figures.RecordSync(Stopwatch.GetElapsedTime(started), answer is null ? 0 : answer.Accepted);
+            if (answer is null)
+            {
+                // Refused or failed: drop the batch (a refusal is final) and back off a little.
+                reports.Clear();
+                await Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                continue;
+            }
+            reports = [];
+            foreach (var assignment in answer.Assignments)
+            {
+                reports.Add(await ComputeAsync(assignment, cancellationToken));
+            }
+            if (answer.Assignments.Count == 0)
+            {
+                // Nothing to do now: poll as an idle agent would, not in a tight loop.
+                await Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
+        }
+    }
+
+    private async Task<SyncResponse?> SyncAsync(SyncRequest request, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/workers/sync"))
+        {
+            Content = JsonContent.Create(request, options: ProtocolJson.Options),
+        };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        try
+        {
+            using var response = await http.SendAsync(message, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                figures.RecordFailure($"HTTP {(int)response.StatusCode}");
+                return null;
+            }
+            return await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            figures.RecordFailure(ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private async Task<ReplicaReport> ComputeAsync(Assignment assignment, CancellationToken cancellationToken)
+    {
+        var payload = await apps.Find(assignment.App)!.Computer.ComputeAsync(
+            new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), NoContext.Instance, cancellationToken);
+        var report = new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
+            ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
+        return report with { Signature = ReportSignature.Sign(_key, _id, report) };
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private sealed class NoContext : IUnitContext
+    {
+        public static readonly NoContext Instance = new();
+
+        public ReadOnlyMemory<byte>? Checkpoint => null;
+
+        public void ReportProgress(double fractionDone)
+        {
+        }
+
+        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
