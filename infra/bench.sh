@@ -6,6 +6,7 @@
 #   ./infra/bench.sh                                   PostgreSQL, 1000 volunteers, 200000 units
 #   WORKERS=100 UNITS=20000 ./infra/bench.sh            a quick run
 #   STORE=sqlite ./infra/bench.sh                       the embedded default (no baseline)
+#   UNITS=10000000 TIMEOUT=60 BASELINE_UNITS=20000 ./infra/bench.sh   scale: a 10M-unit job, accepted at once, memory bounded
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ UNITS_PER_SYNC=${UNITS_PER_SYNC:-8}
 STORE=${STORE:-postgres}
 OUT=.volunteer/bench
 PORT=${PORT:-5090}
+TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
 
 ./infra/ensure-dotnet.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -41,7 +43,7 @@ if [ "$STORE" = postgres ]; then
   base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=200"
   psql "postgresql://volunteer:volunteer@127.0.0.1:$pg_port/volunteer" -qc "CREATE DATABASE baseline" >/dev/null
   settings+=(ConnectionStrings__Volunteer="$base;Database=volunteer" Orleans__AdvertisedIP=127.0.0.1)
-  baseline=(--database "$base;Database=baseline" --baseline-units "$UNITS")
+  baseline=(--database "$base;Database=baseline" --baseline-units "${BASELINE_UNITS:-$UNITS}")
 else
   settings+=(Volunteer__DataDirectory="$OUT/data")
 fi
@@ -54,4 +56,4 @@ for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>
 
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
   --coordinator "http://127.0.0.1:$PORT" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
-  --units-per-sync "$UNITS_PER_SYNC" --coordinator-pid "$coordinator_pid" --output "$OUT/result" "${baseline[@]}"
+  --units-per-sync "$UNITS_PER_SYNC" --timeout "$TIMEOUT" --coordinator-pid "$coordinator_pid" --output "$OUT/result" "${baseline[@]}"
