@@ -231,33 +231,10 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             _output.WriteLine($"Could not drop the cluster's database: {ex.Message}");
         }
-        DeleteRoot();
-    }
-
-    private void DeleteRoot()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (Directory.Exists(Root))
-                {
-                    Directory.Delete(Root, recursive: true);
-                }
-                return;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && attempt < 5)
-            {
-                Thread.Sleep(200);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                _output.WriteLine($"Could not delete {Root}: {ex.Message}");
-                return;
-            }
-        }
+        TestFolders.Delete(Root, _output);
     }
 }
+
 
 /// <summary>The test PostgreSQL server (shared by the suite's test command, or a private one), for the cluster tests.</summary>
 [CollectionDefinition(Name)]

@@ -133,30 +133,7 @@ public sealed class VolunteerCluster : IAsyncDisposable
         {
             _output.WriteLine($"No diagnostics: {ex.Message}");
         }
-        DeleteRoot();
-    }
-
-    private void DeleteRoot()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (Directory.Exists(Root))
-                {
-                    Directory.Delete(Root, recursive: true);
-                }
-                return;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && attempt < 5)
-            {
-                Thread.Sleep(200);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                _output.WriteLine($"Could not delete {Root}: {ex.Message}");
-                return;
-            }
-        }
+        TestFolders.Delete(Root, _output);
     }
 }
+
