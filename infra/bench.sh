@@ -6,6 +6,7 @@
 #   ./infra/bench.sh                                   PostgreSQL, 1000 volunteers, 200000 units
 #   WORKERS=100 UNITS=20000 ./infra/bench.sh            a quick run
 #   STORE=sqlite ./infra/bench.sh                       the embedded default (no baseline)
+#   SILOS=2 ./infra/bench.sh                            a 2-silo cluster on PostgreSQL (volunteers spread over both)
 #   UNITS=10000000 TIMEOUT=60 BASELINE_UNITS=20000 ./infra/bench.sh   scale: a 10M-unit job, accepted at once, memory bounded
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ WORKERS=${WORKERS:-1000}
 UNITS=${UNITS:-200000}
 UNITS_PER_SYNC=${UNITS_PER_SYNC:-8}
 STORE=${STORE:-postgres}
+SILOS=${SILOS:-1}
 OUT=.volunteer/bench
 PORT=${PORT:-5090}
 TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
@@ -40,7 +42,7 @@ if [ "$STORE" = postgres ]; then
   pg_dir=$(mktemp -d /tmp/volunteer-bench-pg.XXXXXX)
   pg_port=$((40000 + RANDOM % 20000))
   ./infra/postgres.sh private "$pg_dir" "$pg_port" >/dev/null
-  base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=200"
+  base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=$((250 / SILOS))"  # the private server allows 300 connections
   psql "postgresql://volunteer:volunteer@127.0.0.1:$pg_port/volunteer" -qc "CREATE DATABASE baseline" >/dev/null
   settings+=(ConnectionStrings__Volunteer="$base;Database=volunteer" Orleans__AdvertisedIP=127.0.0.1)
   baseline=(--database "$base;Database=baseline" --baseline-units "${BASELINE_UNITS:-$UNITS}")
@@ -48,12 +50,20 @@ else
   settings+=(Volunteer__DataDirectory="$OUT/data")
 fi
 
-env "${settings[@]}" dotnet coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll \
-  --urls "http://127.0.0.1:$PORT" >"$OUT/coordinator.log" 2>&1 &
-coordinator_pid=$!
-pids+=("$coordinator_pid")
-for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+[ "$STORE" = postgres ] || [ "$SILOS" = 1 ] || { echo "Several silos need STORE=postgres." >&2; exit 2; }
+urls=()
+silo_pids=()
+for i in $(seq 1 "$SILOS"); do
+  port=$((PORT + i - 1))
+  env "${settings[@]}" Orleans__SiloPort=$((11110 + i)) Orleans__GatewayPort=$((30000 + i)) \
+    dotnet coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll \
+    --urls "http://127.0.0.1:$port" >"$OUT/coordinator-$i.log" 2>&1 &
+  pids+=($!)
+  silo_pids+=($!)
+  urls+=("http://127.0.0.1:$port")
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+done
 
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
-  --coordinator "http://127.0.0.1:$PORT" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
-  --units-per-sync "$UNITS_PER_SYNC" --timeout "$TIMEOUT" --coordinator-pid "$coordinator_pid" --output "$OUT/result" "${baseline[@]}"
+  --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
+  --units-per-sync "$UNITS_PER_SYNC" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}"

@@ -2,15 +2,15 @@ using System.Globalization;
 
 namespace Volunteer.LoadGenerator;
 
-/// <summary>Command-line settings: --coordinator URL --api-key K [--workers N] [--units U] [--units-per-sync S]
-/// [--coordinator-pid P] [--database CS --baseline-units B] [--output PATH-PREFIX] [--timeout SECONDS].</summary>
+/// <summary>Command-line settings: --coordinator URL[,URL...] (volunteers spread over them) --api-key K [--workers N] [--units U] [--units-per-sync S]
+/// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--output PATH-PREFIX] [--timeout SECONDS].</summary>
 public sealed record BenchOptions(
-    Uri Coordinator,
+    IReadOnlyList<Uri> Coordinators,
     string ApiKey,
     int Workers,
     long Units,
     int UnitsPerSync,
-    int? CoordinatorPid,
+    IReadOnlyList<int> CoordinatorPids,
     string? Database,
     long BaselineUnits,
     string? Output,
@@ -26,12 +26,13 @@ public sealed record BenchOptions(
         string? Get(string name) => values.GetValueOrDefault(name);
         long Number(string name, long fallback) => Get(name) is { } v ? long.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new BenchOptions(
-            new Uri((Get("coordinator") ?? throw new ArgumentException("--coordinator URL is required")).TrimEnd('/') + "/"),
+            (Get("coordinator") ?? throw new ArgumentException("--coordinator URL[,URL...] is required"))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u.TrimEnd('/') + "/")).ToList(),
             Get("api-key") ?? throw new ArgumentException("--api-key is required"),
             (int)Number("workers", 100),
             Number("units", 20_000),
             (int)Number("units-per-sync", 8),
-            Get("coordinator-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            (Get("coordinator-pid") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
             Get("database"),
             Number("baseline-units", Number("units", 20_000)),
             Get("output"),

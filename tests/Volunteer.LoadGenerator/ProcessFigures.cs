@@ -7,9 +7,9 @@ public static class ProcessFigures
 {
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
-    public static double CpuSeconds(int? pid)
+    public static double CpuSeconds(int pid)
     {
-        if (pid is null || !File.Exists($"/proc/{pid}/stat"))
+        if (!File.Exists($"/proc/{pid}/stat"))
         {
             return 0;
         }
@@ -19,13 +19,13 @@ public static class ProcessFigures
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
 
-    public static long RssBytes(int? pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
+    public static long RssBytes(int pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
 
-    public static long PeakRssBytes(int? pid) => StatusKilobytes(pid, "VmHWM:") * 1024;
+    public static long PeakRssBytes(int pid) => StatusKilobytes(pid, "VmHWM:") * 1024;
 
     private static long StatusKilobytes(int? pid, string field)
     {
-        if (pid is null || !File.Exists($"/proc/{pid}/status"))
+        if (!File.Exists($"/proc/{pid}/status"))
         {
             return 0;
         }

@@ -24,9 +24,11 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     Timeout = TimeSpan.FromSeconds(60),
 };
-var coordinator = options.Coordinator;
+var coordinator = options.Coordinators[0];
 var load = new LoadFigures();
-var volunteers = Enumerable.Range(0, options.Workers).Select(_ => new SimulatedVolunteer(http, coordinator, ScienceAppCatalog.BuiltIn, load)).ToList();
+var volunteers = Enumerable.Range(0, options.Workers)
+    .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count], ScienceAppCatalog.BuiltIn, load))
+    .ToList();
 using (var gate = new SemaphoreSlim(32))
 {
     await Task.WhenAll(volunteers.Select(async (v, i) =>
@@ -66,12 +68,13 @@ if (!submitted.IsSuccessStatusCode)
 var jobId = job.GetProperty("id").GetGuid();
 figures["units"] = options.Units;
 figures["workers"] = options.Workers;
+figures["coordinators"] = options.Coordinators.Count;
 figures["jobAcceptedMilliseconds"] = Math.Round(acceptedIn.TotalMilliseconds, 1);
 Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
 
 using var stop = new CancellationTokenSource();
 var clock = Stopwatch.StartNew();
-var cpuBefore = ProcessFigures.CpuSeconds(options.CoordinatorPid);
+var cpuBefore = options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds);
 var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, stop.Token))).ToList();
 long peakRss = 0;
 string state;
@@ -79,7 +82,7 @@ long assimilated;
 do
 {
     await Task.Delay(500);
-    peakRss = Math.Max(peakRss, ProcessFigures.RssBytes(options.CoordinatorPid));
+    peakRss = Math.Max(peakRss, options.CoordinatorPids.Max(p => (long?)ProcessFigures.RssBytes(p)) ?? 0);
     using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, $"api/v1/jobs/{jobId}"));
     view.Headers.Add("X-Api-Key", options.ApiKey);
     using var answer = await http.SendAsync(view);
@@ -104,10 +107,11 @@ figures["syncP50Milliseconds"] = Math.Round(load.Percentile(0.50), 2);
 figures["syncP95Milliseconds"] = Math.Round(load.Percentile(0.95), 2);
 figures["syncP99Milliseconds"] = Math.Round(load.Percentile(0.99), 2);
 figures["syncFailures"] = load.Failures;
-if (options.CoordinatorPid is not null)
+if (options.CoordinatorPids.Count > 0)
 {
-    figures["coordinatorCpuSeconds"] = Math.Round(ProcessFigures.CpuSeconds(options.CoordinatorPid) - cpuBefore, 2);
-    figures["coordinatorPeakRssMiB"] = Math.Round(Math.Max(peakRss, ProcessFigures.PeakRssBytes(options.CoordinatorPid)) / 1048576.0, 1);
+    // CPU summed over the silos; memory is the largest single silo's peak.
+    figures["coordinatorCpuSeconds"] = Math.Round(options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds) - cpuBefore, 2);
+    figures["coordinatorPeakRssMiB"] = Math.Round(Math.Max(peakRss, options.CoordinatorPids.Max(p => ProcessFigures.PeakRssBytes(p))) / 1048576.0, 1);
 }
 if (figures.TryGetValue("baselineReplicaResultsPerSecond", out var ceiling))
 {
