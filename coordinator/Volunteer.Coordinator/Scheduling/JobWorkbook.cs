@@ -74,17 +74,15 @@ public sealed class JobWorkbook
                 }
             }
         }
-        foreach (var unitIndex in _unitsWithUnsentReplicas.ToList())
+        // Pick first, assign after: assigning changes the set being walked. Only as many as wanted are
+        // picked, so a lease costs O(count), not a copy of every unit waiting for a replica.
+        var eligible = _unitsWithUnsentReplicas
+            .Where(u => !_open[u].Replicas.Any(r => r.WorkerId == workerId && CountsForWorker(r)))
+            .Take(count - assignments.Count)
+            .ToList();
+        foreach (var unitIndex in eligible)
         {
-            if (assignments.Count == count)
-            {
-                return assignments;
-            }
-            var unit = _open[unitIndex];
-            if (!unit.Replicas.Any(r => r.WorkerId == workerId && CountsForWorker(r)))
-            {
-                assignments.Add(Assign(unit, workerId, now));
-            }
+            assignments.Add(Assign(_open[unitIndex], workerId, now));
         }
         while (assignments.Count < count && _open.Count < _maxOpenUnits && Job.UnitsOpened < Job.UnitCount)
         {
