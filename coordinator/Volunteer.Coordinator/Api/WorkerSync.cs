@@ -33,14 +33,18 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         if (refused.Count == 0 && reports.Count > 0)
         {
             var byJob = reports.GroupBy(r => r.JobId).ToList();
-            // Judge every job's share before applying any, so a refused sync changes nothing.
-            var judged = await Task.WhenAll(byJob.Select(g =>
-                grains.GetGrain<IJobGrain>(g.Key).JudgeReportsAsync(worker.Id, g.Select(r => r.Ref).ToList())));
-            refused = judged.SelectMany(r => r).ToList();
+            // One job's grain accepts all of its reports or none, so only a sync spanning several jobs
+            // needs every share judged before any is applied for a refused sync to change nothing.
+            if (byJob.Count > 1)
+            {
+                var judged = await Task.WhenAll(byJob.Select(g =>
+                    grains.GetGrain<IJobGrain>(g.Key).JudgeReportsAsync(worker.Id, g.Select(r => r.Ref).ToList())));
+                refused = judged.SelectMany(r => r).ToList();
+            }
             if (refused.Count == 0)
             {
-                // Only a race (a lease expiring between judging and applying) can refuse a report here;
-                // the jobs that accepted theirs have committed them.
+                // With several jobs, only a race (a lease expiring between judging and applying) can refuse
+                // a report here; the jobs that accepted theirs have committed them.
                 var outcomes = await Task.WhenAll(byJob.Select(g =>
                     grains.GetGrain<IJobGrain>(g.Key).ReportAsync(worker.Id, g.ToList())));
                 refused = outcomes.SelectMany(r => r).ToList();

@@ -126,19 +126,8 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
 
         var finished = await cluster.WaitForJobAsync(survivors[0], job.Id);
         var completedAfter = sinceKill.Elapsed;
-        Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
-        Assert.Equal(Units, finished.Assimilated);
-        var (_, _, result) = await survivors[1].GetResultAsync(job.Id);
-        Assert.Equal(VolunteerCluster.PrimesBelowTenMillion, result.GetProperty("primeCount").GetInt64());
-
-        var replicas = await PostgresDatabase.ReplicasAsync(cluster.ConnectionString, job.Id);
-        var all = cluster.AllAcknowledged();
-        Assert.Equal(replicas.Count, replicas.Select(r => (r.UnitIndex, r.Replica)).Distinct().Count());
-        StoreAssertions.NoAcknowledgedReportLost(replicas, beforeKill, job.Id);
-        StoreAssertions.NoAcknowledgedReportLost(replicas, all, job.Id);
-        StoreAssertions.EveryUnitValidByDistinctWorkers(replicas, Units, Quorum, cluster.Workers.Select(w => w.WorkerId).ToList());
+        var (replicas, all) = await AssertCompletedAndNothingLostAsync(cluster, finished, survivors[1], beforeKill, "the kill");
         // The survivors served the rest, the victim's worker included, which had to fail over.
-        Assert.True(all.Count > beforeKill.Count, $"No report was acknowledged after the kill.\n{cluster.Diagnostics()}");
         Assert.True(victimsWorker.SyncFailures > 0, $"{victimsWorker.Name} never failed to reach {victim.Name}.\n{victimsWorker.Tail()}");
         Assert.True(failedOverAcknowledged is not null,
             $"{victimsWorker.Name}, whose first choice was {victim.Name}, had nothing acknowledged after failing over.\n{victimsWorker.Tail()}");
@@ -224,21 +213,33 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
 
         var finished = await cluster.WaitForJobAsync(silos[2], job.Id);
         var completedAfter = restart.Elapsed;
-        Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
-        Assert.Equal(Units, finished.Assimilated);
-        var (_, _, result) = await silos[1].GetResultAsync(job.Id);
-        Assert.Equal(VolunteerCluster.PrimesBelowTenMillion, result.GetProperty("primeCount").GetInt64());
-
-        var replicas = await PostgresDatabase.ReplicasAsync(cluster.ConnectionString, job.Id);
-        var all = cluster.AllAcknowledged();
-        StoreAssertions.NoAcknowledgedReportLost(replicas, beforeKill, job.Id);
-        StoreAssertions.NoAcknowledgedReportLost(replicas, all, job.Id);
-        StoreAssertions.EveryUnitValidByDistinctWorkers(replicas, Units, Quorum, cluster.Workers.Select(w => w.WorkerId).ToList());
-        Assert.True(all.Count > beforeKill.Count, $"No report was acknowledged after the restart.\n{cluster.Diagnostics()}");
+        var (replicas, all) = await AssertCompletedAndNothingLostAsync(cluster, finished, silos[1], beforeKill, "the restart");
         cluster.Log($"FIGURES whole-cluster kill: {silos.Count} silos, {cluster.Workers.Count} workers, {Units} units; " +
             $"reports acknowledged: {all.Count} in total, {beforeKill.Count} before the kill; " +
             $"{replicas.Count(r => r.State is "Valid" or "Invalid" or "Reported")} reported replica rows in the database " +
             $"({replicas.Count(r => r.State == "TimedOut")} timed out); restart -> job completed: {completedAfter.TotalSeconds:0.00} s");
+    }
+
+    /// <summary>
+    /// The job completed with the known answer, every replica row is there once, every unit has its quorum
+    /// from distinct workers, no acknowledged report (before the fault, or at all) is lost, and work went on after the fault.
+    /// </summary>
+    private static async Task<(IReadOnlyList<ReplicaRow> Replicas, IReadOnlyList<AcknowledgedReport> All)> AssertCompletedAndNothingLostAsync(
+        SiloCluster cluster, JobSnapshot finished, CoordinatorProcess resultFrom, IReadOnlyList<AcknowledgedReport> beforeFault, string fault)
+    {
+        Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
+        Assert.Equal(Units, finished.Assimilated);
+        var (_, _, result) = await resultFrom.GetResultAsync(finished.Id);
+        Assert.Equal(VolunteerCluster.PrimesBelowTenMillion, result.GetProperty("primeCount").GetInt64());
+
+        var replicas = await PostgresDatabase.ReplicasAsync(cluster.ConnectionString, finished.Id);
+        var all = cluster.AllAcknowledged();
+        Assert.Equal(replicas.Count, replicas.Select(r => (r.UnitIndex, r.Replica)).Distinct().Count());
+        StoreAssertions.NoAcknowledgedReportLost(replicas, beforeFault, finished.Id);
+        StoreAssertions.NoAcknowledgedReportLost(replicas, all, finished.Id);
+        StoreAssertions.EveryUnitValidByDistinctWorkers(replicas, Units, Quorum, cluster.Workers.Select(w => w.WorkerId).ToList());
+        Assert.True(all.Count > beforeFault.Count, $"No report was acknowledged after {fault}.\n{cluster.Diagnostics()}");
+        return (replicas, all);
     }
 
     private static string Seconds(TimeSpan? elapsed) => elapsed is { } value ? $"{value.TotalSeconds:0.00} s" : "never";
