@@ -8,6 +8,8 @@
 #   STORE=sqlite ./infra/bench.sh                       the embedded default (no baseline)
 #   SILOS=2 ./infra/bench.sh                            a 2-silo cluster on PostgreSQL (volunteers spread over both)
 #   UNITS=10000000 TIMEOUT=60 BASELINE_UNITS=20000 ./infra/bench.sh   scale: a 10M-unit job, accepted at once, memory bounded
+#   PROFILE=1 ./infra/bench.sh                         also samples the coordinator's CPU with perf for 20 s of the load
+#                                                      and writes the hottest functions to .volunteer/bench/profile.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-settings=(Volunteer__ApiKey="$api_key" Volunteer__AttachesPerAddressPerMinute=1000000
+settings=(DOTNET_PerfMapEnabled=${PROFILE:-0} Volunteer__ApiKey="$api_key" Volunteer__AttachesPerAddressPerMinute=1000000
           Volunteer__SyncsPerWorkerPerSecond=100000 Logging__LogLevel__Default=Warning)
 baseline=()
 if [ "$STORE" = postgres ]; then
@@ -64,6 +66,23 @@ for i in $(seq 1 "$SILOS"); do
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
 done
 
+profiler=""
+if [ "${PROFILE:-0}" = 1 ]; then
+  command -v perf >/dev/null || apt-get install -y -qq linux-perf >/dev/null
+  # Sampling starts 5 s after the job is submitted, so it sees the steady state, not the baseline, attaches or JIT.
+  (until curl -sf -H "X-Api-Key: $api_key" "${urls[0]}/api/v1/jobs" | grep -q '"id"'; do sleep 0.5; done
+   sleep 5
+   perf record -F 499 -g -p "${silo_pids[0]}" -o "$OUT/perf.data" -- sleep 20 >/dev/null 2>&1
+   perf report -i "$OUT/perf.data" --no-children --sort sym --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -80 >"$OUT/profile.txt") &
+  profiler=$!
+fi
+status=0
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
   --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
-  --units-per-sync "$UNITS_PER_SYNC" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}"
+  --units-per-sync "$UNITS_PER_SYNC" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
+  || status=$?
+if [ -n "$profiler" ]; then
+  wait "$profiler" || true
+  echo "hottest functions of the coordinator (perf, 20 s of load): $OUT/profile.txt"
+fi
+exit "$status"

@@ -29,56 +29,62 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
 
         var refused = reports.Where(r => !ReportSignature.Verify(worker.PublicKey, worker.Id, r))
             .Select(r => new RefusedReport(r.Ref, ReportVerdict.BadSignature)).ToList();
-        var applied = 0;
-        if (refused.Count == 0 && reports.Count > 0)
-        {
-            var byJob = reports.GroupBy(r => r.JobId).ToList();
-            // One job's grain accepts all of its reports or none, so only a sync spanning several jobs
-            // needs every share judged before any is applied for a refused sync to change nothing.
-            if (byJob.Count > 1)
-            {
-                var judged = await Task.WhenAll(byJob.Select(g =>
-                    grains.GetGrain<IJobGrain>(g.Key).JudgeReportsAsync(worker.Id, g.Select(r => r.Ref).ToList())));
-                refused = judged.SelectMany(r => r).ToList();
-            }
-            if (refused.Count == 0)
-            {
-                // With several jobs, only a race (a lease expiring between judging and applying) can refuse
-                // a report here; the jobs that accepted theirs have committed them.
-                var outcomes = await Task.WhenAll(byJob.Select(g =>
-                    grains.GetGrain<IJobGrain>(g.Key).ReportAsync(worker.Id, g.ToList())));
-                refused = outcomes.SelectMany(r => r).ToList();
-                applied = byJob.Where((_, i) => outcomes[i].Count == 0).Sum(g => g.Count());
-            }
-        }
         if (refused.Count > 0)
         {
+            return Refuse(refused, 0);
+        }
+
+        var reportsByJob = reports.GroupBy(r => r.JobId).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaReport>)g.ToList());
+        var heldByJob = request.InProgress?.GroupBy(r => r.JobId).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRef>)g.ToList());
+        IReadOnlyList<ReplicaRef>? HeldOf(Guid jobId) => heldByJob is null ? null : heldByJob.GetValueOrDefault(jobId, []);
+        var touched = reportsByJob.Keys.Union(heldByJob?.Keys ?? Enumerable.Empty<Guid>()).ToList();
+        if (reportsByJob.Count > 1)
+        {
+            // One job's grain accepts all of its reports or none, so only a sync spanning several jobs
+            // needs every share judged before any is applied for a refused sync to change nothing.
+            var judged = await Task.WhenAll(reportsByJob.Select(job =>
+                grains.GetGrain<IJobGrain>(job.Key).JudgeReportsAsync(worker.Id, job.Value.Select(r => r.Ref).ToList())));
+            refused = judged.SelectMany(r => r).ToList();
+            if (refused.Count > 0)
+            {
+                return Refuse(refused, 0);
+            }
+        }
+
+        IReadOnlyList<RunningJob> running = request.RequestUnits > 0 ? await grains.GetGrain<IJobCatalogGrain>(0).GetRunningJobsAsync() : [];
+        // The common sync touches one job, the one first in line for work: then reports, cancellations
+        // and new leases are one grain call and one commit. Leasing from a job while another job's
+        // reports might still be refused would hand out work in a refused sync, so it waits otherwise.
+        var firstInLine = running.Count > 0 ? running[0].JobId : (Guid?)null;
+        var leasesWithReports = touched.Count == 0 || (touched.Count == 1 && touched[0] == firstInLine) ? firstInLine : null;
+        var calls = leasesWithReports is { } leasing ? touched.Union([leasing]).ToList() : touched;
+        var outcomes = await Task.WhenAll(calls.Select(job => grains.GetGrain<IJobGrain>(job).SyncAsync(worker.Id,
+            new JobSync(reportsByJob.GetValueOrDefault(job, []), HeldOf(job), job == leasesWithReports ? request.RequestUnits : 0))));
+        refused = outcomes.SelectMany(o => o.Refused).ToList();
+        if (refused.Count > 0)
+        {
+            // With several jobs, only a race (a lease expiring between judging and applying) can refuse
+            // a report here; the jobs that accepted theirs have committed them.
+            var applied = calls.Where((_, i) => outcomes[i].Refused.Count == 0).Sum(job => reportsByJob.GetValueOrDefault(job, []).Count);
             return Refuse(refused, applied);
         }
 
-        var cancelled = (await Task.WhenAll(inProgress.GroupBy(r => r.JobId).Select(g =>
-            grains.GetGrain<IJobGrain>(g.Key).FindCancelledAsync(worker.Id, g.ToList())))).SelectMany(c => c).ToList();
-        var assignments = await LeaseAsync(worker.Id, request.RequestUnits, request.InProgress);
-        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, cancelled));
-    }
-
-    private async Task<List<Assignment>> LeaseAsync(Guid workerId, int wanted, IReadOnlyList<ReplicaRef>? held)
-    {
-        var assignments = new List<Assignment>();
-        if (wanted == 0)
+        var cancelled = outcomes.SelectMany(o => o.Cancelled).ToList();
+        var assignments = outcomes.SelectMany(o => o.Assignments).ToList();
+        foreach (var job in running)
         {
-            return assignments;
-        }
-        foreach (var job in await grains.GetGrain<IJobCatalogGrain>(0).GetRunningJobsAsync())
-        {
-            var heldOfJob = held?.Where(r => r.JobId == job.JobId).ToList();
-            assignments.AddRange(await grains.GetGrain<IJobGrain>(job.JobId).LeaseAsync(workerId, wanted - assignments.Count, heldOfJob));
-            if (assignments.Count == wanted)
+            if (assignments.Count == request.RequestUnits)
             {
                 break;
             }
+            if (job.JobId != leasesWithReports)
+            {
+                var more = await grains.GetGrain<IJobGrain>(job.JobId).SyncAsync(worker.Id,
+                    new JobSync([], HeldOf(job.JobId), request.RequestUnits - assignments.Count));
+                assignments.AddRange(more.Assignments);
+            }
         }
-        return assignments;
+        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, cancelled));
     }
 
     private ProblemHttpResult? CheckShape(SyncRequest request, IReadOnlyList<ReplicaReport> reports, IReadOnlyList<ReplicaRef> inProgress)

@@ -15,26 +15,17 @@ public interface IJobGrain : IGrainWithGuidKey
     Task<JobView?> GetViewAsync();
 
     /// <summary>
-    /// Leases up to <paramref name="count"/> replicas to the worker; committed before returning.
-    /// <paramref name="held"/>, when known, lists this job's replicas the worker holds; leases it lost are sent again.
+    /// One worker's sync with this job, in one call and one commit: accepts all of its reports
+    /// (signatures already verified) or refuses them all and changes nothing; names the replicas it
+    /// holds that it should stop; and, if the reports were accepted, leases up to the wanted number
+    /// more, sending again first the leases it lost when it said which replicas it holds.
     /// </summary>
-    [Alias("Lease")]
-    Task<IReadOnlyList<Assignment>> LeaseAsync(Guid workerId, int count, IReadOnlyList<ReplicaRef>? held);
+    [Alias("Sync")]
+    Task<JobSyncOutcome> SyncAsync(Guid workerId, JobSync sync);
 
     /// <summary>Which of these reports would be refused, without changing anything.</summary>
     [Alias("Judge")]
     Task<IReadOnlyList<RefusedReport>> JudgeReportsAsync(Guid workerId, IReadOnlyList<ReplicaRef> reports);
-
-    /// <summary>
-    /// Accepts all of the reports (signatures already verified) and commits them, or refuses them
-    /// all and changes nothing.
-    /// </summary>
-    [Alias("Report")]
-    Task<IReadOnlyList<RefusedReport>> ReportAsync(Guid workerId, IReadOnlyList<ReplicaReport> reports);
-
-    /// <summary>Of the replicas a worker is computing, those it should stop.</summary>
-    [Alias("FindCancelled")]
-    Task<IReadOnlyList<ReplicaRef>> FindCancelledAsync(Guid workerId, IReadOnlyList<ReplicaRef> inProgress);
 
     /// <summary>Cancels the job; false if it had already ended.</summary>
     [Alias("Cancel")]

@@ -58,16 +58,32 @@ public sealed class JobGrain(
 
     public Task<JobView?> GetViewAsync() => Task.FromResult(_job is null ? null : View(_job));
 
-    public async Task<IReadOnlyList<Assignment>> LeaseAsync(Guid workerId, int count, IReadOnlyList<ReplicaRef>? held)
+    public async Task<JobSyncOutcome> SyncAsync(Guid workerId, JobSync sync)
     {
-        if (_workbook is null)
+        var now = time.GetUtcNow();
+        var reports = sync.Reports;
+        // All or nothing: judge every report against memory first, without awaiting, so no other call
+        // can interleave between judging and applying.
+        if (_workbook is null || reports.Any(r => _workbook.Judge(workerId, r.Ref, now) != ReportVerdict.Accept))
         {
-            return [];
+            var refused = reports.Count == 0 ? [] : await JudgeReportsAsync(workerId, reports.Select(r => r.Ref).ToList());
+            // An ended job (no workbook) has nothing left to compute: every replica still held is to be dropped.
+            return refused.Count > 0 || _workbook is not null
+                ? new JobSyncOutcome(refused, [], [])
+                : new JobSyncOutcome([], sync.InProgress ?? [], []);
         }
-        var assignments = _workbook.Lease(workerId, count, time.GetUtcNow(), held?.ToHashSet());
+        // Decode every payload before applying any report, so a bad one cannot leave half a sync applied.
+        var payloads = reports.Select(r => r.Payload is null ? null : Convert.FromBase64String(r.Payload)).ToList();
+        for (var i = 0; i < reports.Count; i++)
+        {
+            _workbook.Apply(reports[i], payloads[i], now);
+        }
+        IReadOnlyList<ReplicaRef> cancelled = sync.InProgress?.Where(r => !_workbook.IsLeasedTo(workerId, r, now)).ToList() ?? [];
+        var assignments = _workbook.Lease(workerId, sync.Wanted, now, sync.InProgress?.ToHashSet());
         await CommitAsync();
+        metrics.ReportsAccepted.Add(reports.Count);
         metrics.UnitsDispatched.Add(assignments.Count);
-        return assignments;
+        return new JobSyncOutcome([], cancelled, assignments);
     }
 
     public async Task<IReadOnlyList<RefusedReport>> JudgeReportsAsync(Guid workerId, IReadOnlyList<ReplicaRef> reports)
@@ -85,33 +101,6 @@ public sealed class JobGrain(
             }
         }
         return refused;
-    }
-
-    public async Task<IReadOnlyList<RefusedReport>> ReportAsync(Guid workerId, IReadOnlyList<ReplicaReport> reports)
-    {
-        var now = time.GetUtcNow();
-        // All or nothing: judge every report against memory first, without awaiting, so no other call
-        // can interleave between judging and applying.
-        if (_workbook is null || reports.Any(r => _workbook.Judge(workerId, r.Ref, now) != ReportVerdict.Accept))
-        {
-            return await JudgeReportsAsync(workerId, reports.Select(r => r.Ref).ToList());
-        }
-        // Decode every payload before applying any report, so a bad one cannot leave half a sync applied.
-        var payloads = reports.Select(r => r.Payload is null ? null : Convert.FromBase64String(r.Payload)).ToList();
-        for (var i = 0; i < reports.Count; i++)
-        {
-            _workbook.Apply(reports[i], payloads[i], now);
-        }
-        await CommitAsync();
-        metrics.ReportsAccepted.Add(reports.Count);
-        return [];
-    }
-
-    public Task<IReadOnlyList<ReplicaRef>> FindCancelledAsync(Guid workerId, IReadOnlyList<ReplicaRef> inProgress)
-    {
-        var now = time.GetUtcNow();
-        IReadOnlyList<ReplicaRef> cancelled = inProgress.Where(r => _workbook?.IsLeasedTo(workerId, r, now) != true).ToList();
-        return Task.FromResult(cancelled);
     }
 
     public async Task<bool> CancelAsync()
