@@ -230,7 +230,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         var worker = await AttachAsync("crashy");
         var lease = Assert.Single(await worker.LeaseAsync(1));
 
-        var error = worker.Sign(new ReplicaReport(job.Id, 0, lease.Replica, ReportOutcome.Error, Error: "the sieve ran out of memory"));
+        var error = new ReplicaReport(job.Id, 0, lease.Replica, ReportOutcome.Error, Error: "the sieve ran out of memory");
         Assert.Equal(1, (await worker.SyncAsync(new SyncRequest([error]))).Accepted);
 
         var failed = await Api.GetJobAsync(_jobs, job.Id);

@@ -46,9 +46,14 @@ internal sealed class SimulatedWorker : IDisposable
         return new SimulatedWorker(client, key, attached.WorkerId, attached.Token);
     }
 
-    /// <summary>Sends a sync as this worker (or with <paramref name="token"/>) and returns the raw response.</summary>
+    /// <summary>
+    /// Sends a sync as this worker (or with <paramref name="token"/>) and returns the raw response.
+    /// Its reports are signed as the worker agent signs them, unless the request carries a signature.
+    /// </summary>
     public Task<HttpResponseMessage> PostSyncAsync(SyncRequest request, string? token = null) =>
-        PostSyncAsync(JsonContent.Create(request, options: ProtocolJson.Options), token);
+        PostSyncAsync(JsonContent.Create(request.Signature is null && request.Reports is { Count: > 0 } reports
+            ? request with { Signature = Sign(reports) }
+            : request, options: ProtocolJson.Options), token);
 
     public Task<HttpResponseMessage> PostSyncAsync(HttpContent content, string? token = null)
     {
@@ -68,7 +73,7 @@ internal sealed class SimulatedWorker : IDisposable
     public async Task<IReadOnlyList<Assignment>> LeaseAsync(int count) =>
         (await SyncAsync(new SyncRequest(RequestUnits: count))).Assignments;
 
-    /// <summary>Computes the assignment for real and returns the signed report.</summary>
+    /// <summary>Computes the assignment for real and returns the report.</summary>
     public async Task<ReplicaReport> ComputeAsync(Assignment assignment)
     {
         Assert.Equal(PrimesApp.AppName, assignment.App);
@@ -77,15 +82,16 @@ internal sealed class SimulatedWorker : IDisposable
         return Report(assignment.Ref, payload);
     }
 
-    /// <summary>A signed success report claiming <paramref name="primeCount"/> (right or wrong).</summary>
+    /// <summary>A success report claiming <paramref name="primeCount"/> (right or wrong).</summary>
     public ReplicaReport Claim(ReplicaRef replica, long primeCount) => Report(replica, Payload(primeCount));
 
-    /// <summary>A signed success report of these exact payload bytes.</summary>
-    public ReplicaReport Report(ReplicaRef replica, byte[] payload) => Sign(Unsigned(replica, payload));
+    /// <summary>A success report of these exact payload bytes.</summary>
+    public ReplicaReport Report(ReplicaRef replica, byte[] payload) => Success(replica, payload);
 
-    public ReplicaReport Sign(ReplicaReport report) => report with { Signature = ReportSignature.Sign(Key, Id, report) };
+    /// <summary>This worker's signature over reports sent together.</summary>
+    public string Sign(IReadOnlyList<ReplicaReport> reports) => ReportSignature.Sign(Key, Id, reports);
 
-    public static ReplicaReport Unsigned(ReplicaRef replica, byte[] payload) =>
+    public static ReplicaReport Success(ReplicaRef replica, byte[] payload) =>
         new(replica.JobId, replica.UnitIndex, replica.Replica, ReportOutcome.Success,
             ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
 

@@ -207,6 +207,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     [InlineData("result changed after signing")]
     [InlineData("replica changed after signing")]
     [InlineData("outcome changed after signing")]
+    [InlineData("another report dropped after signing")]
     [InlineData("not base64")]
     [InlineData("too long")]
     public async Task Report_with_a_bad_signature_is_403_and_changes_nothing(string kind)
@@ -215,28 +216,26 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
         var honest = await _alice.ComputeAsync(_aliceLease);
         using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var wrong = SimulatedWorker.Payload(99);
-        var forged = kind switch
+        var crashed = honest with { Outcome = ReportOutcome.Error, Digest = null, Size = 0, Payload = null, Error = "crashed" };
+        var signature = kind switch
         {
-            "signed by another key" => honest with { Signature = ReportSignature.Sign(stranger, _alice.Id, honest) },
-            "signed for another worker id" => honest with { Signature = ReportSignature.Sign(_alice.Key, _bob.Id, honest) },
-            "result changed after signing" => honest with
+            "signed by another key" => ReportSignature.Sign(stranger, _alice.Id, [honest]),
+            "signed for another worker id" => ReportSignature.Sign(_alice.Key, _bob.Id, [honest]),
+            "result changed after signing" => _alice.Sign([honest with
             {
                 Digest = ContentDigest.Of(wrong),
                 Size = wrong.Length,
                 Payload = Convert.ToBase64String(wrong),
-            },
-            "replica changed after signing" => _alice.Claim(new ReplicaRef(_job.Id, 0, 1), 25) with { Replica = 0 },
-            "outcome changed after signing" => _alice.Sign(honest with { Outcome = ReportOutcome.Error, Error = "crashed" }) with
-            {
-                Outcome = ReportOutcome.Success,
-                Error = null,
-            },
-            "not base64" => honest with { Signature = "this is not a signature" },
-            "too long" => honest with { Signature = Convert.ToBase64String(new byte[200]) },
+            }]),
+            "replica changed after signing" => _alice.Sign([honest with { Replica = honest.Replica + 1 }]),
+            "outcome changed after signing" => _alice.Sign([crashed]),
+            "another report dropped after signing" => _alice.Sign([honest, honest with { UnitIndex = 1 }]),
+            "not base64" => "this is not a signature",
+            "too long" => Convert.ToBase64String(new byte[200]),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
 
-        using var response = await _alice.PostSyncAsync(new SyncRequest([forged], RequestUnits: 1));
+        using var response = await _alice.PostSyncAsync(new SyncRequest([honest], RequestUnits: 1, Signature: signature));
 
         var problem = await Api.AssertProblemAsync(response, HttpStatusCode.Forbidden, "signature does not verify");
         Assert.Equal([(_aliceLease.Ref, "BadSignature")], Api.Refusals(problem));
@@ -248,13 +247,15 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     public async Task Report_without_a_signature_is_400_and_changes_nothing()
     {
         var before = await SnapshotAsync();
-        var unsigned = SimulatedWorker.Unsigned(_aliceLease.Ref, SimulatedWorker.Payload(25));
+        var report = SimulatedWorker.Success(_aliceLease.Ref, SimulatedWorker.Payload(25));
+        var unsigned = JsonSerializer.SerializeToNode(new SyncRequest([report]), ProtocolJson.Options)!.AsObject();
+        unsigned.Remove("signature");
 
-        using (var missing = await _alice.PostSyncAsync(new SyncRequest([unsigned])))
+        using (var missing = await _alice.PostSyncAsync(JsonContent.Create(unsigned)))
         {
             await Api.AssertProblemAsync(missing, HttpStatusCode.BadRequest, "'signature' is required");
         }
-        using (var empty = await _alice.PostSyncAsync(new SyncRequest([unsigned with { Signature = "" }])))
+        using (var empty = await _alice.PostSyncAsync(new SyncRequest([report], Signature: "")))
         {
             await Api.AssertProblemAsync(empty, HttpStatusCode.BadRequest, "'signature' is required");
         }
@@ -272,16 +273,16 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     {
         var before = await SnapshotAsync();
         var honest = SimulatedWorker.Payload(PrimeSieve.CountPrimes(0, 100));
-        var unsigned = SimulatedWorker.Unsigned(_aliceLease.Ref, honest);
+        var unchanged = SimulatedWorker.Success(_aliceLease.Ref, honest);
         // Signed after the change, so only the payload check can catch it.
-        var report = _alice.Sign(kind switch
+        var report = kind switch
         {
-            "payload of another result" => unsigned with { Payload = Convert.ToBase64String(SimulatedWorker.Payload(26)) },
-            "size differs" => unsigned with { Size = honest.Length + 1 },
-            "payload not base64" => unsigned with { Payload = "%%% not base64 %%%" },
-            "payload missing" => unsigned with { Payload = null },
+            "payload of another result" => unchanged with { Payload = Convert.ToBase64String(SimulatedWorker.Payload(26)) },
+            "size differs" => unchanged with { Size = honest.Length + 1 },
+            "payload not base64" => unchanged with { Payload = "%%% not base64 %%%" },
+            "payload missing" => unchanged with { Payload = null },
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        });
+        };
 
         using var response = await _alice.PostSyncAsync(new SyncRequest([report], RequestUnits: 1));
 
@@ -300,7 +301,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     {
         var before = await SnapshotAsync();
         var honest = await _alice.ComputeAsync(_aliceLease);
-        var report = _alice.Sign(honest with { Digest = digest, Signature = null });
+        var report = honest with { Digest = digest };
 
         using var response = await _alice.PostSyncAsync(new SyncRequest([report]));
 
@@ -327,7 +328,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     public async Task Error_report_without_a_message_is_400_and_changes_nothing()
     {
         var before = await SnapshotAsync();
-        var report = _alice.Sign(new ReplicaReport(_job.Id, 0, 0, ReportOutcome.Error));
+        var report = new ReplicaReport(_job.Id, 0, 0, ReportOutcome.Error);
 
         using var response = await _alice.PostSyncAsync(new SyncRequest([report]));
 
@@ -408,7 +409,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     {
         var before = await SnapshotAsync();
         var honest = await _alice.ComputeAsync(_aliceLease);
-        var reports = Enumerable.Range(0, 513).Select(i => _alice.Sign(honest with { Replica = i, Signature = null })).ToList();
+        var reports = Enumerable.Range(0, 513).Select(i => honest with { Replica = i }).ToList();
         reports[0] = honest;
 
         using var response = await _alice.PostSyncAsync(new SyncRequest(reports));
@@ -464,7 +465,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     {
         var before = await SnapshotAsync();
         var payload = SimulatedWorker.Payload(25);
-        var report = _alice.Sign(SimulatedWorker.Unsigned(_aliceLease.Ref, payload) with { Outcome = (ReportOutcome)7 });
+        var report = SimulatedWorker.Success(_aliceLease.Ref, payload) with { Outcome = (ReportOutcome)7 };
 
         using var response = await _alice.PostSyncAsync(new SyncRequest([report]));
 
@@ -480,7 +481,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
         var second = Assert.Single(await _alice.LeaseAsync(1));
         var before = await SnapshotAsync();
         var secondBefore = await StoredAsync(second.Ref);
-        var error = _alice.Sign(new ReplicaReport(_job.Id, 0, 0, ReportOutcome.Error, Payload: "%%% not base64 %%%", Error: "out of memory"));
+        var error = new ReplicaReport(_job.Id, 0, 0, ReportOutcome.Error, Payload: "%%% not base64 %%%", Error: "out of memory");
 
         using var response = await _alice.PostSyncAsync(new SyncRequest([await _alice.ComputeAsync(second), error]));
 

@@ -11,7 +11,7 @@ namespace Volunteer.LoadGenerator;
 
 /// <summary>
 /// One simulated volunteer host over the real worker API: its own key pair and token, syncing in a
-/// loop, "computing" with the app's real computer (checksum costs no CPU) and reporting signed results.
+/// loop, "computing" with the app's real computer (checksum costs no CPU) and reporting results, signed once per sync.
 /// </summary>
 public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, ScienceAppCatalog apps, LoadFigures figures)
 {
@@ -38,7 +38,8 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             SyncResponse? answer;
             try
             {
-                answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync), cancellationToken);
+                answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync,
+                    reports.Count > 0 ? ReportSignature.Sign(_key, _id, reports) : null), cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -93,9 +94,8 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
     {
         var payload = await apps.Find(assignment.App)!.Computer.ComputeAsync(
             new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), NoContext.Instance, cancellationToken);
-        var report = new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
+        return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
             ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
-        return report with { Signature = ReportSignature.Sign(_key, _id, report) };
     }
 
     private static async Task Delay(TimeSpan delay, CancellationToken cancellationToken)

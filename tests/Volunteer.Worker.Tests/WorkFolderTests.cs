@@ -22,7 +22,7 @@ public sealed class WorkFolderTests : IDisposable
         Assert.Equal(assignment.Input.GetRawText(), leased.Input.GetRawText());
         Assert.Equal([1, 2, 3], restarted.Checkpoint(assignment.Ref));
 
-        var report = new ReplicaReport(assignment.JobId, 3, 1, ReportOutcome.Success, "sha256:00", 1, "AA==", Signature: "sig");
+        var report = new ReplicaReport(assignment.JobId, 3, 1, ReportOutcome.Success, "sha256:00", 1, "AA==");
         restarted.Finish(report);
         Assert.Empty(restarted.LeasedUnits());
         Assert.Null(restarted.Checkpoint(assignment.Ref));

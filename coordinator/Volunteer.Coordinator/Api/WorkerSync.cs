@@ -27,11 +27,9 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
             return shapeProblem;
         }
 
-        var refused = reports.Where(r => !ReportSignature.Verify(worker.PublicKey, worker.Id, r))
-            .Select(r => new RefusedReport(r.Ref, ReportVerdict.BadSignature)).ToList();
-        if (refused.Count > 0)
+        if (reports.Count > 0 && !ReportSignature.Verify(worker.PublicKey, worker.Id, reports, request.Signature))
         {
-            return Refuse(refused, 0);
+            return Refuse(reports.Select(r => new RefusedReport(r.Ref, ReportVerdict.BadSignature)).ToList(), 0);
         }
 
         var reportsByJob = reports.GroupBy(r => r.JobId).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaReport>)g.ToList());
@@ -44,10 +42,10 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
             // needs every share judged before any is applied for a refused sync to change nothing.
             var judged = await Task.WhenAll(reportsByJob.Select(job =>
                 grains.GetGrain<IJobGrain>(job.Key).JudgeReportsAsync(worker.Id, job.Value.Select(r => r.Ref).ToList())));
-            refused = judged.SelectMany(r => r).ToList();
-            if (refused.Count > 0)
+            var refusedAny = judged.SelectMany(r => r).ToList();
+            if (refusedAny.Count > 0)
             {
-                return Refuse(refused, 0);
+                return Refuse(refusedAny, 0);
             }
         }
 
@@ -60,7 +58,7 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         var calls = leasesWithReports is { } leasing ? touched.Union([leasing]).ToList() : touched;
         var outcomes = await Task.WhenAll(calls.Select(job => grains.GetGrain<IJobGrain>(job).SyncAsync(worker.Id,
             new JobSync(reportsByJob.GetValueOrDefault(job, []), HeldOf(job), job == leasesWithReports ? request.RequestUnits : 0))));
-        refused = outcomes.SelectMany(o => o.Refused).ToList();
+        var refused = outcomes.SelectMany(o => o.Refused).ToList();
         if (refused.Count > 0)
         {
             // With several jobs, only a race (a lease expiring between judging and applying) can refuse
@@ -106,6 +104,10 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         {
             return Problems.BadRequest("'reports' and 'inProgress' must not contain null entries.");
         }
+        if (reports.Count > 0 && string.IsNullOrEmpty(request.Signature))
+        {
+            return Problems.BadRequest("'signature' is required: the worker signs the reports it sends, all of them together.");
+        }
         if (reports.Select(r => r.Ref).Distinct().Count() != reports.Count)
         {
             return Problems.BadRequest("A replica is reported more than once in this sync.");
@@ -126,10 +128,6 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         if (report.UnitIndex < 0 || report.Replica < 0)
         {
             return Problems.BadRequest($"{which}: unit index and replica number must not be negative.");
-        }
-        if (string.IsNullOrEmpty(report.Signature))
-        {
-            return Problems.BadRequest($"{which}: 'signature' is required.");
         }
         if (!Enum.IsDefined(report.Outcome))
         {

@@ -77,7 +77,8 @@ public sealed class WorkerAgent(
         var free = Math.Max(0, slots - running.Count);
         // Everything held counts, reports that wait for a later sync included, or the coordinator would resend them.
         var held = running.Concat(pending.Skip(MaxReportsPerSync).Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
-        var request = new SyncRequest(reports, held, free);
+        var request = new SyncRequest(reports, held, free,
+            reports.Count > 0 ? ReportSignature.Sign(_key, _identity.WorkerId, reports) : null);
         var outcome = await coordinator.SyncAsync(_identity.Token, request, stoppingToken);
         switch (outcome)
         {
@@ -133,7 +134,7 @@ public sealed class WorkerAgent(
         try
         {
             var report = await _runner.RunAsync(assignment, unit.Cancellation.Token);
-            _folder.Finish(report with { Signature = ReportSignature.Sign(_key, _identity.WorkerId, report) });
+            _folder.Finish(report);
             Log.UnitFinished(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, report.Outcome);
         }
         catch (OperationCanceledException)

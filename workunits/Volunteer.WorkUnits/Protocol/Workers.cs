@@ -23,7 +23,7 @@ public enum ReportOutcome
 }
 
 /// <summary>
-/// A worker's signed report of one replica. The digest and size always travel; the payload only
+/// A worker's report of one replica, signed together with the others it travels with. The digest and size always travel; the payload only
 /// when it is under the inline threshold (bulky payloads stay on the worker for peer relay).
 /// </summary>
 public sealed record ReplicaReport(
@@ -34,15 +34,14 @@ public sealed record ReplicaReport(
     string? Digest = null,
     long Size = 0,
     string? Payload = null,
-    string? Error = null,
-    string? Signature = null)
+    string? Error = null)
 {
     [JsonIgnore]
     public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
 }
 
 /// <summary>One round trip: finished reports go up, new work comes down.</summary>
-/// <param name="Reports">Finished replicas, signed.</param>
+/// <param name="Reports">Finished replicas.</param>
 /// <param name="InProgress">
 /// Every replica the worker holds and has not reported in this sync (computing, queued, or finished
 /// but not yet sent). The answer says which to drop; and a lease missing from the list is sent
@@ -50,10 +49,15 @@ public sealed record ReplicaReport(
 /// means "not told": nothing is resent.
 /// </param>
 /// <param name="RequestUnits">How many more units the worker can start now.</param>
+/// <param name="Signature">
+/// The worker's signature over all of <paramref name="Reports"/> (see ReportSignature); required
+/// when there are reports.
+/// </param>
 public sealed record SyncRequest(
     IReadOnlyList<ReplicaReport>? Reports = null,
     IReadOnlyList<ReplicaRef>? InProgress = null,
-    int RequestUnits = 0);
+    int RequestUnits = 0,
+    string? Signature = null);
 
 /// <summary>A leased replica: compute it and report before the deadline.</summary>
 public sealed record Assignment(
