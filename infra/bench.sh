@@ -8,6 +8,7 @@
 #   STORE=sqlite ./infra/bench.sh                       the embedded default (no baseline)
 #   SILOS=2 ./infra/bench.sh                            a 2-silo cluster on PostgreSQL (volunteers spread over both)
 #   UNITS=10000000 TIMEOUT=60 BASELINE_UNITS=20000 ./infra/bench.sh   scale: a 10M-unit job, accepted at once, memory bounded
+#   COMPUTE_MS=800 ./infra/bench.sh                   paced: each volunteer spends ~800 ms computing each batch (latency at a set load)
 #   PROFILE=1 ./infra/bench.sh                         also samples the coordinator's CPU with perf for 20 s of the load
 #                                                      and writes the hottest functions to .volunteer/bench/profile.txt
 set -euo pipefail
@@ -20,6 +21,8 @@ STORE=${STORE:-postgres}
 SILOS=${SILOS:-1}
 OUT=.volunteer/bench
 PORT=${PORT:-5090}
+COMPUTE_MS=${COMPUTE_MS:-0}  # time a volunteer spends on each batch; 0 syncs again at once (saturation)
+WARM_UP=${WARM_UP:-10}       # seconds of load whose syncs the latency percentiles leave out
 TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
 
 ./infra/ensure-dotnet.sh
@@ -37,7 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-settings=(DOTNET_PerfMapEnabled=${PROFILE:-0} Volunteer__ApiKey="$api_key" Volunteer__AttachesPerAddressPerMinute=1000000
+# With PROFILE=1 the JIT writes a perf map, and code is not double-mapped, so perf can name managed frames.
+settings=(DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$((1 - ${PROFILE:-0})) Volunteer__ApiKey="$api_key" Volunteer__AttachesPerAddressPerMinute=1000000
           Volunteer__SyncsPerWorkerPerSecond=100000 Logging__LogLevel__Default=Warning)
 baseline=()
 if [ "$STORE" = postgres ]; then
@@ -47,7 +51,8 @@ if [ "$STORE" = postgres ]; then
   base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=$((250 / SILOS))"  # the private server allows 300 connections
   psql "postgresql://volunteer:volunteer@127.0.0.1:$pg_port/volunteer" -qc "CREATE DATABASE baseline" >/dev/null
   settings+=(ConnectionStrings__Volunteer="$base;Database=volunteer" Orleans__AdvertisedIP=127.0.0.1)
-  baseline=(--database "$base;Database=baseline" --baseline-units "${BASELINE_UNITS:-$UNITS}")
+  baseline=(--database "$base;Database=baseline" --baseline-units "${BASELINE_UNITS:-$UNITS}"
+            --store-database "$base;Database=volunteer")
 else
   settings+=(Volunteer__DataDirectory="$OUT/data")
 fi
@@ -79,7 +84,7 @@ fi
 status=0
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
   --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
-  --units-per-sync "$UNITS_PER_SYNC" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
+  --units-per-sync "$UNITS_PER_SYNC" --compute-ms "$COMPUTE_MS" --warm-up "$WARM_UP" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
   || status=$?
 if [ -n "$profiler" ]; then
   wait "$profiler" || true

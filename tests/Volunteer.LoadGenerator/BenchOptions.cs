@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Volunteer.LoadGenerator;
 
 /// <summary>Command-line settings: --coordinator URL[,URL...] (volunteers spread over them) --api-key K [--workers N] [--units U] [--units-per-sync S]
-/// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--output PATH-PREFIX] [--timeout SECONDS].</summary>
+/// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--store-database CS] [--output PATH-PREFIX] [--timeout SECONDS]
+/// [--compute-ms MS] [--warm-up SECONDS].</summary>
 public sealed record BenchOptions(
     IReadOnlyList<Uri> Coordinators,
     string ApiKey,
@@ -14,7 +15,10 @@ public sealed record BenchOptions(
     string? Database,
     long BaselineUnits,
     string? Output,
-    TimeSpan Timeout)
+    TimeSpan Timeout,
+    string? StoreDatabase,
+    TimeSpan ComputeTime,
+    TimeSpan WarmUp)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -36,6 +40,9 @@ public sealed record BenchOptions(
             Get("database"),
             Number("baseline-units", Number("units", 20_000)),
             Get("output"),
-            TimeSpan.FromSeconds(Number("timeout", 600)));
+            TimeSpan.FromSeconds(Number("timeout", 600)),
+            Get("store-database"),
+            TimeSpan.FromMilliseconds(Number("compute-ms", 0)),
+            TimeSpan.FromSeconds(Number("warm-up", 10)));
     }
 }

@@ -1,23 +1,43 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace Volunteer.LoadGenerator;
 
-/// <summary>What the simulated volunteers measured: sync latencies, acknowledged reports, failures.</summary>
-public sealed class LoadFigures
+/// <summary>
+/// What the simulated volunteers measured: sync latencies, acknowledged reports, failures. Latencies
+/// count only syncs started after the warm-up (the coordinator's JIT, thread pool and connection pool
+/// filling up under a thousand simultaneous first syncs); reports count from the start.
+/// </summary>
+public sealed class LoadFigures(TimeSpan warmUp)
 {
+    private long _warmUpEnds = long.MaxValue;
     private readonly ConcurrentBag<double> _syncMilliseconds = [];
     private readonly ConcurrentDictionary<string, int> _failures = new();
     private long _reportsAccepted;
+    private int _syncsInWarmUp;
 
     public long ReportsAccepted => Interlocked.Read(ref _reportsAccepted);
 
-    public int Syncs => _syncMilliseconds.Count;
+    public int Syncs => _syncMilliseconds.Count + _syncsInWarmUp;
+
+    /// <summary>Syncs whose latency the percentiles cover.</summary>
+    public int SyncsMeasured => _syncMilliseconds.Count;
 
     public IReadOnlyDictionary<string, int> Failures => _failures;
 
-    public void RecordSync(TimeSpan latency, int accepted)
+    /// <summary>The load starts now; the warm-up ends <c>warmUp</c> later.</summary>
+    public void Begin() => _warmUpEnds = Stopwatch.GetTimestamp() + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
+
+    public void RecordSync(long startedAt, int accepted)
     {
-        _syncMilliseconds.Add(latency.TotalMilliseconds);
+        if (startedAt >= _warmUpEnds)
+        {
+            _syncMilliseconds.Add(Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
+        }
+        else
+        {
+            Interlocked.Increment(ref _syncsInWarmUp);
+        }
         Interlocked.Add(ref _reportsAccepted, accepted);
     }
 

@@ -17,6 +17,8 @@ if (options.Database is not null)
     figures["baselineUnits"] = options.BaselineUnits;
     figures["baselineSeconds"] = Math.Round(baseline.TotalSeconds, 3);
     figures["baselineReplicaResultsPerSecond"] = Math.Round(2 * options.BaselineUnits / baseline.TotalSeconds);
+    await Task.Delay(DatabaseRows.SettleTime);
+    figures["baselineRowsWrittenPerUnit"] = Math.Round((double)await DatabaseRows.WrittenAsync(options.Database) / options.BaselineUnits, 2);
     Console.WriteLine($"baseline: {options.BaselineUnits} units' rows written directly in {baseline.TotalSeconds:0.00} s");
 }
 
@@ -25,7 +27,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
     Timeout = TimeSpan.FromSeconds(60),
 };
 var coordinator = options.Coordinators[0];
-var load = new LoadFigures();
+var load = new LoadFigures(options.WarmUp);
 var volunteers = Enumerable.Range(0, options.Workers)
     .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count], ScienceAppCatalog.BuiltIn, load))
     .ToList();
@@ -75,7 +77,9 @@ Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn
 using var stop = new CancellationTokenSource();
 var clock = Stopwatch.StartNew();
 var cpuBefore = options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds);
-var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, stop.Token))).ToList();
+var rowsBefore = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase);
+load.Begin();
+var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, stop.Token))).ToList();
 long peakRss = 0;
 string state;
 long assimilated;
@@ -97,12 +101,15 @@ await stop.CancelAsync();
 await Task.WhenAll(running);
 Console.WriteLine();
 
+figures["computeMillisecondsPerBatch"] = options.ComputeTime.TotalMilliseconds;
 figures["jobState"] = state;
 figures["seconds"] = Math.Round(elapsed.TotalSeconds, 3);
 figures["replicaResultsAcknowledged"] = load.ReportsAccepted;
 figures["replicaResultsPerSecond"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds);
 figures["unitsValidatedPerSecond"] = Math.Round(assimilated / elapsed.TotalSeconds);
 figures["syncs"] = load.Syncs;
+figures["syncsMeasuredAfterWarmUp"] = load.SyncsMeasured;
+figures["warmUpSeconds"] = options.WarmUp.TotalSeconds;
 figures["syncP50Milliseconds"] = Math.Round(load.Percentile(0.50), 2);
 figures["syncP95Milliseconds"] = Math.Round(load.Percentile(0.95), 2);
 figures["syncP99Milliseconds"] = Math.Round(load.Percentile(0.99), 2);
@@ -112,6 +119,13 @@ if (options.CoordinatorPids.Count > 0)
     // CPU summed over the silos; memory is the largest single silo's peak.
     figures["coordinatorCpuSeconds"] = Math.Round(options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds) - cpuBefore, 2);
     figures["coordinatorPeakRssMiB"] = Math.Round(Math.Max(peakRss, options.CoordinatorPids.Max(p => ProcessFigures.PeakRssBytes(p))) / 1048576.0, 1);
+}
+if (options.StoreDatabase is not null)
+{
+    await Task.Delay(DatabaseRows.SettleTime);
+    var rows = await DatabaseRows.WrittenAsync(options.StoreDatabase) - rowsBefore;
+    figures["databaseRowsWritten"] = rows;
+    figures["databaseRowsWrittenPerUnitValidated"] = assimilated == 0 ? 0 : Math.Round((double)rows / assimilated, 2);
 }
 if (figures.TryGetValue("baselineReplicaResultsPerSecond", out var ceiling))
 {

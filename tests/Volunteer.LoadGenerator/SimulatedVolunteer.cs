@@ -28,8 +28,13 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
         (_id, _token) = (attached.WorkerId, attached.Token);
     }
 
-    /// <summary>Syncs until cancelled: each round reports what the last one leased and asks for <paramref name="unitsPerSync"/> more.</summary>
-    public async Task RunAsync(int unitsPerSync, CancellationToken cancellationToken)
+    /// <summary>
+    /// Syncs until cancelled: each round reports what the last one leased and asks for
+    /// <paramref name="unitsPerSync"/> more. With a <paramref name="computeTime"/>, the volunteer takes
+    /// that long over each batch, as a real host computing its units would (jittered ±50% so that a
+    /// thousand volunteers do not sync in lockstep); without, it syncs again at once (saturation).
+    /// </summary>
+    public async Task RunAsync(int unitsPerSync, TimeSpan computeTime, CancellationToken cancellationToken)
     {
         var reports = new List<ReplicaReport>();
         while (!cancellationToken.IsCancellationRequested)
@@ -45,7 +50,7 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             {
                 return;
             }
-            figures.RecordSync(Stopwatch.GetElapsedTime(started), answer is null ? 0 : answer.Accepted);
+            figures.RecordSync(started, answer is null ? 0 : answer.Accepted);
             if (answer is null)
             {
                 // Refused or failed: drop the batch (a refusal is final) and back off a little.
@@ -57,6 +62,10 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             foreach (var assignment in answer.Assignments)
             {
                 reports.Add(await ComputeAsync(assignment, cancellationToken));
+            }
+            if (answer.Assignments.Count > 0 && computeTime > TimeSpan.Zero)
+            {
+                await Delay(computeTime * (0.5 + Random.Shared.NextDouble()), cancellationToken);
             }
             if (answer.Assignments.Count == 0)
             {
