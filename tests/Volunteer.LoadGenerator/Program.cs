@@ -18,7 +18,9 @@ if (options.Database is not null)
     figures["baselineSeconds"] = Math.Round(baseline.TotalSeconds, 3);
     figures["baselineReplicaResultsPerSecond"] = Math.Round(2 * options.BaselineUnits / baseline.TotalSeconds);
     await Task.Delay(DatabaseRows.SettleTime);
-    figures["baselineRowsWrittenPerUnit"] = Math.Round((double)await DatabaseRows.WrittenAsync(options.Database) / options.BaselineUnits, 2);
+    var baselineRows = await DatabaseRows.WrittenAsync(options.Database);
+    figures["baselineRowsWrittenPerUnit"] = Math.Round((double)baselineRows / options.BaselineUnits, 2);
+    figures["baselineRowsPerSecond"] = Math.Round(baselineRows / baseline.TotalSeconds);
     Console.WriteLine($"baseline: {options.BaselineUnits} units' rows written directly in {baseline.TotalSeconds:0.00} s");
 }
 
@@ -126,10 +128,16 @@ if (options.StoreDatabase is not null)
     var rows = await DatabaseRows.WrittenAsync(options.StoreDatabase) - rowsBefore;
     figures["databaseRowsWritten"] = rows;
     figures["databaseRowsWrittenPerUnitValidated"] = assimilated == 0 ? 0 : Math.Round((double)rows / assimilated, 2);
+    figures["databaseRowsPerSecond"] = Math.Round(rows / elapsed.TotalSeconds);
 }
 if (figures.TryGetValue("baselineReplicaResultsPerSecond", out var ceiling))
 {
     figures["ratioToBaseline"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds / Convert.ToDouble(ceiling, invariant), 3);
+    if (figures.TryGetValue("databaseRowsPerSecond", out var ours))
+    {
+        // The same comparison by rows, which is fair whatever group commit folds together.
+        figures["rowRateRatioToBaseline"] = Math.Round(Convert.ToDouble(ours, invariant) / Convert.ToDouble(figures["baselineRowsPerSecond"], invariant), 3);
+    }
 }
 
 var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
