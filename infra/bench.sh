@@ -23,6 +23,7 @@ OUT=.volunteer/bench
 PORT=${PORT:-5090}
 COMPUTE_MS=${COMPUTE_MS:-0}  # time a volunteer spends on each batch; 0 syncs again at once (saturation)
 WARM_UP=${WARM_UP:-10}       # seconds of load whose syncs the latency percentiles leave out
+WARM_UP_UNITS=${WARM_UP_UNITS:-50000}  # a job run to completion before the measured one, so the JIT has settled
 TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
 
 ./infra/ensure-dotnet.sh
@@ -75,7 +76,7 @@ profiler=""
 if [ "${PROFILE:-0}" = 1 ]; then
   command -v perf >/dev/null || apt-get install -y -qq linux-perf >/dev/null
   # Sampling starts 5 s after the job is submitted, so it sees the steady state, not the baseline, attaches or JIT.
-  (until curl -sf -H "X-Api-Key: $api_key" "${urls[0]}/api/v1/jobs" | grep -q '"id"'; do sleep 0.5; done
+  (until [ "$(curl -sf -H "X-Api-Key: $api_key" "${urls[0]}/api/v1/jobs" | grep -o '"id"' | wc -l)" -ge $(( WARM_UP_UNITS > 0 ? 2 : 1 )) ]; do sleep 0.5; done
    sleep 5
    perf record -F 499 -g -p "${silo_pids[0]}" -o "$OUT/perf.data" -- sleep 20 >/dev/null 2>&1
    perf report -i "$OUT/perf.data" --no-children --sort sym --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -80 >"$OUT/profile.txt") &
@@ -84,7 +85,7 @@ fi
 status=0
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
   --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
-  --units-per-sync "$UNITS_PER_SYNC" --compute-ms "$COMPUTE_MS" --warm-up "$WARM_UP" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
+  --units-per-sync "$UNITS_PER_SYNC" --compute-ms "$COMPUTE_MS" --warm-up "$WARM_UP" --warm-up-units "$WARM_UP_UNITS" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
   || status=$?
 if [ -n "$profiler" ]; then
   wait "$profiler" || true

@@ -4,7 +4,7 @@ namespace Volunteer.LoadGenerator;
 
 /// <summary>Command-line settings: --coordinator URL[,URL...] (volunteers spread over them) --api-key K [--workers N] [--units U] [--units-per-sync S]
 /// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--store-database CS] [--output PATH-PREFIX] [--timeout SECONDS]
-/// [--compute-ms MS] [--warm-up SECONDS].</summary>
+/// [--compute-ms MS] [--warm-up SECONDS] [--warm-up-units N].</summary>
 public sealed record BenchOptions(
     IReadOnlyList<Uri> Coordinators,
     string ApiKey,
@@ -18,7 +18,8 @@ public sealed record BenchOptions(
     TimeSpan Timeout,
     string? StoreDatabase,
     TimeSpan ComputeTime,
-    TimeSpan WarmUp)
+    TimeSpan WarmUp,
+    long WarmUpUnits)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -43,6 +44,7 @@ public sealed record BenchOptions(
             TimeSpan.FromSeconds(Number("timeout", 600)),
             Get("store-database"),
             TimeSpan.FromMilliseconds(Number("compute-ms", 0)),
-            TimeSpan.FromSeconds(Number("warm-up", 10)));
+            TimeSpan.FromSeconds(Number("warm-up", 10)),
+            Number("warm-up-units", 0));
     }
 }

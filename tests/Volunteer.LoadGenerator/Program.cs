@@ -31,7 +31,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 var coordinator = options.Coordinators[0];
 var load = new LoadFigures(options.WarmUp);
 var volunteers = Enumerable.Range(0, options.Workers)
-    .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count], ScienceAppCatalog.BuiltIn, load))
+    .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count], ScienceAppCatalog.BuiltIn))
     .ToList();
 using (var gate = new SemaphoreSlim(32))
 {
@@ -50,26 +50,29 @@ using (var gate = new SemaphoreSlim(32))
 }
 Console.WriteLine($"{options.Workers} simulated volunteers attached");
 
-var submit = Stopwatch.StartNew();
-using var submission = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/jobs"))
+if (options.WarmUpUnits > 0)
 {
-    Content = JsonContent.Create(new
+    // A warm-up job first, as a coordinator that has been serving for a while would be: the JIT's tiered
+    // recompilation of the hot path took about a third of the coordinator's CPU in the first minute (perf).
+    var warmUp = Stopwatch.StartNew();
+    var (warmUpJob, _) = await SubmitAsync(options.WarmUpUnits);
+    using var warmUpStop = new CancellationTokenSource();
+    var warming = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, new LoadFigures(TimeSpan.Zero), warmUpStop.Token))).ToList();
+    while (await StateAsync(warmUpJob) is ("Running", _) && warmUp.Elapsed < options.Timeout)
     {
-        app = "checksum",
-        parameters = new { units = options.Units, seed = 1 },
-        redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
-    }),
-};
-submission.Headers.Add("X-Api-Key", options.ApiKey);
-using var submitted = await http.SendAsync(submission);
-var acceptedIn = submit.Elapsed;
-var job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
-if (!submitted.IsSuccessStatusCode)
-{
-    Console.Error.WriteLine($"Submitting the job failed: {job}");
-    return 1;
+        await Task.Delay(500);
+    }
+    await warmUpStop.CancelAsync();
+    await Task.WhenAll(warming);
+    Console.WriteLine($"warm-up job of {options.WarmUpUnits} units done in {warmUp.Elapsed.TotalSeconds:0.0} s");
+    figures["warmUpUnits"] = options.WarmUpUnits;
+    if (options.StoreDatabase is not null)
+    {
+        await Task.Delay(DatabaseRows.SettleTime); // so the warm-up's rows are not counted as the job's
+    }
 }
-var jobId = job.GetProperty("id").GetGuid();
+
+var (jobId, acceptedIn) = await SubmitAsync(options.Units);
 figures["units"] = options.Units;
 figures["workers"] = options.Workers;
 figures["coordinators"] = options.Coordinators.Count;
@@ -81,7 +84,7 @@ var clock = Stopwatch.StartNew();
 var cpuBefore = options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds);
 var rowsBefore = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase);
 load.Begin();
-var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, stop.Token))).ToList();
+var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, load, stop.Token))).ToList();
 long peakRss = 0;
 string state;
 long assimilated;
@@ -89,12 +92,7 @@ do
 {
     await Task.Delay(500);
     peakRss = Math.Max(peakRss, options.CoordinatorPids.Max(p => (long?)ProcessFigures.RssBytes(p)) ?? 0);
-    using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, $"api/v1/jobs/{jobId}"));
-    view.Headers.Add("X-Api-Key", options.ApiKey);
-    using var answer = await http.SendAsync(view);
-    var current = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
-    state = current.GetProperty("state").GetString()!;
-    assimilated = current.GetProperty("units").GetProperty("assimilated").GetInt64();
+    (state, assimilated) = await StateAsync(jobId);
     Console.Write($"\r  {state} {assimilated}/{options.Units} units, {load.ReportsAccepted} reports acknowledged, {clock.Elapsed.TotalSeconds:0} s   ");
 }
 while (state == "Running" && clock.Elapsed < options.Timeout);
@@ -150,3 +148,33 @@ if (options.Output is not null)
     await File.WriteAllTextAsync(options.Output + ".md", markdown + "\n");
 }
 return state == "Completed" ? 0 : 1;
+
+async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
+{
+    var submit = Stopwatch.StartNew();
+    using var submission = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/jobs"))
+    {
+        Content = JsonContent.Create(new
+        {
+            app = "checksum",
+            parameters = new { units, seed = 1 },
+            redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
+        }),
+    };
+    submission.Headers.Add("X-Api-Key", options.ApiKey);
+    using var submitted = await http.SendAsync(submission);
+    var acceptedIn = submit.Elapsed;
+    var job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
+    return submitted.IsSuccessStatusCode
+        ? (job.GetProperty("id").GetGuid(), acceptedIn)
+        : throw new InvalidOperationException($"Submitting the job failed: {job}");
+}
+
+async Task<(string State, long Assimilated)> StateAsync(Guid id)
+{
+    using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, $"api/v1/jobs/{id}"));
+    view.Headers.Add("X-Api-Key", options.ApiKey);
+    using var answer = await http.SendAsync(view);
+    var current = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+    return (current.GetProperty("state").GetString()!, current.GetProperty("units").GetProperty("assimilated").GetInt64());
+}

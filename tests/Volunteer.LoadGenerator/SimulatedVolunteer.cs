@@ -13,7 +13,7 @@ namespace Volunteer.LoadGenerator;
 /// One simulated volunteer host over the real worker API: its own key pair and token, syncing in a
 /// loop, "computing" with the app's real computer (checksum costs no CPU) and reporting results, signed once per sync.
 /// </summary>
-public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, ScienceAppCatalog apps, LoadFigures figures)
+public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, ScienceAppCatalog apps)
 {
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private Guid _id;
@@ -34,7 +34,7 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
     /// that long over each batch, as a real host computing its units would (jittered ±50% so that a
     /// thousand volunteers do not sync in lockstep); without, it syncs again at once (saturation).
     /// </summary>
-    public async Task RunAsync(int unitsPerSync, TimeSpan computeTime, CancellationToken cancellationToken)
+    public async Task RunAsync(int unitsPerSync, TimeSpan computeTime, LoadFigures figures, CancellationToken cancellationToken)
     {
         var reports = new List<ReplicaReport>();
         while (!cancellationToken.IsCancellationRequested)
@@ -44,7 +44,7 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             try
             {
                 answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync,
-                    reports.Count > 0 ? ReportSignature.Sign(_key, _id, reports) : null), cancellationToken);
+                    reports.Count > 0 ? ReportSignature.Sign(_key, _id, reports) : null), figures, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -75,7 +75,7 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
         }
     }
 
-    private async Task<SyncResponse?> SyncAsync(SyncRequest request, CancellationToken cancellationToken)
+    private async Task<SyncResponse?> SyncAsync(SyncRequest request, LoadFigures figures, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/workers/sync"))
         {

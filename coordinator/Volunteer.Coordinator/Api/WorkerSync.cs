@@ -13,7 +13,7 @@ namespace Volunteer.Coordinator.Api;
 /// which replicas to drop, and leases new work from the running jobs in priority order. A sync with
 /// any bad report is refused whole and changes nothing.
 /// </summary>
-public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
+public sealed class WorkerSync(IGrainFactory grains, RunningJobs runningJobs, IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
 {
     public const int MaxInProgress = 4096;
     public const int MaxErrorLength = 4096;
@@ -49,7 +49,7 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
             }
         }
 
-        IReadOnlyList<RunningJob> running = request.RequestUnits > 0 ? await grains.GetGrain<IJobCatalogGrain>(0).GetRunningJobsAsync() : [];
+        IReadOnlyList<RunningJob> running = request.RequestUnits > 0 ? await runningJobs.GetAsync() : [];
         // The common sync touches one job, the one first in line for work: then reports, cancellations
         // and new leases are one grain call and one commit. Leasing from a job while another job's
         // reports might still be refused would hand out work in a refused sync, so it waits otherwise.

@@ -21,6 +21,7 @@ public sealed class JobGrain(
     ScienceAppCatalog apps,
     IOptions<VolunteerOptions> options,
     TimeProvider time,
+    RunningJobs runningJobs,
     CoordinatorMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -52,6 +53,7 @@ public sealed class JobGrain(
         _job = job;
         await OpenWorkbookAsync(job, CancellationToken.None);
         await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt));
+        runningJobs.Invalidate();
         Log.JobSubmitted(logger, job.Id, job.App, job.UnitCount);
         return View(job);
     }
@@ -158,6 +160,7 @@ public sealed class JobGrain(
         {
             Log.JobEnded(logger, JobId, _job.State, _job.FailureReason);
             await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobEndedAsync(JobId);
+            runningJobs.Invalidate();
         }
     }
 

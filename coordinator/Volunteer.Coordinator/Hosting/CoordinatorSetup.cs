@@ -6,6 +6,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
+using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
@@ -43,6 +44,7 @@ public static class CoordinatorSetup
         services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<WorkerSync>();
+        services.AddSingleton<RunningJobs>();
         services.Configure<JsonOptions>(o => ProtocolJson.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
