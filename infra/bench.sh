@@ -28,7 +28,9 @@ TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit j
 
 ./infra/ensure-dotnet.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build Volunteer.sln -c Release -v quiet -nologo >/dev/null
+build_log=$(mktemp)
+dotnet build Volunteer.sln -c Release -v quiet -nologo >"$build_log" || { cat "$build_log"; exit 1; }
+rm -f "$build_log"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 api_key=bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
