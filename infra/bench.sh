@@ -49,7 +49,7 @@ settings=(DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$((1 
 baseline=()
 if [ "$STORE" = postgres ]; then
   pg_dir=$(mktemp -d /tmp/volunteer-bench-pg.XXXXXX)
-  pg_port=$((40000 + RANDOM % 20000))
+  pg_port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+), which client sockets may hold
   ./infra/postgres.sh private "$pg_dir" "$pg_port" >/dev/null
   base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=$((250 / SILOS))"  # the private server allows 300 connections
   psql "postgresql://volunteer:volunteer@127.0.0.1:$pg_port/volunteer" -qc "CREATE DATABASE baseline" >/dev/null

@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # One real PostgreSQL server for the run (store conformance, cluster tests), stopped by its PID at exit.
 pg_dir=$(mktemp -d /tmp/volunteer-test-pg.XXXXXX)
-pg_port=$((40000 + RANDOM % 20000))
+pg_port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+), which client sockets may hold
 log=$(mktemp)
 trap './infra/postgres.sh stop "$pg_dir"; rm -f "$log"' EXIT
 ./infra/postgres.sh private "$pg_dir" "$pg_port" >/dev/null
