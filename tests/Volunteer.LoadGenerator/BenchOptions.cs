@@ -4,7 +4,7 @@ namespace Volunteer.LoadGenerator;
 
 /// <summary>Command-line settings: --coordinator URL[,URL...] (volunteers spread over them) --api-key K [--workers N] [--units U] [--units-per-sync S]
 /// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--store-database CS] [--output PATH-PREFIX] [--timeout SECONDS]
-/// [--compute-ms MS] [--warm-up SECONDS] [--warm-up-units N].</summary>
+/// [--compute-ms MS] [--warm-up SECONDS] [--warm-up-units N] [--runs N].</summary>
 public sealed record BenchOptions(
     IReadOnlyList<Uri> Coordinators,
     string ApiKey,
@@ -19,7 +19,8 @@ public sealed record BenchOptions(
     string? StoreDatabase,
     TimeSpan ComputeTime,
     TimeSpan WarmUp,
-    long WarmUpUnits)
+    long WarmUpUnits,
+    int Runs)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -45,6 +46,7 @@ public sealed record BenchOptions(
             Get("store-database"),
             TimeSpan.FromMilliseconds(Number("compute-ms", 0)),
             TimeSpan.FromSeconds(Number("warm-up", 10)),
-            Number("warm-up-units", 0));
+            Number("warm-up-units", 0),
+            (int)Math.Max(1, Number("runs", 1)));
     }
 }

@@ -29,7 +29,6 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
     Timeout = TimeSpan.FromSeconds(60),
 };
 var coordinator = options.Coordinators[0];
-var load = new LoadFigures(options.WarmUp);
 var volunteers = Enumerable.Range(0, options.Workers)
     .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count], ScienceAppCatalog.BuiltIn))
     .ToList();
@@ -72,82 +71,132 @@ if (options.WarmUpUnits > 0)
     }
 }
 
-var (jobId, acceptedIn) = await SubmitAsync(options.Units);
 figures["units"] = options.Units;
 figures["workers"] = options.Workers;
 figures["coordinators"] = options.Coordinators.Count;
-figures["jobAcceptedMilliseconds"] = Math.Round(acceptedIn.TotalMilliseconds, 1);
-Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
-
-using var stop = new CancellationTokenSource();
-var clock = Stopwatch.StartNew();
-var cpuBefore = options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds);
-var rowsBefore = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase);
-load.Begin();
-var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, load, stop.Token))).ToList();
-long peakRss = 0;
-string state;
-long assimilated;
-do
-{
-    await Task.Delay(500);
-    peakRss = Math.Max(peakRss, options.CoordinatorPids.Max(p => (long?)ProcessFigures.RssBytes(p)) ?? 0);
-    (state, assimilated) = await StateAsync(jobId);
-    Console.Write($"\r  {state} {assimilated}/{options.Units} units, {load.ReportsAccepted} reports acknowledged, {clock.Elapsed.TotalSeconds:0} s   ");
-}
-while (state == "Running" && clock.Elapsed < options.Timeout);
-var elapsed = clock.Elapsed;
-await stop.CancelAsync();
-await Task.WhenAll(running);
-Console.WriteLine();
-
 figures["computeMillisecondsPerBatch"] = options.ComputeTime.TotalMilliseconds;
-figures["jobState"] = state;
-figures["seconds"] = Math.Round(elapsed.TotalSeconds, 3);
-figures["replicaResultsAcknowledged"] = load.ReportsAccepted;
-figures["replicaResultsPerSecond"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds);
-figures["unitsValidatedPerSecond"] = Math.Round(assimilated / elapsed.TotalSeconds);
-figures["syncs"] = load.Syncs;
-figures["syncsMeasuredAfterWarmUp"] = load.SyncsMeasured;
-figures["warmUpSeconds"] = options.WarmUp.TotalSeconds;
-figures["syncP50Milliseconds"] = Math.Round(load.Percentile(0.50), 2);
-figures["syncP95Milliseconds"] = Math.Round(load.Percentile(0.95), 2);
-figures["syncP99Milliseconds"] = Math.Round(load.Percentile(0.99), 2);
-figures["syncFailures"] = load.Failures;
-if (options.CoordinatorPids.Count > 0)
+figures["latencyWarmUpSeconds"] = options.WarmUp.TotalSeconds;
+var runs = new List<Dictionary<string, object>>();
+for (var i = 1; i <= options.Runs; i++)
 {
-    // CPU summed over the silos; memory is the largest single silo's peak.
-    figures["coordinatorCpuSeconds"] = Math.Round(options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds) - cpuBefore, 2);
-    figures["coordinatorPeakRssMiB"] = Math.Round(Math.Max(peakRss, options.CoordinatorPids.Max(p => ProcessFigures.PeakRssBytes(p))) / 1048576.0, 1);
-}
-if (options.StoreDatabase is not null)
-{
-    await Task.Delay(DatabaseRows.SettleTime);
-    var rows = await DatabaseRows.WrittenAsync(options.StoreDatabase) - rowsBefore;
-    figures["databaseRowsWritten"] = rows;
-    figures["databaseRowsWrittenPerUnitValidated"] = assimilated == 0 ? 0 : Math.Round((double)rows / assimilated, 2);
-    figures["databaseRowsPerSecond"] = Math.Round(rows / elapsed.TotalSeconds);
-}
-if (figures.TryGetValue("baselineReplicaResultsPerSecond", out var ceiling))
-{
-    figures["ratioToBaseline"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds / Convert.ToDouble(ceiling, invariant), 3);
-    if (figures.TryGetValue("databaseRowsPerSecond", out var ours))
+    if (options.Runs > 1)
     {
-        // The same comparison by rows, which is fair whatever group commit folds together.
-        figures["rowRateRatioToBaseline"] = Math.Round(Convert.ToDouble(ours, invariant) / Convert.ToDouble(figures["baselineRowsPerSecond"], invariant), 3);
+        Console.WriteLine($"run {i} of {options.Runs}");
+    }
+    runs.Add(await MeasureAsync());
+}
+if (runs.Count == 1)
+{
+    foreach (var (name, value) in runs[0])
+    {
+        figures[name] = value;
+    }
+}
+else
+{
+    // Runs on a shared machine vary (by ±30% here): report each figure's median, and every run's rate.
+    figures["runs"] = runs.Count;
+    figures["replicaResultsPerSecondByRun"] = string.Join(", ", runs.Select(r => Convert.ToString(r["replicaResultsPerSecond"], invariant)));
+    figures["syncP99MillisecondsByRun"] = string.Join(", ", runs.Select(r => Convert.ToString(r["syncP99Milliseconds"], invariant)));
+    foreach (var name in runs[0].Keys)
+    {
+        figures[name + (runs[0][name] is double or long or int ? "Median" : "")] = runs[0][name] is double or long or int
+            ? Math.Round(Median(runs.Select(r => Convert.ToDouble(r[name], invariant))), 3)
+            : string.Join(", ", runs.Select(r => FigureText(r[name])));
     }
 }
 
 var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
-var markdown = "| figure | value |\n|---|---|\n" + string.Join("\n", figures.Select(f =>
-    $"| {f.Key} | {(f.Value is IReadOnlyDictionary<string, int> d ? string.Join(", ", d.Select(e => $"{e.Key}: {e.Value}")) : Convert.ToString(f.Value, invariant))} |"));
+var markdown = "| figure | value |\n|---|---|\n" + string.Join("\n", figures.Select(f => $"| {f.Key} | {FigureText(f.Value)} |"));
 Console.WriteLine(markdown);
 if (options.Output is not null)
 {
     await File.WriteAllTextAsync(options.Output + ".json", json);
     await File.WriteAllTextAsync(options.Output + ".md", markdown + "\n");
 }
-return state == "Completed" ? 0 : 1;
+return runs.All(r => Equals(r["jobState"], "Completed")) ? 0 : 1;
+
+async Task<Dictionary<string, object>> MeasureAsync()
+{
+    var run = new Dictionary<string, object>();
+    var load = new LoadFigures(options.WarmUp);
+    var (jobId, acceptedIn) = await SubmitAsync(options.Units);
+    run["jobAcceptedMilliseconds"] = Math.Round(acceptedIn.TotalMilliseconds, 1);
+    Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
+
+    using var stop = new CancellationTokenSource();
+    var clock = Stopwatch.StartNew();
+    var cpuBefore = options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds);
+    var rowsBefore = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase);
+    load.Begin();
+    var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, load, stop.Token))).ToList();
+    long peakRss = 0;
+    string state;
+    long assimilated;
+    do
+    {
+        await Task.Delay(500);
+        peakRss = Math.Max(peakRss, options.CoordinatorPids.Max(p => (long?)ProcessFigures.RssBytes(p)) ?? 0);
+        (state, assimilated) = await StateAsync(jobId);
+        Console.Write($"\r  {state} {assimilated}/{options.Units} units, {load.ReportsAccepted} reports acknowledged, {clock.Elapsed.TotalSeconds:0} s   ");
+    }
+    while (state == "Running" && clock.Elapsed < options.Timeout);
+    var elapsed = clock.Elapsed;
+    await stop.CancelAsync();
+    await Task.WhenAll(running);
+    Console.WriteLine();
+
+    run["jobState"] = state;
+    run["seconds"] = Math.Round(elapsed.TotalSeconds, 3);
+    run["replicaResultsAcknowledged"] = load.ReportsAccepted;
+    run["replicaResultsPerSecond"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds);
+    run["unitsValidatedPerSecond"] = Math.Round(assimilated / elapsed.TotalSeconds);
+    run["syncs"] = load.Syncs;
+    run["syncsMeasuredAfterWarmUp"] = load.SyncsMeasured;
+    run["syncP50Milliseconds"] = Latency(load, 0.50);
+    run["syncP95Milliseconds"] = Latency(load, 0.95);
+    run["syncP99Milliseconds"] = Latency(load, 0.99);
+    run["syncFailures"] = load.Failures;
+    if (options.CoordinatorPids.Count > 0)
+    {
+        // CPU summed over the silos; memory is the largest single silo's peak.
+        run["coordinatorCpuSeconds"] = Math.Round(options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds) - cpuBefore, 2);
+        run["coordinatorPeakRssMiB"] = Math.Round(Math.Max(peakRss, options.CoordinatorPids.Max(p => ProcessFigures.PeakRssBytes(p))) / 1048576.0, 1);
+    }
+    if (options.StoreDatabase is not null)
+    {
+        await Task.Delay(DatabaseRows.SettleTime);
+        var rows = await DatabaseRows.WrittenAsync(options.StoreDatabase) - rowsBefore;
+        run["databaseRowsWritten"] = rows;
+        run["databaseRowsWrittenPerUnitValidated"] = assimilated == 0 ? 0 : Math.Round((double)rows / assimilated, 2);
+        run["databaseRowsPerSecond"] = Math.Round(rows / elapsed.TotalSeconds);
+    }
+    if (figures.TryGetValue("baselineReplicaResultsPerSecond", out var ceiling))
+    {
+        run["ratioToBaseline"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds / Convert.ToDouble(ceiling, invariant), 3);
+        if (run.TryGetValue("databaseRowsPerSecond", out var ours))
+        {
+            // The same comparison by rows, which is fair whatever group commit folds together.
+            run["rowRateRatioToBaseline"] = Math.Round(Convert.ToDouble(ours, invariant) / Convert.ToDouble(figures["baselineRowsPerSecond"], invariant), 3);
+        }
+    }
+
+    return run;
+}
+
+// A run shorter than the latency warm-up has no measured syncs, and JSON has no NaN.
+static object Latency(LoadFigures load, double fraction) =>
+    load.SyncsMeasured == 0 ? "none measured" : Math.Round(load.Percentile(fraction), 2);
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+}
+
+static string FigureText(object value) => value is IReadOnlyDictionary<string, int> counts
+    ? counts.Count == 0 ? "none" : string.Join(", ", counts.Select(e => $"{e.Key}: {e.Value}"))
+    : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 
 async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
 {
