@@ -55,14 +55,7 @@ if (options.WarmUpUnits > 0)
     // recompilation of the hot path took about a third of the coordinator's CPU in the first minute (perf).
     var warmUp = Stopwatch.StartNew();
     var (warmUpJob, _) = await SubmitAsync(options.WarmUpUnits);
-    using var warmUpStop = new CancellationTokenSource();
-    var warming = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, new LoadFigures(TimeSpan.Zero), warmUpStop.Token))).ToList();
-    while (await StateAsync(warmUpJob) is ("Running", _) && warmUp.Elapsed < options.Timeout)
-    {
-        await Task.Delay(500);
-    }
-    await warmUpStop.CancelAsync();
-    await Task.WhenAll(warming);
+    await DriveAsync(warmUpJob, new LoadFigures(TimeSpan.Zero), (_, _, _) => { });
     Console.WriteLine($"warm-up job of {options.WarmUpUnits} units done in {warmUp.Elapsed.TotalSeconds:0.0} s");
     figures["warmUpUnits"] = options.WarmUpUnits;
     if (options.StoreDatabase is not null)
@@ -124,26 +117,15 @@ async Task<Dictionary<string, object>> MeasureAsync()
     run["jobAcceptedMilliseconds"] = Math.Round(acceptedIn.TotalMilliseconds, 1);
     Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
 
-    using var stop = new CancellationTokenSource();
-    var clock = Stopwatch.StartNew();
     var cpuBefore = options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds);
     var rowsBefore = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase);
     load.Begin();
-    var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, load, stop.Token))).ToList();
     long peakRss = 0;
-    string state;
-    long assimilated;
-    do
+    var (state, assimilated, elapsed) = await DriveAsync(jobId, load, (state, assimilated, elapsed) =>
     {
-        await Task.Delay(500);
         peakRss = Math.Max(peakRss, options.CoordinatorPids.Max(p => (long?)ProcessFigures.RssBytes(p)) ?? 0);
-        (state, assimilated) = await StateAsync(jobId);
-        Console.Write($"\r  {state} {assimilated}/{options.Units} units, {load.ReportsAccepted} reports acknowledged, {clock.Elapsed.TotalSeconds:0} s   ");
-    }
-    while (state == "Running" && clock.Elapsed < options.Timeout);
-    var elapsed = clock.Elapsed;
-    await stop.CancelAsync();
-    await Task.WhenAll(running);
+        Console.Write($"\r  {state} {assimilated}/{options.Units} units, {load.ReportsAccepted} reports acknowledged, {elapsed.TotalSeconds:0} s   ");
+    });
     Console.WriteLine();
 
     run["jobState"] = state;
@@ -182,6 +164,27 @@ async Task<Dictionary<string, object>> MeasureAsync()
     }
 
     return run;
+}
+
+// Every volunteer works on the job until it ends (or the timeout), the job's state polled twice a second.
+async Task<(string State, long Assimilated, TimeSpan Elapsed)> DriveAsync(Guid jobId, LoadFigures load, Action<string, long, TimeSpan> onPoll)
+{
+    using var stop = new CancellationTokenSource();
+    var clock = Stopwatch.StartNew();
+    var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, load, stop.Token))).ToList();
+    string state;
+    long assimilated;
+    do
+    {
+        await Task.Delay(500);
+        (state, assimilated) = await StateAsync(jobId);
+        onPoll(state, assimilated, clock.Elapsed);
+    }
+    while (state == "Running" && clock.Elapsed < options.Timeout);
+    var elapsed = clock.Elapsed;
+    await stop.CancelAsync();
+    await Task.WhenAll(running);
+    return (state, assimilated, elapsed);
 }
 
 // A run shorter than the latency warm-up has no measured syncs, and JSON has no NaN.
