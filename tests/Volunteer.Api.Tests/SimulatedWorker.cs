@@ -79,18 +79,16 @@ internal sealed class SimulatedWorker : IDisposable
         Assert.Equal(PrimesApp.AppName, assignment.App);
         var payload = await Primes.Computer.ComputeAsync(
             new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), NullUnitContext.Instance, CancellationToken.None);
-        return Report(assignment.Ref, payload);
+        return Success(assignment.Ref, payload);
     }
 
     /// <summary>A success report claiming <paramref name="primeCount"/> (right or wrong).</summary>
-    public ReplicaReport Claim(ReplicaRef replica, long primeCount) => Report(replica, Payload(primeCount));
-
-    /// <summary>A success report of these exact payload bytes.</summary>
-    public ReplicaReport Report(ReplicaRef replica, byte[] payload) => Success(replica, payload);
+    public ReplicaReport Claim(ReplicaRef replica, long primeCount) => Success(replica, Payload(primeCount));
 
     /// <summary>This worker's signature over reports sent together.</summary>
     public string Sign(IReadOnlyList<ReplicaReport> reports) => ReportSignature.Sign(Key, Id, reports);
 
+    /// <summary>A success report of these exact payload bytes.</summary>
     public static ReplicaReport Success(ReplicaRef replica, byte[] payload) =>
         new(replica.JobId, replica.UnitIndex, replica.Replica, ReportOutcome.Success,
             ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));

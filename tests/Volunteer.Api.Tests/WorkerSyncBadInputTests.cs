@@ -315,7 +315,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     {
         var before = await SnapshotAsync();
         var big = new byte[64 * 1024 + 1];
-        var report = _alice.Report(_aliceLease.Ref, big);
+        var report = SimulatedWorker.Success(_aliceLease.Ref, big);
 
         using var response = await _alice.PostSyncAsync(new SyncRequest([report]));
 
