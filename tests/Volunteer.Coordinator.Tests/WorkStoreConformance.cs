@@ -171,7 +171,7 @@ public abstract class WorkStoreConformance : IAsyncLifetime
         return Store.CommitAsync(batch);
     }
 
-    private static JobRecord Job() => new(Guid.NewGuid(), "primes", """{"from":0,"to":1000,"unitSize":100}""",
+    protected static JobRecord Job() => new(Guid.NewGuid(), "primes", """{"from":0,"to":1000,"unitSize":100}""",
         new Redundancy(2, 2, 3, 6), 3600, 5, 10, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, Now, null);
 
     private static ReplicaRecord Replica(Guid jobId, long unit, int replica) =>
@@ -203,6 +203,45 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         _connectionString = await server.CreateDatabaseAsync();
         _dataSource = Npgsql.NpgsqlDataSource.Create(_connectionString);
         return new Volunteer.Coordinator.Storage.Postgres.PostgresWorkStore(_dataSource);
+    }
+
+    [Fact]
+    public async Task Commits_go_on_after_the_server_ends_the_writers_connection()
+    {
+        var first = Job();
+        await Store.CommitAsync(Batch(first));
+
+        // As a server restart or an administrator would: end every session of this database but our own.
+        await using (var admin = new Npgsql.NpgsqlConnection(_connectionString))
+        {
+            await admin.OpenAsync();
+            await using var terminate = new Npgsql.NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", admin);
+            Assert.True((long)(await terminate.ExecuteScalarAsync())! >= 1);
+        }
+
+        // The commit that meets the dead connection may fail (its caller hears so and nothing is acknowledged);
+        // the one after it must be written on a fresh connection.
+        var second = Job();
+        try
+        {
+            await Store.CommitAsync(Batch(second));
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+        }
+        var third = Job();
+        await Store.CommitAsync(Batch(third));
+
+        Assert.NotNull(await Store.FindJobAsync(first.Id));
+        Assert.NotNull(await Store.FindJobAsync(third.Id));
+    }
+
+    private static WorkBatch Batch(JobRecord job)
+    {
+        var batch = new WorkBatch();
+        batch.Jobs.Add(job);
+        return batch;
     }
 
     protected override async Task DropStoreAsync()
