@@ -107,7 +107,13 @@ if (options.Output is not null)
     await File.WriteAllTextAsync(options.Output + ".json", json);
     await File.WriteAllTextAsync(options.Output + ".md", markdown + "\n");
 }
-return runs.All(r => Equals(r["jobState"], "Completed")) ? 0 : 1;
+// A job still running when the timeout stopped the load was measured for that long, as the scale mode asks;
+// one that ended any other way than Completed is a failure of the platform.
+if (runs.Any(r => Equals(r["jobState"], "Running")))
+{
+    Console.WriteLine($"The load stopped at the {options.Timeout.TotalSeconds:0} s timeout with the job still running.");
+}
+return runs.All(r => r["jobState"] is "Completed" or "Running") ? 0 : 1;
 
 async Task<Dictionary<string, object>> MeasureAsync()
 {

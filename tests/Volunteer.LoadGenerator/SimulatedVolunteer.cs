@@ -36,26 +36,30 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
     /// </summary>
     public async Task RunAsync(int unitsPerSync, TimeSpan computeTime, LoadFigures figures, CancellationToken cancellationToken)
     {
+        try
+        {
+            await SyncLoopAsync(unitsPerSync, computeTime, figures, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped mid-sync, mid-computation or mid-pause: the run is over either way.
+        }
+    }
+
+    private async Task SyncLoopAsync(int unitsPerSync, TimeSpan computeTime, LoadFigures figures, CancellationToken cancellationToken)
+    {
         var reports = new List<ReplicaReport>();
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
-            SyncResponse? answer;
-            try
-            {
-                answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync,
-                    reports.Count > 0 ? ReportSignature.Sign(_key, _id, reports) : null), figures, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            var answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync,
+                reports.Count > 0 ? ReportSignature.Sign(_key, _id, reports) : null), figures, cancellationToken);
             figures.RecordSync(started, answer is null ? 0 : answer.Accepted);
             if (answer is null)
             {
                 // Refused or failed: drop the batch (a refusal is final) and back off a little.
                 reports.Clear();
-                await Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
                 continue;
             }
             reports = [];
@@ -65,12 +69,12 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             }
             if (answer.Assignments.Count > 0 && computeTime > TimeSpan.Zero)
             {
-                await Delay(computeTime * (0.5 + Random.Shared.NextDouble()), cancellationToken);
+                await Task.Delay(computeTime * (0.5 + Random.Shared.NextDouble()), cancellationToken);
             }
             if (answer.Assignments.Count == 0)
             {
                 // Nothing to do now: poll as an idle agent would, not in a tight loop.
-                await Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
             }
         }
     }
@@ -97,6 +101,11 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             figures.RecordFailure(ex.GetType().Name);
             return null;
         }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            figures.RecordFailure("timeout");
+            return null;
+        }
     }
 
     private async Task<ReplicaReport> ComputeAsync(Assignment assignment, CancellationToken cancellationToken)
@@ -105,17 +114,6 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), NoContext.Instance, cancellationToken);
         return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
             ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
-    }
-
-    private static async Task Delay(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private sealed class NoContext : IUnitContext
