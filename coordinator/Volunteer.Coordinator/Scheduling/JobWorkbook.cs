@@ -122,19 +122,16 @@ public sealed class JobWorkbook
     /// <summary>Voids every lease whose deadline has passed and sends out replacements.</summary>
     public int ExpireLeases(DateTimeOffset now)
     {
+        Predicate<ReplicaRecord> isLate = replica => replica.State == ReplicaState.Assigned && replica.Deadline <= now;
+        // The sweep runs every few seconds over the whole open window: copy only the units it changes
+        // (reconciling may close a unit, so they are picked before any is touched).
         var expired = 0;
-        foreach (var unit in _open.Values.ToList())
+        foreach (var unit in _open.Values.Where(u => u.Replicas.Exists(isLate)).ToList())
         {
-            var late = unit.Replicas.Where(r => r.State == ReplicaState.Assigned && r.Deadline <= now).ToList();
-            foreach (var replica in late)
-            {
-                SetReplica(unit, replica with { State = ReplicaState.TimedOut });
-            }
-            if (late.Count > 0)
-            {
-                expired += late.Count;
-                Reconcile(unit, now);
-            }
+            var late = unit.Replicas.FindAll(isLate);
+            late.ForEach(replica => SetReplica(unit, replica with { State = ReplicaState.TimedOut }));
+            expired += late.Count;
+            Reconcile(unit, now);
         }
         return expired;
     }
