@@ -164,7 +164,7 @@ public abstract class WorkStoreConformance : IAsyncLifetime
         Assert.Equal(50, (await Store.ListJobsAsync(null, 100)).Count);
     }
 
-    private Task Commit(Action<WorkBatch> fill)
+    protected Task Commit(Action<WorkBatch> fill)
     {
         var batch = new WorkBatch();
         fill(batch);
@@ -209,7 +209,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     public async Task Commits_go_on_after_the_server_ends_the_writers_connection()
     {
         var first = Job();
-        await Store.CommitAsync(Batch(first));
+        await Commit(b => b.Jobs.Add(first));
 
         // As a server restart or an administrator would: end every session of this database but our own.
         await using (var admin = new Npgsql.NpgsqlConnection(_connectionString))
@@ -225,23 +225,16 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         var second = Job();
         try
         {
-            await Store.CommitAsync(Batch(second));
+            await Commit(b => b.Jobs.Add(second));
         }
         catch (Npgsql.NpgsqlException)
         {
         }
         var third = Job();
-        await Store.CommitAsync(Batch(third));
+        await Commit(b => b.Jobs.Add(third));
 
         Assert.NotNull(await Store.FindJobAsync(first.Id));
         Assert.NotNull(await Store.FindJobAsync(third.Id));
-    }
-
-    private static WorkBatch Batch(JobRecord job)
-    {
-        var batch = new WorkBatch();
-        batch.Jobs.Add(job);
-        return batch;
     }
 
     protected override async Task DropStoreAsync()

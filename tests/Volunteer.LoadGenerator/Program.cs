@@ -109,7 +109,7 @@ if (options.Output is not null)
 }
 // A job still running when the timeout stopped the load was measured for that long, as the scale mode asks;
 // one that ended any other way than Completed is a failure of the platform.
-if (runs.Any(r => Equals(r["jobState"], "Running")))
+if (runs.Any(r => r["jobState"] is "Running"))
 {
     Console.WriteLine($"The load stopped at the {options.Timeout.TotalSeconds:0} s timeout with the job still running.");
 }
