@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Volunteer.Coordinator.Api;
+using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Api.Tests;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Apps.Primes;
+using Volunteer.Protocol;
 
 namespace Volunteer.Api.Tests;
 
@@ -69,7 +69,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
             Assert.Equal(PrimeSieve.CountPrimes(0, 1000), result.RootElement.GetProperty("result").GetProperty("primeCount").GetInt64());
         }
         var done = await Api.GetJobAsync(_jobs, job.Id);
-        Assert.Equal(new UnitCounts(0, 0, 0, 0, 10, 0), done.Units);
+        Assert.Equal(new UnitCounts(0, 0, 0, 10, 0), done.Units);
         Assert.Equal(1.0, done.Progress);
         Assert.NotNull(done.FinishedAt);
         Assert.Equal(168, done.Result!.Value.GetProperty("primeCount").GetInt64());
@@ -135,7 +135,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         // No quorum yet: the unit is not valid and the job still runs.
         var undecided = await Api.GetJobAsync(_jobs, job.Id);
         Assert.Equal(JobState.Running, undecided.State);
-        Assert.Equal(new UnitCounts(0, 1, 0, 0, 0, 0), undecided.Units);
+        Assert.Equal(new UnitCounts(0, 1, 0, 0, 0), undecided.Units);
         using (var result = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result"))
         {
             await Api.AssertProblemAsync(result, HttpStatusCode.Conflict, "Running");

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Api.Tests;
 
@@ -52,11 +52,14 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         { """{"app":"primes","parameters":{"from":0,"to":10000000000000000,"unitSize":1}}""", ["at most 1000000000 units"] },
         // Redundancy.
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":2,"minQuorum":0,"maxErrorResults":3,"maxTotalResults":6}}""", ["minQuorum"] },
-        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":1,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":6}}""", ["targetResults", "minQuorum"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":1,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":6}}""", ["'redundancy.minQuorum' (2) must not exceed 'targetResults' (1)"] },
+        // A field left out takes its default, and the rule is checked against it: minQuorum 2 > targetResults 1.
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":1}}""", ["'redundancy.minQuorum' (2) must not exceed 'targetResults' (1)"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":7}}""", ["'redundancy.maxTotalResults' (6) must be at least 'targetResults' (7)"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":3,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":2}}""", ["maxTotalResults"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":2,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":21}}""", ["maxTotalResults", "20"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":2,"minQuorum":2,"maxErrorResults":-1,"maxTotalResults":6}}""", ["maxErrorResults"] },
-        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":2,"minQuorum":2}}""", ["JSON"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":{"targetResults":"two"}}""", ["JSON"] },
         // Deadline and priority.
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"deadlineSeconds":0}""", ["deadlineSeconds"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"deadlineSeconds":2592001}""", ["deadlineSeconds"] },

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Api.Tests;
 
@@ -26,7 +26,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
         Assert.Equal("primes", fetched.App);
         Assert.Equal(JobState.Running, fetched.State);
         Assert.Equal(10, fetched.UnitCount);
-        Assert.Equal(new UnitCounts(10, 0, 0, 0, 0, 0), fetched.Units);
+        Assert.Equal(new UnitCounts(10, 0, 0, 0, 0), fetched.Units);
         Assert.Equal(0, fetched.Progress);
         Assert.Null(fetched.Result);
         Assert.Null(fetched.FinishedAt);
@@ -46,6 +46,19 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
         Assert.Equal(new Redundancy(3, 2, 1, 5), fetched.Redundancy);
         Assert.Equal(60, fetched.DeadlineSeconds);
         Assert.Equal(4, fetched.UnitCount);
+    }
+
+    [Theory]
+    [InlineData("""{"targetResults":2,"minQuorum":2}""", 2, 2, 3, 6)]
+    [InlineData("""{"minQuorum":1}""", 2, 1, 3, 6)]
+    [InlineData("""{"targetResults":3,"maxTotalResults":9}""", 3, 2, 3, 9)]
+    [InlineData("""{}""", 2, 2, 3, 6)]
+    public async Task Redundancy_fields_left_out_take_their_defaults(string redundancy, int target, int quorum, int maxErrors, int maxTotal)
+    {
+        var job = await Api.SubmitAsync(_jobs, """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"redundancy":""" + redundancy + "}");
+
+        var fetched = await Api.GetJobAsync(_jobs, job.Id);
+        Assert.Equal(new Redundancy(target, quorum, maxErrors, maxTotal), fetched.Redundancy);
     }
 
     [Fact]

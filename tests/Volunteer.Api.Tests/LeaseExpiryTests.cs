@@ -1,7 +1,7 @@
 using System.Net;
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Apps.Primes;
+using Volunteer.Protocol;
 
 namespace Volunteer.Api.Tests;
 

@@ -3,10 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps.Primes;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Api.Tests;
 

@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Apps.Primes;
+using Volunteer.Sdk;
+using Volunteer.Protocol;
 
 namespace Volunteer.Api.Tests;
 

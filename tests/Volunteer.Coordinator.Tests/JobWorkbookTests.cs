@@ -1,10 +1,10 @@
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Volunteer.Coordinator.Scheduling;
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Apps.Primes;
+using Volunteer.Sdk;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Tests;
 
@@ -25,7 +25,7 @@ public sealed class JobWorkbookTests
 
         Assert.Equal([0L, 1L, 2L], leased.Select(a => a.UnitIndex));
         Assert.Equal(3, workbook.Job.UnitsOpened);
-        Assert.Equal(new UnitCounts(997, 3, 0, 0, 0, 0), workbook.CountUnits());
+        Assert.Equal(new UnitCounts(997, 3, 0, 0, 0), workbook.CountUnits());
     }
 
     [Fact]
@@ -90,8 +90,7 @@ public sealed class JobWorkbookTests
 
         var assignment = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
 
-        Assert.Equal("primes", assignment.App);
-        Assert.Equal("""{"from":0,"to":100}""", assignment.Input.GetRawText());
+        Assert.Equal("""{"from":0,"to":100}""", assignment.Input);
         Assert.Equal(_time.GetUtcNow().AddSeconds(60), assignment.Deadline);
     }
 
@@ -124,7 +123,7 @@ public sealed class JobWorkbookTests
         var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
         var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
         var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
-        workbook.Apply(Report(bob, 25), Payload(25), _time.GetUtcNow());
+        workbook.Apply(Result(bob, 25), _time.GetUtcNow());
         _time.Advance(TimeSpan.FromSeconds(60));
         workbook.ExpireLeases(_time.GetUtcNow());
 
@@ -133,7 +132,7 @@ public sealed class JobWorkbookTests
 
         Assert.Equal((0L, 2), (again.UnitIndex, again.Replica));
         Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, late.Ref, _time.GetUtcNow()));
-        workbook.Apply(Report(again, 25), Payload(25), _time.GetUtcNow());
+        workbook.Apply(Result(again, 25), _time.GetUtcNow());
         Assert.Equal(JobState.Completed, workbook.Job.State);
     }
 
@@ -161,7 +160,7 @@ public sealed class JobWorkbookTests
         Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice, lease.Ref with { Replica = 7 }, now));
         Assert.Null(workbook.Judge(Alice, lease.Ref with { UnitIndex = 5 }, now));
 
-        workbook.Apply(Report(lease, 25), Payload(25), now);
+        workbook.Apply(Result(lease, 25), now);
         Assert.Equal(ReportVerdict.AlreadyReported, workbook.Judge(Alice, lease.Ref, now));
     }
 
@@ -173,12 +172,12 @@ public sealed class JobWorkbookTests
         var alice = workbook.Lease(Alice, 2, now);
         var bob = workbook.Lease(Bob, 2, now);
 
-        workbook.Apply(Report(alice[0], 25), Payload(25), now);
-        workbook.Apply(Report(alice[1], 21), Payload(21), now);
-        workbook.Apply(Report(bob[0], 25), Payload(25), now);
+        workbook.Apply(Result(alice[0], 25), now);
+        workbook.Apply(Result(alice[1], 21), now);
+        workbook.Apply(Result(bob[0], 25), now);
         Assert.Equal(JobState.Running, workbook.Job.State);
         Assert.Equal(1, workbook.Job.UnitsAssimilated);
-        workbook.Apply(Report(bob[1], 21), Payload(21), now);
+        workbook.Apply(Result(bob[1], 21), now);
 
         Assert.Equal(JobState.Completed, workbook.Job.State);
         Assert.Equal("""{"primeCount":46}""", workbook.Job.Accumulated);
@@ -198,11 +197,11 @@ public sealed class JobWorkbookTests
         var alice = Assert.Single(workbook.Lease(Alice, 1, now));
         var bob = Assert.Single(workbook.Lease(Bob, 1, now));
 
-        workbook.Apply(Report(alice, 25), Payload(25), now);
-        workbook.Apply(Report(bob, 99), Payload(99), now);
+        workbook.Apply(Result(alice, 25), now);
+        workbook.Apply(Result(bob, 99), now);
         var carol = Assert.Single(workbook.Lease(Carol, 1, now));
         Assert.Equal(2, carol.Replica);
-        workbook.Apply(Report(carol, 25), Payload(25), now);
+        workbook.Apply(Result(carol, 25), now);
 
         Assert.Equal(JobState.Completed, workbook.Job.State);
         Assert.Equal("""{"primeCount":25}""", workbook.Job.Accumulated);
@@ -217,7 +216,7 @@ public sealed class JobWorkbookTests
         var now = _time.GetUtcNow();
         var lease = workbook.Lease(Alice, 2, now);
 
-        workbook.Apply(new ReplicaReport(lease[0].JobId, 0, 0, ReportOutcome.Error, Error: "out of memory"), null, now);
+        workbook.Apply(new ReplicaResult(new ReplicaRef(lease[0].JobId, 0, 0), ReportOutcome.Error, null, 0, null, "out of memory"), now);
 
         Assert.Equal(JobState.Failed, workbook.Job.State);
         Assert.Equal("Unit 0 failed: 1 replicas reported errors; at most 0 are allowed.", workbook.Job.FailureReason);
@@ -247,11 +246,11 @@ public sealed class JobWorkbookTests
         var workbook = NewJob(unitCount: 3);
         var now = _time.GetUtcNow();
         var alice = workbook.Lease(Alice, 2, now);
-        workbook.Apply(Report(alice[0], 25), Payload(25), now);
+        workbook.Apply(Result(alice[0], 25), now);
         var changes = workbook.TakeChanges();
 
         var replicas = changes.Replicas.GroupBy(r => r.UnitIndex).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRecord>)g.ToList());
-        var reloaded = new JobWorkbook(workbook.Job, new PrimesApp(),
+        var reloaded = new JobWorkbook(workbook.Job, ParametersOf(workbook.Job), new PrimesApp(),
             changes.Units.Select(u => (u, replicas[u.UnitIndex])), maxOpenUnits: 100);
 
         Assert.Equal(ReportVerdict.AlreadyReported, reloaded.Judge(Alice, alice[0].Ref, now));
@@ -264,15 +263,16 @@ public sealed class JobWorkbookTests
         var parameters = $$"""{"from":0,"to":{{unitCount * 100}},"unitSize":100}""";
         var job = new JobRecord(Guid.NewGuid(), "primes", parameters, redundancy ?? new Redundancy(2, 2, 2, 5), deadlineSeconds, 0,
             unitCount, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, _time.GetUtcNow(), null);
-        return new JobWorkbook(job, new PrimesApp(), [], maxOpenUnits);
+        return new JobWorkbook(job, ParametersOf(job), new PrimesApp(), [], maxOpenUnits);
     }
+
+    private static JsonElement ParametersOf(JobRecord job) => JsonDocument.Parse(job.Parameters).RootElement.Clone();
 
     private static byte[] Payload(long primeCount) => Encoding.UTF8.GetBytes($$"""{"primeCount":{{primeCount}}}""");
 
-    private static ReplicaReport Report(Assignment lease, long primeCount)
+    private static ReplicaResult Result(ReplicaLease lease, long primeCount)
     {
         var payload = Payload(primeCount);
-        return new ReplicaReport(lease.JobId, lease.UnitIndex, lease.Replica, ReportOutcome.Success,
-            ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
+        return new ReplicaResult(lease.Ref, ReportOutcome.Success, ContentDigest.Of(payload), payload.Length, payload, null);
     }
 }

@@ -1,7 +1,6 @@
 using Volunteer.Coordinator.Scheduling;
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Coordinator.Tests;
 

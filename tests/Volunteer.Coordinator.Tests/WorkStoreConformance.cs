@@ -1,7 +1,8 @@
+using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Sqlite;
 using Volunteer.Testing;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Tests;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Npgsql;
-using Volunteer.Coordinator.Storage;
+using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage.Postgres;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.LoadGenerator;
 

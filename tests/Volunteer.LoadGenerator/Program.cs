@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Volunteer.LoadGenerator;
-using Volunteer.WorkUnits.Apps;
+using Volunteer.Apps;
 
 // Load generator: N simulated volunteers over the real HTTP worker API against a running coordinator,
 // and (with --database) the raw PostgreSQL baseline for the same rows. Run through infra/bench.sh.

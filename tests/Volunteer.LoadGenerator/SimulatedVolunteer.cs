@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.LoadGenerator;
 

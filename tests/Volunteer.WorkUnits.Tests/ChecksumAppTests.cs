@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Volunteer.WorkUnits.Apps.Checksum;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps.Checksum;
+using Volunteer.Sdk;
 
 namespace Volunteer.WorkUnits.Tests;
 

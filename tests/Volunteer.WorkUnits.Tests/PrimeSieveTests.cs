@@ -1,4 +1,4 @@
-using Volunteer.WorkUnits.Apps.Primes;
+using Volunteer.Apps.Primes;
 
 namespace Volunteer.WorkUnits.Tests;
 

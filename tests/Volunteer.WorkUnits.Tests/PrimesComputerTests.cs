@@ -1,6 +1,6 @@
 using System.Text;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps.Primes;
+using Volunteer.Sdk;
 
 namespace Volunteer.WorkUnits.Tests;
 

@@ -1,8 +1,7 @@
 using System.Text;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps;
+using Volunteer.Apps.Primes;
+using Volunteer.Sdk;
 
 namespace Volunteer.WorkUnits.Tests;
 
@@ -95,13 +94,6 @@ public sealed class PrimesResultTests
         Assert.False(ContentDigest.IsWellFormed("md5:" + digest[7..]));
         Assert.False(ContentDigest.IsWellFormed(null));
     }
-
-    [Theory]
-    [InlineData(0L, 10_000_000L, 1.0)]
-    [InlineData(5L, 15L, 1e-6)]
-    [InlineData(9_999_999_900_000_000L, 10_000_000_000_000_000L, 10.0)]
-    public void Credit_is_one_per_ten_million_numbers(long from, long to, double expected) =>
-        Assert.Equal(expected, _app.Credit.CreditFor(new UnitInput(0, Json.Unit(from, to))), 12);
 
     private static ResultSummary Summary(byte[] payload) => new(ContentDigest.Of(payload), payload.Length, payload);
 }

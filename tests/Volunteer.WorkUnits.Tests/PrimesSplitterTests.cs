@@ -1,5 +1,5 @@
-using Volunteer.WorkUnits.Apps.Primes;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps.Primes;
+using Volunteer.Sdk;
 
 namespace Volunteer.WorkUnits.Tests;
 

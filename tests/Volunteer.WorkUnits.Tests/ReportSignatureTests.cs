@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Sdk;
+using Volunteer.Protocol;
 
 namespace Volunteer.WorkUnits.Tests;
 

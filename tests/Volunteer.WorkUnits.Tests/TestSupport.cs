@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Sdk;
 
 namespace Volunteer.WorkUnits.Tests;
 

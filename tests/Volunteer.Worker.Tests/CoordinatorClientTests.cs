@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Volunteer.Worker.Agent;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Tests;
 
@@ -18,7 +18,7 @@ public sealed class CoordinatorClientTests
         var handler = new ScriptedHandler(
             _ => throw new HttpRequestException("connection refused"),
             _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable),
-            _ => Json(HttpStatusCode.OK, """{"accepted":0,"assignments":[],"cancelled":[]}"""));
+            _ => Json(HttpStatusCode.OK, """{"accepted":0,"assignments":[],"cancelled":[],"limits":{"maxReportsPerSync":512,"maxUnitsPerSync":64,"maxInProgress":4096,"inlinePayloadLimit":65536,"maxErrorLength":4096}}"""));
         var client = Client(handler);
 
         var outcome = await client.SyncAsync("token", new SyncRequest(RequestUnits: 1), CancellationToken.None);

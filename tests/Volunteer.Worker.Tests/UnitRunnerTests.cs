@@ -2,9 +2,9 @@ using System.Text;
 using System.Text.Json;
 using Volunteer.Worker.Agent;
 using Volunteer.Worker.Storage;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Apps;
+using Volunteer.Sdk;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Tests;
 

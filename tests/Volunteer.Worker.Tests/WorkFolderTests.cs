@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Volunteer.Worker.Storage;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Tests;
 

@@ -1,4 +1,4 @@
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker;
 

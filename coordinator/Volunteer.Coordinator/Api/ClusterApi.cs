@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Api;
 
@@ -7,7 +8,7 @@ public static class ClusterApi
 {
     public static RouteGroupBuilder MapClusterApi(this IEndpointRouteBuilder routes)
     {
-        var cluster = routes.MapGroup("/api/v1/cluster").WithTags("Cluster");
+        var cluster = routes.MapGroup("/" + Routes.Cluster).WithTags("Cluster");
         cluster.MapGet("/", GetCluster).WithName("GetCluster").WithSummary("This silo and the cluster membership it sees.");
         return cluster;
     }

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Volunteer.Coordinator.Grains;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Coordinator.Api;
 
@@ -63,27 +63,29 @@ public static class JobSubmissionRules
             app.Reducer.Seed(submission.Parameters)), null);
     }
 
+    /// <summary>Fields the submission left out have their defaults (<see cref="Redundancy"/>); the message gives the values compared.</summary>
     private static string? CheckRedundancy(Redundancy r)
     {
         if (r.MinQuorum < 1)
         {
-            return "'redundancy.minQuorum' must be at least 1.";
+            return $"'redundancy.minQuorum' must be at least 1 (it is {r.MinQuorum}).";
         }
         if (r.TargetResults < r.MinQuorum)
         {
-            return "'redundancy.targetResults' must be at least 'minQuorum'.";
+            return $"'redundancy.minQuorum' ({r.MinQuorum}) must not exceed 'targetResults' ({r.TargetResults}): " +
+                   "a quorum needs at least that many replicas issued.";
         }
         if (r.MaxTotalResults < r.TargetResults)
         {
-            return "'redundancy.maxTotalResults' must be at least 'targetResults'.";
+            return $"'redundancy.maxTotalResults' ({r.MaxTotalResults}) must be at least 'targetResults' ({r.TargetResults}).";
         }
         if (r.MaxTotalResults > MaxReplicas)
         {
-            return $"'redundancy.maxTotalResults' must be at most {MaxReplicas}.";
+            return $"'redundancy.maxTotalResults' must be at most {MaxReplicas} (it is {r.MaxTotalResults}).";
         }
         if (r.MaxErrorResults < 0)
         {
-            return "'redundancy.maxErrorResults' must not be negative.";
+            return $"'redundancy.maxErrorResults' must not be negative (it is {r.MaxErrorResults}).";
         }
         return null;
     }

@@ -1,8 +1,11 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Volunteer.Apps;
+using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Api;
 
@@ -13,7 +16,7 @@ public static class JobsApi
 
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
     {
-        var jobs = routes.MapGroup("/api/v1/jobs").WithTags("Jobs").AddEndpointFilter<ApiKeyFilter>();
+        var jobs = routes.MapGroup("/" + Routes.Jobs).WithTags("Jobs").AddEndpointFilter<ApiKeyFilter>();
         jobs.MapPost("/", SubmitJobAsync).WithName("SubmitJob").WithSummary("Submit a job; it is split lazily into work units.");
         jobs.MapGet("/", ListJobsAsync).WithName("ListJobs").WithSummary("Jobs, newest first.");
         jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");
@@ -30,8 +33,8 @@ public static class JobsApi
         {
             return Problems.BadRequest(error!);
         }
-        var view = await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec);
-        return TypedResults.Created($"/api/v1/jobs/{view.Id}", view);
+        var view = ViewOf(await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec));
+        return TypedResults.Created("/" + Routes.Job(view.Id), view);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<JobView>>, ProblemHttpResult>> ListJobsAsync(
@@ -51,8 +54,11 @@ public static class JobsApi
             return Problems.BadRequest($"'limit' must be between 1 and {MaxListedJobs}.");
         }
         var records = await store.ListJobsAsync(wanted, limit ?? 100, cancellationToken);
-        var views = await Task.WhenAll(records.Select(r => grains.GetGrain<IJobGrain>(r.Id).GetViewAsync()));
-        return TypedResults.Ok<IReadOnlyList<JobView>>(views.OfType<JobView>().ToList());
+        // A job that has ended is all in its row; only a running one's grain knows its open units.
+        var views = await Task.WhenAll(records.Select(async job => job.State == JobState.Running
+            ? ViewOf(await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? new JobStatus(job, job.SettledUnitCounts()))
+            : ViewOf(new JobStatus(job, job.SettledUnitCounts()))));
+        return TypedResults.Ok<IReadOnlyList<JobView>>(views);
     }
 
     private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetJobAsync(string jobId, IGrainFactory grains) =>
@@ -86,7 +92,7 @@ public static class JobsApi
         {
             return Problems.Conflict($"Job {view.Id} is already {view.State}.");
         }
-        return TypedResults.Ok((await job.GetViewAsync())!);
+        return TypedResults.Ok(ViewOf((await job.GetStatusAsync())!));
     }
 
     private static async Task<(JobView? View, ProblemHttpResult? Problem)> FindAsync(string jobId, IGrainFactory grains)
@@ -95,10 +101,26 @@ public static class JobsApi
         {
             return (null, Problems.BadRequest($"'{jobId}' is not a job id (a GUID)."));
         }
-        var view = await grains.GetGrain<IJobGrain>(id).GetViewAsync();
-        return view is null ? (null, Problems.NotFound($"There is no job {id}.")) : (view, null);
+        var status = await grains.GetGrain<IJobGrain>(id).GetStatusAsync();
+        return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (ViewOf(status), null);
+    }
+
+    /// <summary>A job as the API shows it: its parameters and, once completed, its result as JSON.</summary>
+    private static JobView ViewOf(JobStatus status)
+    {
+        var job = status.Job;
+        using var parameters = JsonDocument.Parse(job.Parameters);
+        JsonElement? result = null;
+        if (job.State == JobState.Completed)
+        {
+            using var accumulated = JsonDocument.Parse(job.Accumulated);
+            result = accumulated.RootElement.Clone();
+        }
+        return new JobView(job.Id, job.App, parameters.RootElement.Clone(), job.Redundancy, job.DeadlineSeconds, job.Priority,
+            job.State, job.UnitCount, status.Units, job.UnitCount == 0 ? 1 : (double)job.UnitsAssimilated / job.UnitCount,
+            result, job.FailureReason, job.CreatedAt, job.FinishedAt);
     }
 }
 
 /// <summary>The assimilated result of a completed job.</summary>
-public sealed record JobResult(Guid JobId, string App, System.Text.Json.JsonElement Result);
+public sealed record JobResult(Guid JobId, string App, JsonElement Result);

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Volunteer.Coordinator.Hosting;
+using Microsoft.Extensions.Options;
+using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Errors;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Api;
 
@@ -17,17 +20,17 @@ public static class WorkersApi
 
     public static RouteGroupBuilder MapWorkersApi(this IEndpointRouteBuilder routes)
     {
-        var workers = routes.MapGroup("/api/v1/workers").WithTags("Workers");
+        var workers = routes.MapGroup("/" + Routes.Workers).WithTags("Workers");
         workers.MapPost("/", AttachAsync).WithName("AttachWorker").RequireRateLimiting(AttachRateLimit)
             .WithSummary("Attach a volunteer host: records its public key, returns its id and secret token.");
-        workers.MapPost("/sync", SyncAsync).WithName("SyncWorker").RequireRateLimiting(SyncRateLimit)
+        workers.MapPost("/" + Routes.Sync, SyncAsync).WithName("SyncWorker").RequireRateLimiting(SyncRateLimit)
             .AddEndpointFilter<WorkerTokenFilter>()
             .WithSummary("Report finished replicas and ask for more work in one round trip.");
         return workers;
     }
 
     private static async Task<Results<Created<WorkerAttachResponse>, ProblemHttpResult>> AttachAsync(
-        WorkerAttachRequest request, IWorkStore store, TimeProvider time)
+        WorkerAttachRequest request, IWorkStore store, TimeProvider time, IOptions<VolunteerOptions> options)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
         {
@@ -50,7 +53,7 @@ public static class WorkersApi
         var batch = new WorkBatch();
         batch.Workers.Add(new WorkerRecord(workerId, request.Name, SecretHash.Of(token), request.PublicKey, request.Cores, time.GetUtcNow()));
         await store.CommitAsync(batch);
-        return TypedResults.Created($"/api/v1/workers/{workerId}", new WorkerAttachResponse(workerId, token));
+        return TypedResults.Created("/" + Routes.Worker(workerId), new WorkerAttachResponse(workerId, token, options.Value.SyncLimits));
     }
 
     private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(

@@ -1,7 +1,10 @@
 using Volunteer.Coordinator.Scheduling;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Grains;
+
+// The messages of the grain interfaces. Domain records (Scheduling) and protocol values inside them
+// cross silos through the JSON codec registered in Hosting; within a silo, [Immutable] passes them by reference.
 
 /// <summary>A validated job submission, handed to the job's grain to be recorded.</summary>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSpec")]
@@ -13,6 +16,12 @@ public sealed record JobSpec(
     [property: Id(4)] int Priority,
     [property: Id(5)] long UnitCount,
     [property: Id(6)] string Seed);
+
+/// <summary>A job as stored, with its units counted by state.</summary>
+[GenerateSerializer, Immutable, Alias("Volunteer.JobStatus")]
+public sealed record JobStatus(
+    [property: Id(0)] JobRecord Job,
+    [property: Id(1)] UnitCounts Units);
 
 /// <summary>A report the job grain would not accept, and why.</summary>
 [GenerateSerializer, Immutable, Alias("Volunteer.RefusedReport")]
@@ -27,22 +36,21 @@ public sealed record RunningJob(
     [property: Id(1)] int Priority,
     [property: Id(2)] DateTimeOffset CreatedAt);
 
-/// <summary>
-/// One worker's sync as far as one job is concerned. Immutable, so a call to a grain in the same silo
-/// passes it by reference instead of deep-copying every report (the protocol types copy through JSON).
-/// </summary>
-/// <param name="Reports">This job's reports in the sync.</param>
+/// <summary>One worker's sync as far as one job is concerned.</summary>
+/// <param name="Results">This job's results in the sync.</param>
 /// <param name="InProgress">This job's replicas the worker still holds; null when the worker did not say.</param>
-/// <param name="Wanted">How many replicas to lease, if the reports are accepted.</param>
+/// <param name="Wanted">How many replicas to lease, if the results are accepted.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSync")]
 public sealed record JobSync(
-    [property: Id(0)] IReadOnlyList<ReplicaReport> Reports,
+    [property: Id(0)] IReadOnlyList<ReplicaResult> Results,
     [property: Id(1)] IReadOnlyList<ReplicaRef>? InProgress,
     [property: Id(2)] int Wanted);
 
-/// <summary>What a job made of one worker's sync: refused reports (then nothing else happened), replicas to stop, new leases.</summary>
+/// <summary>What a job made of one worker's sync: refused results (then nothing else happened), replicas to stop, new leases.</summary>
+/// <param name="App">The job's app, which computes the leased replicas.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSyncOutcome")]
 public sealed record JobSyncOutcome(
     [property: Id(0)] IReadOnlyList<RefusedReport> Refused,
     [property: Id(1)] IReadOnlyList<ReplicaRef> Cancelled,
-    [property: Id(2)] IReadOnlyList<Assignment> Assignments);
+    [property: Id(2)] string App,
+    [property: Id(3)] IReadOnlyList<ReplicaLease> Leases);

@@ -1,5 +1,5 @@
 using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Grains;
 

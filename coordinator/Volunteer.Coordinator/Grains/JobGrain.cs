@@ -1,11 +1,12 @@
 using System.Text.Json;
-using Orleans.Concurrency;
 using Microsoft.Extensions.Options;
-using Volunteer.Coordinator.Hosting;
+using Orleans.Concurrency;
+using Volunteer.Apps;
 using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Coordinator.Telemetry;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Grains;
 
@@ -35,15 +36,15 @@ public sealed class JobGrain(
         _job = await store.FindJobAsync(JobId, cancellationToken);
         if (_job?.State == JobState.Running)
         {
-            await OpenWorkbookAsync(_job, cancellationToken);
+            OpenWorkbook(_job, await store.LoadOpenUnitsAsync(JobId, cancellationToken));
         }
     }
 
-    public async Task<JobView> SubmitAsync(JobSpec spec)
+    public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
         if (_job is not null)
         {
-            return View(_job);
+            return Status(_job);
         }
         var job = new JobRecord(JobId, spec.App, spec.Parameters, spec.Redundancy, spec.DeadlineSeconds, spec.Priority,
             spec.UnitCount, 0, 0, 0, JobState.Running, spec.Seed, null, time.GetUtcNow(), null);
@@ -51,58 +52,41 @@ public sealed class JobGrain(
         batch.Jobs.Add(job);
         await store.CommitAsync(batch);
         _job = job;
-        await OpenWorkbookAsync(job, CancellationToken.None);
+        // A job just created has no units yet: nothing to load.
+        OpenWorkbook(job, []);
         await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt));
         runningJobs.Invalidate();
         Log.JobSubmitted(logger, job.Id, job.App, job.UnitCount);
-        return View(job);
+        return Status(job);
     }
 
-    public Task<JobView?> GetViewAsync() => Task.FromResult(_job is null ? null : View(_job));
+    public Task<JobStatus?> GetStatusAsync() => Task.FromResult(_job is null ? null : Status(_job));
 
     public async Task<JobSyncOutcome> SyncAsync(Guid workerId, JobSync sync)
     {
         var now = time.GetUtcNow();
-        var reports = sync.Reports;
-        // All or nothing: judge every report against memory first, without awaiting, so no other call
+        var results = sync.Results;
+        var app = _job?.App ?? "";
+        // All or nothing: judge every result against memory first, without awaiting, so no other call
         // can interleave between judging and applying.
-        if (_workbook is null || reports.Any(r => _workbook.Judge(workerId, r.Ref, now) != ReportVerdict.Accept))
+        if (_workbook is null || results.Any(r => _workbook.Judge(workerId, r.Replica, now) != ReportVerdict.Accept))
         {
-            var refused = reports.Count == 0 ? [] : await JudgeReportsAsync(workerId, reports.Select(r => r.Ref).ToList());
+            var refused = results.Count == 0 ? [] : await RefusalsAsync(workerId, results, now);
             // An ended job (no workbook) has nothing left to compute: every replica still held is to be dropped.
             return refused.Count > 0 || _workbook is not null
-                ? new JobSyncOutcome(refused, [], [])
-                : new JobSyncOutcome([], sync.InProgress ?? [], []);
+                ? new JobSyncOutcome(refused, [], app, [])
+                : new JobSyncOutcome([], sync.InProgress ?? [], app, []);
         }
-        // Decode every payload before applying any report, so a bad one cannot leave half a sync applied.
-        var payloads = reports.Select(r => r.Payload is null ? null : Convert.FromBase64String(r.Payload)).ToList();
-        for (var i = 0; i < reports.Count; i++)
+        foreach (var result in results)
         {
-            _workbook.Apply(reports[i], payloads[i], now);
+            _workbook.Apply(result, now);
         }
         IReadOnlyList<ReplicaRef> cancelled = sync.InProgress?.Where(r => !_workbook.IsLeasedTo(workerId, r, now)).ToList() ?? [];
-        var assignments = _workbook.Lease(workerId, sync.Wanted, now, sync.InProgress?.ToHashSet());
+        var leases = _workbook.Lease(workerId, sync.Wanted, now, sync.InProgress?.ToHashSet());
         await CommitAsync();
-        metrics.ReportsAccepted.Add(reports.Count);
-        metrics.UnitsDispatched.Add(assignments.Count);
-        return new JobSyncOutcome([], cancelled, assignments);
-    }
-
-    public async Task<IReadOnlyList<RefusedReport>> JudgeReportsAsync(Guid workerId, IReadOnlyList<ReplicaRef> reports)
-    {
-        var now = time.GetUtcNow();
-        var refused = new List<RefusedReport>();
-        foreach (var replica in reports)
-        {
-            var verdict = _workbook?.Judge(workerId, replica, now)
-                // Not in the open window: the unit is finished (or never existed); only the store knows which.
-                ?? ReportVerdicts.Judge(await store.FindReplicaAsync(replica), workerId, now);
-            if (verdict != ReportVerdict.Accept)
-            {
-                refused.Add(new RefusedReport(replica, verdict));
-            }
-        }
-        return refused;
+        metrics.ReportsAccepted.Add(results.Count);
+        metrics.UnitsDispatched.Add(leases.Count);
+        return new JobSyncOutcome([], cancelled, app, leases);
     }
 
     public async Task<bool> CancelAsync()
@@ -115,11 +99,28 @@ public sealed class JobGrain(
         return true;
     }
 
-    private async Task OpenWorkbookAsync(JobRecord job, CancellationToken cancellationToken)
+    /// <summary>Why each of these results would be refused; an empty list when all would be accepted.</summary>
+    private async Task<IReadOnlyList<RefusedReport>> RefusalsAsync(Guid workerId, IReadOnlyList<ReplicaResult> results, DateTimeOffset now)
+    {
+        var refused = new List<RefusedReport>();
+        foreach (var result in results)
+        {
+            var verdict = _workbook?.Judge(workerId, result.Replica, now)
+                // Not in the open window: the unit is finished (or never existed); only the store knows which.
+                ?? ReportVerdicts.Judge(await store.FindReplicaAsync(result.Replica), workerId, now);
+            if (verdict != ReportVerdict.Accept)
+            {
+                refused.Add(new RefusedReport(result.Replica, verdict));
+            }
+        }
+        return refused;
+    }
+
+    private void OpenWorkbook(JobRecord job, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
     {
         var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
-        var openUnits = await store.LoadOpenUnitsAsync(job.Id, cancellationToken);
-        _workbook = new JobWorkbook(job, app, openUnits, options.Value.MaxOpenUnitsPerJob);
+        using var parameters = JsonDocument.Parse(job.Parameters);
+        _workbook = new JobWorkbook(job, parameters.RootElement.Clone(), app, openUnits, options.Value.MaxOpenUnitsPerJob);
         var sweep = options.Value.LeaseSweepInterval;
         this.RegisterGrainTimer(ExpireLeasesAsync, new GrainTimerCreationOptions(sweep, sweep) { Interleave = true });
     }
@@ -164,34 +165,5 @@ public sealed class JobGrain(
         }
     }
 
-    private JobView View(JobRecord job)
-    {
-        var units = _workbook?.CountUnits()
-            ?? new UnitCounts(job.UnitCount - job.UnitsAssimilated - job.UnitsFailed, 0, 0, 0, job.UnitsAssimilated, job.UnitsFailed);
-        using var parameters = JsonDocument.Parse(job.Parameters);
-        JsonElement? result = null;
-        if (job.State == JobState.Completed)
-        {
-            using var accumulated = JsonDocument.Parse(job.Accumulated);
-            result = accumulated.RootElement.Clone();
-        }
-        return new JobView(job.Id, job.App, parameters.RootElement.Clone(), job.Redundancy, job.DeadlineSeconds, job.Priority,
-            job.State, job.UnitCount, units, job.UnitCount == 0 ? 1 : (double)job.UnitsAssimilated / job.UnitCount,
-            result, job.FailureReason, job.CreatedAt, job.FinishedAt);
-    }
-}
-
-internal static partial class Log
-{
-    [LoggerMessage(1001, LogLevel.Information, "Job {JobId} submitted: app {App}, {UnitCount} units")]
-    public static partial void JobSubmitted(ILogger logger, Guid jobId, string app, long unitCount);
-
-    [LoggerMessage(1002, LogLevel.Information, "Job {JobId} ended {State} {Reason}")]
-    public static partial void JobEnded(ILogger logger, Guid jobId, JobState state, string? reason);
-
-    [LoggerMessage(1003, LogLevel.Information, "Job {JobId}: {Count} leases expired and were reissued")]
-    public static partial void LeasesExpired(ILogger logger, Guid jobId, int count);
-
-    [LoggerMessage(1004, LogLevel.Error, "Job {JobId}: commit failed; the grain reloads from the store")]
-    public static partial void CommitFailed(ILogger logger, Exception exception, Guid jobId);
+    private JobStatus Status(JobRecord job) => new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts());
 }

@@ -10,8 +10,12 @@ using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Apps;
+using Volunteer.Protocol;
+using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Settings;
+using Volunteer.Coordinator.Telemetry;
 
 namespace Volunteer.Coordinator.Hosting;
 
@@ -89,9 +93,10 @@ public static class CoordinatorSetup
                 // default refresh left restarted clusters waiting about a minute (measured by the cluster tests).
                 .Configure(o => o.TableRefreshTimeout = TimeSpan.FromSeconds(10))
                 .Bind(orleans.GetSection("Membership"));
-            // The wire contracts live in workunits/, which stays free of Orleans: carry them as JSON.
+            // The wire contracts (workunits/) and the domain records (Scheduling) stay free of Orleans:
+            // grain messages carry them as JSON between silos.
             silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(
-                isSupported: type => type.Namespace == typeof(JobView).Namespace));
+                isSupported: type => type.Namespace == typeof(JobView).Namespace || type.Namespace == typeof(JobRecord).Namespace));
         });
         return builder;
     }

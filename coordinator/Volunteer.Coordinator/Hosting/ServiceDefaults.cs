@@ -2,7 +2,8 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Npgsql;
 using OpenTelemetry.Trace;
-using Volunteer.Coordinator.Api;
+using Volunteer.Coordinator.Errors;
+using Volunteer.Coordinator.Telemetry;
 
 namespace Volunteer.Coordinator.Hosting;
 

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Options;
 using Volunteer.Coordinator.Storage;
+using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Settings;
 
 namespace Volunteer.Coordinator.Hosting;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Coordinator.Scheduling;
 
@@ -23,15 +22,17 @@ public sealed class JobWorkbook
     private IEnumerator<UnitInput>? _split;
     private bool _jobChanged;
 
+    /// <param name="parameters">The job's parameters, parsed once by the caller (they are also in <paramref name="job"/> as text).</param>
     public JobWorkbook(
         JobRecord job,
+        JsonElement parameters,
         IScienceApp app,
         IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits,
         int maxOpenUnits)
     {
         Job = job;
         _app = app;
-        _parameters = JsonDocument.Parse(job.Parameters).RootElement.Clone();
+        _parameters = parameters;
         _maxOpenUnits = maxOpenUnits;
         foreach (var (unit, replicas) in openUnits)
         {
@@ -47,8 +48,6 @@ public sealed class JobWorkbook
 
     public JobRecord Job { get; private set; }
 
-    public IEnumerable<ReplicaRecord> OpenReplicas => _open.Values.SelectMany(u => u.Replicas);
-
     /// <summary>
     /// Leases up to <paramref name="count"/> replicas to <paramref name="workerId"/>, never two of one
     /// unit to the same worker, splitting more units out of the job only when the open ones cannot serve.
@@ -56,21 +55,21 @@ public sealed class JobWorkbook
     /// lost (say, the answer that carried them never arrived) are sent again first, as BOINC resends
     /// lost results, instead of idling until their deadline.
     /// </summary>
-    public IReadOnlyList<Assignment> Lease(Guid workerId, int count, DateTimeOffset now, IReadOnlyCollection<ReplicaRef>? held = null)
+    public IReadOnlyList<ReplicaLease> Lease(Guid workerId, int count, DateTimeOffset now, IReadOnlyCollection<ReplicaRef>? held = null)
     {
-        var assignments = new List<Assignment>();
+        var leases = new List<ReplicaLease>();
         if (Job.State != JobState.Running || count <= 0)
         {
-            return assignments;
+            return leases;
         }
-        if (held is not null && _leasesByWorker.TryGetValue(workerId, out var leases))
+        if (held is not null && _leasesByWorker.TryGetValue(workerId, out var workerLeases))
         {
-            foreach (var (unitIndex, replica) in leases.Where(l => !held.Contains(new ReplicaRef(Job.Id, l.Unit, l.Replica))).Take(count))
+            foreach (var (unitIndex, replica) in workerLeases.Where(l => !held.Contains(new ReplicaRef(Job.Id, l.Unit, l.Replica))).Take(count))
             {
                 var unit = _open[unitIndex];
                 if (unit.Replicas[replica].Deadline > now)
                 {
-                    assignments.Add(AssignmentOf(unit, unit.Replicas[replica]));
+                    leases.Add(LeaseOf(unit, unit.Replicas[replica]));
                 }
             }
         }
@@ -78,17 +77,17 @@ public sealed class JobWorkbook
         // picked, so a lease costs O(count), not a copy of every unit waiting for a replica.
         var eligible = _unitsWithUnsentReplicas
             .Where(u => !_open[u].Replicas.Any(r => r.WorkerId == workerId && CountsForWorker(r)))
-            .Take(count - assignments.Count)
+            .Take(count - leases.Count)
             .ToList();
         foreach (var unitIndex in eligible)
         {
-            assignments.Add(Assign(_open[unitIndex], workerId, now));
+            leases.Add(Assign(_open[unitIndex], workerId, now));
         }
-        while (assignments.Count < count && _open.Count < _maxOpenUnits && Job.UnitsOpened < Job.UnitCount)
+        while (leases.Count < count && _open.Count < _maxOpenUnits && Job.UnitsOpened < Job.UnitCount)
         {
-            assignments.Add(Assign(OpenNextUnit(), workerId, now));
+            leases.Add(Assign(OpenNextUnit(), workerId, now));
         }
-        return assignments;
+        return leases;
     }
 
     /// <summary>Judges a report against the open window; <c>null</c> when its unit is not open here.</summary>
@@ -101,20 +100,20 @@ public sealed class JobWorkbook
         return ReportVerdicts.Judge(unit.Find(replica.Replica), workerId, now);
     }
 
-    /// <summary>Records an accepted report, then validates and, on quorum, assimilates its unit.</summary>
-    public void Apply(ReplicaReport report, byte[]? payload, DateTimeOffset now)
+    /// <summary>Records an accepted result, then validates and, on quorum, assimilates its unit.</summary>
+    public void Apply(ReplicaResult result, DateTimeOffset now)
     {
-        var unit = _open[report.UnitIndex];
-        var replica = unit.Find(report.Replica)!;
+        var unit = _open[result.Replica.UnitIndex];
+        var replica = unit.Find(result.Replica.Replica)!;
         SetReplica(unit, replica with
         {
             State = ReplicaState.Reported,
             ReportedAt = now,
-            Outcome = report.Outcome,
-            Digest = report.Digest,
-            Size = report.Size,
-            Payload = payload,
-            Error = report.Error,
+            Outcome = result.Outcome,
+            Digest = result.Digest,
+            Size = result.Size,
+            Payload = result.Payload,
+            Error = result.Error,
         });
         Reconcile(unit, now);
     }
@@ -153,19 +152,18 @@ public sealed class JobWorkbook
 
     public UnitCounts CountUnits()
     {
-        long pending = 0, inProgress = 0, validating = 0, valid = 0;
+        long pending = 0, inProgress = 0, valid = 0;
         foreach (var unit in _open.Values)
         {
             switch (unit.Record.State)
             {
                 case UnitState.Pending: pending++; break;
                 case UnitState.InProgress: inProgress++; break;
-                case UnitState.Validating: validating++; break;
                 case UnitState.Valid: valid++; break;
             }
         }
         var notYetSplit = Job.UnitCount - Job.UnitsOpened;
-        return new UnitCounts(pending + notYetSplit, inProgress, validating, valid, Job.UnitsAssimilated, Job.UnitsFailed);
+        return new UnitCounts(pending + notYetSplit, inProgress, valid, Job.UnitsAssimilated, Job.UnitsFailed);
     }
 
     /// <summary>Everything changed since the last call, to be committed before anyone is told of it.</summary>
@@ -206,7 +204,7 @@ public sealed class JobWorkbook
     /// </summary>
     private static bool CountsForWorker(ReplicaRecord replica) => replica.State is not (ReplicaState.TimedOut or ReplicaState.Cancelled);
 
-    private Assignment Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
+    private ReplicaLease Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
     {
         var replica = unit.Replicas.First(r => r.State == ReplicaState.Unsent) with
         {
@@ -214,12 +212,11 @@ public sealed class JobWorkbook
         };
         SetReplica(unit, replica);
         SetUnit(unit, unit.Record with { State = UnitState.InProgress });
-        return AssignmentOf(unit, replica);
+        return LeaseOf(unit, replica);
     }
 
-    private Assignment AssignmentOf(OpenUnit unit, ReplicaRecord replica) =>
-        new(Job.Id, unit.Record.UnitIndex, replica.Replica, Job.App,
-            JsonDocument.Parse(unit.Record.Input).RootElement.Clone(), replica.Deadline!.Value);
+    private static ReplicaLease LeaseOf(OpenUnit unit, ReplicaRecord replica) =>
+        new(replica.JobId, replica.UnitIndex, replica.Replica, unit.Record.Input, replica.Deadline!.Value);
 
     private void AddReplicas(OpenUnit unit, int count)
     {

@@ -1,6 +1,5 @@
-using Volunteer.Coordinator.Storage;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Coordinator.Scheduling;
 

@@ -1,9 +1,6 @@
-using Volunteer.Coordinator.Storage;
-
 namespace Volunteer.Coordinator.Scheduling;
 
 /// <summary>Whether a worker's report of a replica may be accepted, and if not, why.</summary>
-[GenerateSerializer]
 public enum ReportVerdict
 {
     Accept,

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage;
 

@@ -1,4 +1,5 @@
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage;
 

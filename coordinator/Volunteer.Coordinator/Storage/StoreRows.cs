@@ -1,5 +1,6 @@
 using System.Data.Common;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage;
 

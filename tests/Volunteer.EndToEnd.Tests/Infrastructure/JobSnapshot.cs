@@ -9,7 +9,6 @@ public sealed record JobSnapshot(
     long UnitCount,
     long Pending,
     long InProgress,
-    long Validating,
     long Valid,
     long Assimilated,
     long Failed,
@@ -30,7 +29,6 @@ public sealed record JobSnapshot(
             root.GetProperty("unitCount").GetInt64(),
             units.GetProperty("pending").GetInt64(),
             units.GetProperty("inProgress").GetInt64(),
-            units.GetProperty("validating").GetInt64(),
             units.GetProperty("valid").GetInt64(),
             units.GetProperty("assimilated").GetInt64(),
             units.GetProperty("failed").GetInt64(),
@@ -41,5 +39,5 @@ public sealed record JobSnapshot(
 
     public override string ToString() =>
         $"job {Id} {State}: {Assimilated}/{UnitCount} assimilated, {Pending} pending, {InProgress} in progress, " +
-        $"{Validating} validating, {Valid} valid, {Failed} failed{(FailureReason is null ? "" : $" ({FailureReason})")}";
+        $"{Valid} valid, {Failed} failed{(FailureReason is null ? "" : $" ({FailureReason})")}";
 }

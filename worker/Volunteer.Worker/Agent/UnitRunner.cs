@@ -1,8 +1,7 @@
 using Volunteer.Worker.Storage;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
-using Volunteer.WorkUnits.Sdk;
+using Volunteer.Apps;
+using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Worker.Agent;
 

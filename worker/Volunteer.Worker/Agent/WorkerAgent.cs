@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Volunteer.Worker.Storage;
-using Volunteer.WorkUnits.Apps;
-using Volunteer.WorkUnits.Integrity;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Apps;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Agent;
 
@@ -73,10 +72,11 @@ public sealed class WorkerAgent(
         // Running units first: one that finishes meanwhile is then in the outbox read next, so nothing held is missed.
         var running = _running.Keys.ToList();
         var pending = _folder.PendingReports(int.MaxValue);
-        var reports = pending.Take(MaxReportsPerSync).ToList();
+        // The coordinator takes one job's reports per sync (each job accepts all of its reports or none).
+        var reports = pending.Where(r => r.JobId == pending[0].JobId).Take(MaxReportsPerSync).ToList();
         var free = Math.Max(0, slots - running.Count);
         // Everything held counts, reports that wait for a later sync included, or the coordinator would resend them.
-        var held = running.Concat(pending.Skip(MaxReportsPerSync).Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
+        var held = running.Concat(pending.Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
         var request = new SyncRequest(reports, held, free,
             reports.Count > 0 ? ReportSignature.Sign(_key, _identity.WorkerId, reports) : null);
         var outcome = await coordinator.SyncAsync(_identity.Token, request, stoppingToken);
@@ -102,7 +102,7 @@ public sealed class WorkerAgent(
                     _folder.Lease(assignment);
                     Start(assignment, stoppingToken);
                 }
-                return reports.Count == MaxReportsPerSync;
+                return reports.Count < pending.Count;
             case SyncOutcome.ReportsRefused refused:
                 foreach (var refusal in refused.Refused)
                 {

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Volunteer.Worker.Agent;
 using Volunteer.Worker.Storage;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Commands;
 
@@ -106,7 +106,7 @@ public static class AgentCommands
 
     public static async Task<int> RunAsync(HostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(Volunteer.WorkUnits.Apps.ScienceAppCatalog.BuiltIn);
+        builder.Services.AddSingleton(Volunteer.Apps.ScienceAppCatalog.BuiltIn);
         builder.Services.AddHttpClient<CoordinatorClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
         builder.Services.AddHostedService<WorkerAgent>();
         using var host = builder.Build();

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Storage;
 

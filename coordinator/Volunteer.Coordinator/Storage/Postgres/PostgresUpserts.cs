@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage.Postgres;
 

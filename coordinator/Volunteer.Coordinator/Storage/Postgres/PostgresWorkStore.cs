@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage.Postgres;
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage.Sqlite;
 

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
-using Volunteer.WorkUnits.Protocol;
+using Volunteer.Protocol;
+using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Storage.Sqlite;
 

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Volunteer.Coordinator.Storage;
+using Volunteer.Protocol;
+using Volunteer.Coordinator.Scheduling;
+
+namespace Volunteer.Coordinator.Authentication;
+
+/// <summary>
+/// Authenticates workers and holds their public keys. A worker's record never changes after attach,
+/// so each silo may cache it; the store stays the source of truth.
+/// </summary>
+public sealed class WorkerDirectory(IWorkStore store)
+{
+    private readonly ConcurrentDictionary<Guid, AttachedWorker> _workers = new();
+
+    /// <summary>Tokens look like "&lt;worker id&gt;.&lt;secret&gt;" so the worker can be found before the hash is checked.</summary>
+    public static string TokenFor(Guid workerId, string secret) => $"{workerId:N}.{secret}";
+
+    public async Task<AttachedWorker?> AuthenticateAsync(string? token, CancellationToken cancellationToken)
+    {
+        var separator = token?.IndexOf('.') ?? -1;
+        if (separator < 0 || !Guid.TryParseExact(token.AsSpan(0, separator), "N", out var workerId))
+        {
+            return null;
+        }
+        if (!_workers.TryGetValue(workerId, out var worker))
+        {
+            var record = await store.FindWorkerAsync(workerId, cancellationToken);
+            if (record is null)
+            {
+                return null;
+            }
+            worker = _workers.GetOrAdd(workerId, new AttachedWorker(record, ReportSignature.ImportPublicKey(record.PublicKey)));
+        }
+        return SecretHash.Matches(token!, worker.Record.TokenHash) ? worker : null;
+    }
+}
+
+/// <summary>An attached worker with its public key ready to verify reports.</summary>
+public sealed record AttachedWorker(WorkerRecord Record, ECDsa PublicKey)
+{
+    public Guid Id => Record.Id;
+}

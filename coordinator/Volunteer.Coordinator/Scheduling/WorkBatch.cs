@@ -1,0 +1,17 @@
+namespace Volunteer.Coordinator.Scheduling;
+
+/// <summary>
+/// State changes that must become durable together. Callers hand a batch to the store and are
+/// answered only once it is committed; the store may commit many callers' batches in one transaction.
+/// </summary>
+public sealed class WorkBatch
+{
+    public List<JobRecord> Jobs { get; } = [];
+    public List<UnitRecord> Units { get; } = [];
+    public List<ReplicaRecord> Replicas { get; } = [];
+    public List<WorkerRecord> Workers { get; } = [];
+    public List<ApiKeyRecord> ApiKeys { get; } = [];
+
+    public bool IsEmpty =>
+        Jobs.Count == 0 && Units.Count == 0 && Replicas.Count == 0 && Workers.Count == 0 && ApiKeys.Count == 0;
+}

@@ -1,0 +1,30 @@
+using System.Diagnostics.Metrics;
+using Volunteer.Coordinator.Scheduling;
+
+namespace Volunteer.Coordinator.Telemetry;
+
+/// <summary>The project's own meter, "Volunteer.Coordinator".</summary>
+public sealed class CoordinatorMetrics
+{
+    public const string MeterName = "Volunteer.Coordinator";
+
+    public CoordinatorMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        UnitsDispatched = meter.CreateCounter<long>("volunteer.replicas.dispatched", description: "Replicas leased to workers");
+        ReportsAccepted = meter.CreateCounter<long>("volunteer.reports.accepted", description: "Reports committed");
+        ReportsRefused = meter.CreateCounter<long>("volunteer.reports.refused", description: "Reports refused, by reason");
+        LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
+    }
+
+    public Counter<long> UnitsDispatched { get; }
+
+    public Counter<long> ReportsAccepted { get; }
+
+    public Counter<long> ReportsRefused { get; }
+
+    public Counter<long> LeasesExpired { get; }
+
+    public void CountRefusal(ReportVerdict verdict) =>
+        ReportsRefused.Add(1, new KeyValuePair<string, object?>("reason", verdict.ToString()));
+}

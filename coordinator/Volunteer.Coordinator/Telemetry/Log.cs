@@ -1,0 +1,19 @@
+using Volunteer.Protocol;
+
+namespace Volunteer.Coordinator.Telemetry;
+
+/// <summary>The coordinator's log messages, source-generated; event ids 1000-1999.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Job {JobId} submitted: app {App}, {UnitCount} units")]
+    public static partial void JobSubmitted(ILogger logger, Guid jobId, string app, long unitCount);
+
+    [LoggerMessage(1002, LogLevel.Information, "Job {JobId} ended {State} {Reason}")]
+    public static partial void JobEnded(ILogger logger, Guid jobId, JobState state, string? reason);
+
+    [LoggerMessage(1003, LogLevel.Information, "Job {JobId}: {Count} leases expired and were reissued")]
+    public static partial void LeasesExpired(ILogger logger, Guid jobId, int count);
+
+    [LoggerMessage(1004, LogLevel.Error, "Job {JobId}: commit failed; the grain reloads from the store")]
+    public static partial void CommitFailed(ILogger logger, Exception exception, Guid jobId);
+}

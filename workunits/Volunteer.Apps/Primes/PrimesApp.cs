@@ -1,0 +1,30 @@
+using Volunteer.Sdk;
+
+namespace Volunteer.Apps.Primes;
+
+/// <summary>
+/// The built-in app "primes": counts the primes in [from, to), split into ranges of unitSize numbers.
+/// </summary>
+public sealed class PrimesApp : IScienceApp
+{
+    public const string AppName = "primes";
+
+    public PrimesApp()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <param name="timeProvider">Paces progress reports and checkpoints; tests pass a fake one.</param>
+    public PrimesApp(TimeProvider timeProvider) => Computer = new PrimesComputer(timeProvider);
+
+    public string Name => AppName;
+
+    public IJobSplitter Splitter { get; } = new PrimesSplitter();
+
+    public IUnitComputer Computer { get; }
+
+    /// <summary>Counts are exact, so honest results are byte-identical and digests must match.</summary>
+    public IResultComparator Comparator => DigestComparator.Instance;
+
+    public IResultReducer Reducer { get; } = new PrimesReducer();
+}

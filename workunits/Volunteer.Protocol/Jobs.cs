@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Volunteer.Protocol;
+
+/// <summary>
+/// How many copies of each unit are computed and how many must agree. A submission may name only
+/// some of the fields; the others take the defaults below (2, 2, 3, 6).
+/// </summary>
+/// <param name="TargetResults">Replicas issued at first.</param>
+/// <param name="MinQuorum">Successful results that must agree for the unit to be valid.</param>
+/// <param name="MaxErrorResults">More error reports than this and the unit fails.</param>
+/// <param name="MaxTotalResults">More replicas than this in all and the unit fails.</param>
+public sealed record Redundancy(int TargetResults = 2, int MinQuorum = 2, int MaxErrorResults = 3, int MaxTotalResults = 6)
+{
+    public static Redundancy Default { get; } = new();
+}
+
+/// <summary>A scientist's request to run an app over some parameters.</summary>
+public sealed record JobSubmission(
+    string App,
+    JsonElement Parameters,
+    Redundancy? Redundancy = null,
+    int? DeadlineSeconds = null,
+    int? Priority = null);
+
+[JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
+public enum JobState
+{
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<UnitState>))]
+public enum UnitState
+{
+    Pending,
+    InProgress,
+    Valid,
+    Assimilated,
+    Failed,
+}
+
+/// <summary>Units of a job by state; units not yet split out count as pending.</summary>
+public sealed record UnitCounts(long Pending, long InProgress, long Valid, long Assimilated, long Failed);
+
+/// <summary>A job as the job API shows it.</summary>
+public sealed record JobView(
+    Guid Id,
+    string App,
+    JsonElement Parameters,
+    Redundancy Redundancy,
+    int DeadlineSeconds,
+    int Priority,
+    JobState State,
+    long UnitCount,
+    UnitCounts Units,
+    double Progress,
+    JsonElement? Result,
+    string? FailureReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt);

@@ -1,0 +1,22 @@
+namespace Volunteer.Protocol;
+
+/// <summary>
+/// Paths of the public API (v1), relative to a coordinator's base URL so that a client resolves them
+/// with <c>new Uri(baseUrl, Routes.WorkerSync)</c>; the coordinator maps the same constants.
+/// </summary>
+public static class Routes
+{
+    public const string Jobs = "api/v1/jobs";
+    public const string Workers = "api/v1/workers";
+    public const string Sync = "sync";
+    public const string WorkerSync = Workers + "/" + Sync;
+    public const string Cluster = "api/v1/cluster";
+    public const string OpenApiDocument = "openapi/v1.json";
+    public const string Health = "health";
+
+    public static string Job(Guid jobId) => $"{Jobs}/{jobId}";
+
+    public static string JobResult(Guid jobId) => $"{Job(jobId)}/result";
+
+    public static string Worker(Guid workerId) => $"{Workers}/{workerId}";
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Volunteer.Protocol;
+
+/// <summary>Sent once by a worker agent to join the project.</summary>
+/// <param name="Name">The volunteer's name for this host.</param>
+/// <param name="PublicKey">The worker's ECDSA P-256 public key, SubjectPublicKeyInfo in base64.</param>
+/// <param name="Cores">Processor count the agent will use.</param>
+public sealed record WorkerAttachRequest(string Name, string PublicKey, int Cores);
+
+/// <summary>The worker's identity; the token is shown once and stored by the coordinator only hashed.</summary>
+/// <param name="Limits">The coordinator's bounds on one sync.</param>
+public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimits Limits);
+
+/// <summary>Names one replica: a copy of a unit issued to one worker.</summary>
+public sealed record ReplicaRef(Guid JobId, long UnitIndex, int Replica);
+
+[JsonConverter(typeof(JsonStringEnumConverter<ReportOutcome>))]
+public enum ReportOutcome
+{
+    Success,
+    Error,
+}
+
+/// <summary>
+/// A worker's report of one replica, signed together with the others it travels with. A success
+/// carries its payload inline, with the payload's digest and size; the coordinator refuses payloads
+/// above its inline limit (<see cref="SyncLimits.InlinePayloadLimit"/>).
+/// </summary>
+public sealed record ReplicaReport(
+    Guid JobId,
+    long UnitIndex,
+    int Replica,
+    ReportOutcome Outcome,
+    string? Digest = null,
+    long Size = 0,
+    string? Payload = null,
+    string? Error = null)
+{
+    [JsonIgnore]
+    public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
+}
+
+/// <summary>One round trip: finished reports go up, new work comes down.</summary>
+/// <param name="Reports">Finished replicas.</param>
+/// <param name="InProgress">
+/// Every replica the worker holds and has not reported in this sync (computing, queued, or finished
+/// but not yet sent). The answer says which to drop; and a lease missing from the list is sent
+/// again, so work whose assignment was lost on the way is not left idle until its deadline. Null
+/// means "not told": nothing is resent.
+/// </param>
+/// <param name="RequestUnits">How many more units the worker can start now.</param>
+/// <param name="Signature">
+/// The worker's signature over all of <paramref name="Reports"/> (see ReportSignature); required
+/// when there are reports.
+/// </param>
+public sealed record SyncRequest(
+    IReadOnlyList<ReplicaReport>? Reports = null,
+    IReadOnlyList<ReplicaRef>? InProgress = null,
+    int RequestUnits = 0,
+    string? Signature = null);
+
+/// <summary>A leased replica: compute it and report before the deadline.</summary>
+public sealed record Assignment(
+    Guid JobId,
+    long UnitIndex,
+    int Replica,
+    string App,
+    JsonElement Input,
+    DateTimeOffset Deadline)
+{
+    [JsonIgnore]
+    public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
+}
+
+/// <param name="Accepted">How many reports were committed.</param>
+/// <param name="Assignments">New leases.</param>
+/// <param name="Cancelled">In-progress replicas the worker should stop computing.</param>
+/// <param name="Limits">The coordinator's bounds on one sync, for the next one.</param>
+public sealed record SyncResponse(
+    int Accepted,
+    IReadOnlyList<Assignment> Assignments,
+    IReadOnlyList<ReplicaRef> Cancelled,
+    SyncLimits Limits);
+
+/// <summary>Why one report of a sync was refused; sent in the problem details of a refused sync.</summary>
+/// <param name="Code">Machine-readable reason, e.g. AlreadyReported.</param>
+public sealed record ReportRefusal(ReplicaRef Replica, string Code, string Reason);

@@ -1,0 +1,19 @@
+namespace Volunteer.Sdk;
+
+/// <summary>
+/// A science app, bundled from one implementation per concern. Built-in apps ship inside both the
+/// coordinator (which splits, compares and reduces) and the worker (which computes).
+/// </summary>
+public interface IScienceApp
+{
+    /// <summary>The name jobs use to ask for this app, e.g. "primes".</summary>
+    string Name { get; }
+
+    IJobSplitter Splitter { get; }
+
+    IUnitComputer Computer { get; }
+
+    IResultComparator Comparator { get; }
+
+    IResultReducer Reducer { get; }
+}
