@@ -364,6 +364,19 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     }
 
     [Fact]
+    public async Task Reports_of_two_jobs_in_one_sync_are_400_and_change_nothing()
+    {
+        var before = await SnapshotAsync();
+        var otherJob = _alice.Claim(new ReplicaRef(Guid.NewGuid(), 0, 0), 25);
+
+        using var response = await _alice.PostSyncAsync(new SyncRequest([await _alice.ComputeAsync(_aliceLease), otherJob], RequestUnits: 1));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, "must be of one job");
+        await AssertUnchangedAsync(before);
+        await AssertHonestReportStillAcceptedAsync();
+    }
+
+    [Fact]
     public async Task One_bad_report_refuses_the_whole_sync_including_the_good_one()
     {
         // Alice also holds unit 1 now, so she has two honest reports to make.

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Volunteer.Coordinator.Grains;
+using Volunteer.Protocol;
+
+namespace Volunteer.Api.Tests;
+
+/// <summary>
+/// How one sync reaches the jobs: each job's grain is called at most once, the reports' job first,
+/// then the running jobs in dispatch order until the worker has what it asked for, and the limits
+/// the coordinator enforces come back with every answer.
+/// </summary>
+public sealed class SyncDispatchTests(JobGrainCallCountingFactory factory) : IClassFixture<JobGrainCallCountingFactory>, IAsyncLifetime
+{
+    private readonly HttpClient _jobs = factory.CreateJobsClient();
+
+    public Task InitializeAsync() => Api.CancelRunningJobsAsync(_jobs);
+
+    public Task DisposeAsync()
+    {
+        _jobs.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_sync_calls_each_jobs_grain_once_even_when_it_reports_holds_and_leases_across_three_jobs()
+    {
+        // Dispatch order: first (priority 9, one unit of quorum 1), second (priority 5), held (priority 0).
+        var worker = await factory.SharedWorkerAsync("three-jobs");
+        var held = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
+        var heldLease = await LeaseFromAsync(worker, held.Id);
+        var second = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 300, 100, ""","priority":5"""));
+        var first = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100,
+            ""","priority":9,"redundancy":{"targetResults":1,"minQuorum":1,"maxTotalResults":1}"""));
+        var firstLease = await LeaseFromAsync(worker, first.Id);
+
+        // Reports to `first` (which then has no work left), holds a replica of `held`, asks for three:
+        // the leases must come from `second`, the next in line.
+        var calls = factory.Calls.Snapshot();
+        var response = await worker.SyncAsync(new SyncRequest([await worker.ComputeAsync(firstLease)], [heldLease.Ref], RequestUnits: 3));
+        var made = factory.Calls.Since(calls);
+
+        Assert.Equal(1, response.Accepted);
+        Assert.Empty(response.Cancelled);
+        Assert.Equal([second.Id, second.Id, second.Id], response.Assignments.Select(a => a.JobId));
+        Assert.Equal(new Dictionary<Guid, int> { [first.Id] = 1, [second.Id] = 1, [held.Id] = 1 }, made);
+    }
+
+    [Fact]
+    public async Task Reports_to_a_job_that_is_not_first_in_line_are_accepted_and_the_first_in_line_leases()
+    {
+        var later = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
+        var worker = await factory.SharedWorkerAsync("not-first");
+        var lease = await LeaseFromAsync(worker, later.Id);
+        var urgent = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100, ""","priority":7"""));
+
+        var calls = factory.Calls.Snapshot();
+        var response = await worker.SyncAsync(new SyncRequest([await worker.ComputeAsync(lease)], RequestUnits: 1));
+        var made = factory.Calls.Since(calls);
+
+        Assert.Equal(1, response.Accepted);
+        Assert.Equal(urgent.Id, Assert.Single(response.Assignments).JobId);
+        Assert.Equal(new Dictionary<Guid, int> { [later.Id] = 1, [urgent.Id] = 1 }, made);
+    }
+
+    [Fact]
+    public async Task A_sync_that_asks_for_nothing_and_holds_nothing_calls_no_job()
+    {
+        await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
+        var worker = await factory.SharedWorkerAsync("idle");
+
+        var calls = factory.Calls.Snapshot();
+        var response = await worker.SyncAsync(new SyncRequest());
+
+        Assert.Empty(response.Assignments);
+        Assert.Empty(factory.Calls.Since(calls));
+    }
+
+    [Fact]
+    public async Task Every_answer_tells_the_worker_the_coordinators_limits()
+    {
+        var expected = new SyncLimits(
+            MaxReportsPerSync: 7, MaxUnitsPerSync: 5, MaxInProgress: SyncLimits.Default.MaxInProgress, InlinePayloadLimit: 999,
+            MaxErrorLength: SyncLimits.Default.MaxErrorLength);
+        using var client = factory.CreateClient();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var attach = await client.PostAsJsonAsync(Api.WorkersPath,
+            new WorkerAttachRequest("limits", Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), 1), ProtocolJson.Options);
+        await Api.AssertStatusAsync(attach, HttpStatusCode.Created);
+        var attached = (await attach.Content.ReadFromJsonAsync<WorkerAttachResponse>(ProtocolJson.Options))!;
+        var worker = await factory.SharedWorkerAsync("limits");
+
+        Assert.Equal(expected, attached.Limits);
+        Assert.Equal(expected, (await worker.SyncAsync(new SyncRequest())).Limits);
+    }
+
+    private static async Task<Assignment> LeaseFromAsync(SimulatedWorker worker, Guid jobId)
+    {
+        var lease = Assert.Single(await worker.LeaseAsync(1));
+        Assert.Equal(jobId, lease.JobId);
+        return lease;
+    }
+}
+
+/// <summary>The coordinator with configured sync limits and a count of the sync calls each job's grain receives.</summary>
+public sealed class JobGrainCallCountingFactory : CoordinatorFactory
+{
+    public JobGrainCallCountingFactory()
+        : base(new Dictionary<string, string>
+        {
+            ["Volunteer:MaxReportsPerSync"] = "7",
+            ["Volunteer:MaxUnitsPerSync"] = "5",
+            ["Volunteer:InlinePayloadLimit"] = "999",
+            ["Volunteer:SyncsPerWorkerPerSecond"] = "100000",
+        })
+    {
+    }
+
+    public JobSyncCalls Calls { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddSingleton<IIncomingGrainCallFilter>(Calls));
+    }
+}
+
+/// <summary>Counts <see cref="IJobGrain.SyncAsync"/> calls per job as the grains receive them.</summary>
+public sealed class JobSyncCalls : IIncomingGrainCallFilter
+{
+    private readonly ConcurrentDictionary<Guid, int> _calls = new();
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.InterfaceMethod.DeclaringType == typeof(IJobGrain) && context.InterfaceMethod.Name == nameof(IJobGrain.SyncAsync))
+        {
+            _calls.AddOrUpdate(context.TargetId.GetGuidKey(), 1, (_, count) => count + 1);
+        }
+        await context.Invoke();
+    }
+
+    public IReadOnlyDictionary<Guid, int> Snapshot() => new Dictionary<Guid, int>(_calls);
+
+    /// <summary>The calls made since <paramref name="before"/>, per job.</summary>
+    public Dictionary<Guid, int> Since(IReadOnlyDictionary<Guid, int> before) =>
+        _calls.Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count);
+}
