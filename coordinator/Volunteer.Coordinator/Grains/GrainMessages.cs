@@ -4,7 +4,7 @@ using Volunteer.Protocol;
 namespace Volunteer.Coordinator.Grains;
 
 // The messages of the grain interfaces. Domain records (Scheduling) and protocol values inside them
-// cross silos through the JSON codec registered in Hosting; within a silo, [Immutable] passes them by reference.
+// cross silos as JSON (GrainSerialization); within a silo, [Immutable] passes them by reference.
 
 /// <summary>A validated job submission, handed to the job's grain to be recorded.</summary>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSpec")]

@@ -13,7 +13,6 @@ using Volunteer.Coordinator.Storage.Sqlite;
 using Volunteer.Apps;
 using Volunteer.Protocol;
 using Volunteer.Coordinator.Authentication;
-using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Telemetry;
 
@@ -93,10 +92,7 @@ public static class CoordinatorSetup
                 // default refresh left restarted clusters waiting about a minute (measured by the cluster tests).
                 .Configure(o => o.TableRefreshTimeout = TimeSpan.FromSeconds(10))
                 .Bind(orleans.GetSection("Membership"));
-            // The wire contracts (workunits/) and the domain records (Scheduling) stay free of Orleans:
-            // grain messages carry them as JSON between silos.
-            silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(
-                isSupported: type => type.Namespace == typeof(JobView).Namespace || type.Namespace == typeof(JobRecord).Namespace));
+            silo.Services.AddSerializer(serializer => serializer.AddGrainMessageSerializers());
         });
         return builder;
     }

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Protocol;
+
+namespace Volunteer.Coordinator.Tests;
+
+/// <summary>
+/// Grain messages as they cross between silos: every one survives a round trip through the silo's
+/// serializer, domain records and protocol values inside them included. (Within one silo they pass by
+/// reference, so only a cluster would otherwise notice a message that cannot be copied.)
+/// </summary>
+public sealed class GrainMessageSerializationTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly Guid JobId = Guid.Parse("0b8e9f5a-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
+
+    private readonly Serializer _serializer = new ServiceCollection()
+        .AddSerializer(serializer => serializer.AddGrainMessageSerializers())
+        .BuildServiceProvider()
+        .GetRequiredService<Serializer>();
+
+    [Fact]
+    public void A_jobs_sync_with_results_and_held_replicas_round_trips()
+    {
+        var sync = new JobSync(
+            [
+                new ReplicaResult(new ReplicaRef(JobId, 3, 1), ReportOutcome.Success, "sha256:" + new string('a', 64), 3, [1, 2, 3], null),
+                new ReplicaResult(new ReplicaRef(JobId, 4, 0), ReportOutcome.Error, null, 0, null, "out of memory"),
+            ],
+            [new ReplicaRef(JobId, 5, 0)],
+            Wanted: 8);
+
+        var copy = RoundTrip(sync);
+
+        Assert.Equal(sync.Wanted, copy.Wanted);
+        Assert.Equal(sync.InProgress, copy.InProgress);
+        Assert.Equal(2, copy.Results.Count);
+        Assert.Equal([1, 2, 3], copy.Results[0].Payload);
+        Assert.Equal(sync.Results[0] with { Payload = null }, copy.Results[0] with { Payload = null });
+        Assert.Equal(sync.Results[1], copy.Results[1]);
+    }
+
+    [Fact]
+    public void A_jobs_sync_outcome_with_refusals_cancellations_and_leases_round_trips()
+    {
+        var outcome = new JobSyncOutcome(
+            [new RefusedReport(new ReplicaRef(JobId, 1, 0), ReportVerdict.LeaseExpired)],
+            [new ReplicaRef(JobId, 2, 1)],
+            "primes",
+            [new ReplicaLease(JobId, 7, 2, """{"from":700,"to":800}""", Now)]);
+
+        var copy = RoundTrip(outcome);
+
+        Assert.Equal(outcome.Refused, copy.Refused);
+        Assert.Equal(outcome.Cancelled, copy.Cancelled);
+        Assert.Equal(outcome.App, copy.App);
+        Assert.Equal(outcome.Leases, copy.Leases);
+    }
+
+    [Fact]
+    public void A_jobs_status_round_trips()
+    {
+        var job = new JobRecord(JobId, "primes", """{"from":0,"to":1000,"unitSize":100}""", new Redundancy(3, 2, 1, 5), 60, 4,
+            10, 6, 5, 0, JobState.Completed, """{"primeCount":168}""", null, Now, Now.AddMinutes(3));
+        var status = new JobStatus(job, job.SettledUnitCounts());
+
+        Assert.Equal(status, RoundTrip(status));
+    }
+
+    [Fact]
+    public void A_job_spec_round_trips()
+    {
+        var spec = new JobSpec("checksum", """{"units":5,"seed":1}""", Redundancy.Default, 3600, -3, 5, """{"units":0}""");
+
+        Assert.Equal(spec, RoundTrip(spec));
+    }
+
+    private T RoundTrip<T>(T message) => _serializer.Deserialize<T>(_serializer.SerializeToArray(message))!;
+}
