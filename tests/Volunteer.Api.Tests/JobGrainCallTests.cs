@@ -10,11 +10,11 @@ using Volunteer.Protocol;
 namespace Volunteer.Api.Tests;
 
 /// <summary>
-/// How one sync reaches the jobs: each job's grain is called at most once, the reports' job first,
-/// then the running jobs in dispatch order until the worker has what it asked for, and the limits
-/// the coordinator enforces come back with every answer.
+/// Which job grains a request calls. One sync calls each job's grain at most once: the reports' job
+/// first, then the running jobs in dispatch order until the worker has what it asked for. Listing jobs
+/// asks only the running jobs' grains. The limits the coordinator enforces come back with every answer.
 /// </summary>
-public sealed class SyncDispatchTests(JobGrainCallCountingFactory factory) : IClassFixture<JobGrainCallCountingFactory>, IAsyncLifetime
+public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : IClassFixture<JobGrainCallCountingFactory>, IAsyncLifetime
 {
     private readonly HttpClient _jobs = factory.CreateJobsClient();
 
@@ -40,9 +40,9 @@ public sealed class SyncDispatchTests(JobGrainCallCountingFactory factory) : ICl
 
         // Reports to `first` (which then has no work left), holds a replica of `held`, asks for three:
         // the leases must come from `second`, the next in line.
-        var calls = factory.Calls.Snapshot();
+        var calls = factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
         var response = await worker.SyncAsync(new SyncRequest([await worker.ComputeAsync(firstLease)], [heldLease.Ref], RequestUnits: 3));
-        var made = factory.Calls.Since(calls);
+        var made = factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls);
 
         Assert.Equal(1, response.Accepted);
         Assert.Empty(response.Cancelled);
@@ -58,9 +58,9 @@ public sealed class SyncDispatchTests(JobGrainCallCountingFactory factory) : ICl
         var lease = await LeaseFromAsync(worker, later.Id);
         var urgent = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100, ""","priority":7"""));
 
-        var calls = factory.Calls.Snapshot();
+        var calls = factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
         var response = await worker.SyncAsync(new SyncRequest([await worker.ComputeAsync(lease)], RequestUnits: 1));
-        var made = factory.Calls.Since(calls);
+        var made = factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls);
 
         Assert.Equal(1, response.Accepted);
         Assert.Equal(urgent.Id, Assert.Single(response.Assignments).JobId);
@@ -73,11 +73,32 @@ public sealed class SyncDispatchTests(JobGrainCallCountingFactory factory) : ICl
         await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
         var worker = await factory.SharedWorkerAsync("idle");
 
-        var calls = factory.Calls.Snapshot();
+        var calls = factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
         var response = await worker.SyncAsync(new SyncRequest());
 
         Assert.Empty(response.Assignments);
-        Assert.Empty(factory.Calls.Since(calls));
+        Assert.Empty(factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls));
+    }
+
+    [Fact]
+    public async Task Listing_jobs_asks_only_the_running_jobs_grains()
+    {
+        var running = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
+        var cancelled = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
+        using (var cancel = await _jobs.DeleteAsync($"{Api.JobsPath}/{cancelled.Id}"))
+        {
+            await Api.AssertStatusAsync(cancel, HttpStatusCode.OK);
+        }
+
+        var calls = factory.Calls.Snapshot(nameof(IJobGrain.GetStatusAsync));
+        var listed = await Api.ListJobsAsync(_jobs);
+        var made = factory.Calls.Since(nameof(IJobGrain.GetStatusAsync), calls);
+
+        Assert.Equal(JobState.Cancelled, listed.Single(j => j.Id == cancelled.Id).State);
+        Assert.Equal(new UnitCounts(2, 0, 0, 0, 0), listed.Single(j => j.Id == cancelled.Id).Units);
+        Assert.Equal(JobState.Running, listed.Single(j => j.Id == running.Id).State);
+        Assert.Equal(listed.Where(j => j.State == JobState.Running).Select(j => j.Id).ToHashSet(), made.Keys.ToHashSet());
+        Assert.All(made.Values, count => Assert.Equal(1, count));
     }
 
     [Fact]
@@ -106,7 +127,7 @@ public sealed class SyncDispatchTests(JobGrainCallCountingFactory factory) : ICl
     }
 }
 
-/// <summary>The coordinator with configured sync limits and a count of the sync calls each job's grain receives.</summary>
+/// <summary>The coordinator with configured sync limits and a count of the calls each job's grain receives.</summary>
 public sealed class JobGrainCallCountingFactory : CoordinatorFactory
 {
     public JobGrainCallCountingFactory()
@@ -120,7 +141,7 @@ public sealed class JobGrainCallCountingFactory : CoordinatorFactory
     {
     }
 
-    public JobSyncCalls Calls { get; } = new();
+    public JobGrainCalls Calls { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -129,25 +150,27 @@ public sealed class JobGrainCallCountingFactory : CoordinatorFactory
     }
 }
 
-/// <summary>Counts <see cref="IJobGrain.SyncAsync"/> calls per job as the grains receive them.</summary>
-public sealed class JobSyncCalls : IIncomingGrainCallFilter
+/// <summary>Counts the calls of each <see cref="IJobGrain"/> method per job, as the grains receive them.</summary>
+public sealed class JobGrainCalls : IIncomingGrainCallFilter
 {
-    private readonly ConcurrentDictionary<Guid, int> _calls = new();
+    private readonly ConcurrentDictionary<(string Method, Guid Job), int> _calls = new();
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.InterfaceMethod.DeclaringType == typeof(IJobGrain) && context.InterfaceMethod.Name == nameof(IJobGrain.SyncAsync))
+        if (context.InterfaceMethod.DeclaringType == typeof(IJobGrain))
         {
-            _calls.AddOrUpdate(context.TargetId.GetGuidKey(), 1, (_, count) => count + 1);
+            _calls.AddOrUpdate((context.InterfaceMethod.Name, context.TargetId.GetGuidKey()), 1, (_, count) => count + 1);
         }
         await context.Invoke();
     }
 
-    public IReadOnlyDictionary<Guid, int> Snapshot() => new Dictionary<Guid, int>(_calls);
+    /// <summary>The calls of <paramref name="method"/> so far, per job.</summary>
+    public IReadOnlyDictionary<Guid, int> Snapshot(string method) =>
+        _calls.Where(c => c.Key.Method == method).ToDictionary(c => c.Key.Job, c => c.Value);
 
-    /// <summary>The calls made since <paramref name="before"/>, per job.</summary>
-    public Dictionary<Guid, int> Since(IReadOnlyDictionary<Guid, int> before) =>
-        _calls.Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
+    /// <summary>The calls of <paramref name="method"/> made since <paramref name="before"/>, per job.</summary>
+    public Dictionary<Guid, int> Since(string method, IReadOnlyDictionary<Guid, int> before) =>
+        Snapshot(method).Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
             .Where(c => c.Count > 0)
             .ToDictionary(c => c.Key, c => c.Count);
 }
