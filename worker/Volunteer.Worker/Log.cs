@@ -35,8 +35,8 @@ internal static partial class Log
     public static partial void SyncRetry(ILogger logger, Uri coordinator, int attempt, TimeSpan delay, string failure);
 
     [LoggerMessage(2011, LogLevel.Critical,
-        "The coordinator does not recognise worker {WorkerId} (HTTP {Status}): {Detail}. The worker was detached or its identity is not " +
-        "the project's, so the agent stops. To compute for the project again, run 'detach' and then 'attach URL'.")]
+        "The coordinator does not recognise worker {WorkerId} (HTTP {Status}: {Detail}); it was detached, or its identity is not " +
+        "the project's. The agent stops: to compute for the project again, run 'detach' and then 'attach URL'.")]
     public static partial void NotAttached(ILogger logger, Guid workerId, int status, string detail);
 
     [LoggerMessage(2012, LogLevel.Warning, "Could not write the status file {Path}")]
