@@ -1,78 +1,116 @@
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Volunteer.Worker.Agent;
 using Volunteer.Protocol;
+using static Volunteer.Worker.Tests.AttachedWorker;
 
 namespace Volunteer.Worker.Tests;
 
 public sealed class CoordinatorClientTests
 {
-    private static readonly Uri First = new("http://127.0.0.1:1/");
-    private static readonly Uri Second = new("http://127.0.0.2:1/");
+    private static readonly ScriptedHandler.Step Accepted = ScriptedHandler.AcceptWith(SyncLimits.Default);
 
     [Fact]
     public async Task Transient_failures_are_retried_rotating_through_the_coordinators()
     {
-        var handler = new ScriptedHandler(
-            _ => throw new HttpRequestException("connection refused"),
-            _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable),
-            _ => Json(HttpStatusCode.OK, """{"accepted":0,"assignments":[],"cancelled":[],"limits":{"maxReportsPerSync":512,"maxUnitsPerSync":64,"maxInProgress":4096,"inlinePayloadLimit":65536,"maxErrorLength":4096}}"""));
+        var handler = new ScriptedHandler(ScriptedHandler.Unreachable, ScriptedHandler.Answer(HttpStatusCode.ServiceUnavailable, "{}"), Accepted);
         var client = Client(handler);
 
-        var outcome = await client.SyncAsync("token", new SyncRequest(RequestUnits: 1), CancellationToken.None);
+        var outcome = await client.SyncAsync(new SyncRequest(RequestUnits: 1), CancellationToken.None);
 
-        Assert.IsType<SyncOutcome.Accepted>(outcome);
-        Assert.Equal([First, Second, First], handler.Requests.Select(r => new Uri(r.RequestUri!.GetLeftPart(UriPartial.Authority) + "/")));
+        var response = Assert.IsType<SyncOutcome.Accepted>(outcome).Response;
+        Assert.Equal((0, SyncLimits.Default), (response.Accepted, response.Limits));
+        Assert.Equal([First, Second, First], CoordinatorsOf(handler));
         Assert.All(handler.Requests, r => Assert.Equal("Bearer token", r.Headers.Authorization!.ToString()));
     }
 
     [Fact]
-    public async Task Refused_reports_are_read_from_the_problem_details()
+    public async Task The_next_sync_starts_at_the_coordinator_that_answered_the_last()
+    {
+        var handler = new ScriptedHandler(ScriptedHandler.Unreachable, Accepted);
+        var client = Client(handler);
+
+        await client.SyncAsync(new SyncRequest(), CancellationToken.None);
+        await client.SyncAsync(new SyncRequest(), CancellationToken.None);
+
+        Assert.Equal([First, Second, Second], CoordinatorsOf(handler));
+    }
+
+    [Fact]
+    public async Task An_attempt_that_outlasts_the_request_timeout_fails_over_to_the_next_coordinator()
+    {
+        var handler = new ScriptedHandler(ScriptedHandler.Silent, Accepted);
+
+        var outcome = await Client(handler, TimeSpan.FromMilliseconds(50)).SyncAsync(new SyncRequest(), CancellationToken.None);
+
+        Assert.IsType<SyncOutcome.Accepted>(outcome);
+        Assert.Equal([First, Second], CoordinatorsOf(handler));
+    }
+
+    [Fact]
+    public async Task Syncs_go_to_the_protocols_sync_route()
+    {
+        var handler = new ScriptedHandler(Accepted);
+
+        await Client(handler).SyncAsync(new SyncRequest(), CancellationToken.None);
+
+        var request = Assert.Single(handler.Requests);
+        Assert.Equal((HttpMethod.Post, new Uri(First, Routes.WorkerSync)), (request.Method, request.RequestUri));
+        Assert.Equal("http://127.0.0.1:1/api/v1/workers/sync", request.RequestUri!.ToString());
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Conflict)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task Refused_reports_are_read_from_the_problem_details(HttpStatusCode status)
     {
         var jobId = Guid.NewGuid();
-        var handler = new ScriptedHandler(_ => Json(HttpStatusCode.Conflict, $$"""
-            {"status":409,"detail":"1 report(s) refused","refused":[{"replica":{"jobId":"{{jobId}}","unitIndex":2,"replica":1},"code":"AlreadyReported","reason":"This replica has already been reported."}]}
+        var handler = new ScriptedHandler(ScriptedHandler.Answer(status, $$"""
+            {"status":{{(int)status}},"detail":"1 report(s) refused","refused":[{"replica":{"jobId":"{{jobId}}","unitIndex":2,"replica":1},"code":"AlreadyReported","reason":"This replica has already been reported."}]}
             """));
 
-        var outcome = await Client(handler).SyncAsync("token", new SyncRequest(), CancellationToken.None);
+        var outcome = await Client(handler).SyncAsync(new SyncRequest(), CancellationToken.None);
 
         var refused = Assert.IsType<SyncOutcome.ReportsRefused>(outcome);
         Assert.Equal(new ReportRefusal(new ReplicaRef(jobId, 2, 1), "AlreadyReported", "This replica has already been reported."), Assert.Single(refused.Refused));
     }
 
-    [Fact]
-    public async Task Other_client_errors_are_not_retried()
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized, "The worker token is not recognised.")]
+    [InlineData(HttpStatusCode.Forbidden, "This worker was detached.")]
+    public async Task A_sync_refused_as_unauthenticated_or_forbidden_without_refused_reports_says_the_worker_is_not_attached(HttpStatusCode status, string detail)
     {
-        var handler = new ScriptedHandler(_ => Json(HttpStatusCode.Unauthorized, """{"status":401,"detail":"The worker token is not recognised."}"""));
+        var handler = new ScriptedHandler(ScriptedHandler.Answer(status, $$"""{"status":{{(int)status}},"detail":"{{detail}}"}"""));
 
-        var outcome = await Client(handler).SyncAsync("token", new SyncRequest(), CancellationToken.None);
+        var outcome = await Client(handler).SyncAsync(new SyncRequest(), CancellationToken.None);
 
-        Assert.Equal(new SyncOutcome.Rejected(HttpStatusCode.Unauthorized, "The worker token is not recognised."), outcome);
+        Assert.Equal(new SyncOutcome.NotAttached(status, detail), outcome);
         Assert.Single(handler.Requests);
     }
 
-    private static CoordinatorClient Client(ScriptedHandler handler)
+    [Fact]
+    public async Task Other_client_errors_are_not_retried()
     {
-        var options = Options.Create(new WorkerOptions { RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(20) });
-        var client = new CoordinatorClient(new HttpClient(handler), options, NullLogger<CoordinatorClient>.Instance);
-        client.UseCoordinators([First, Second]);
-        return client;
+        var handler = new ScriptedHandler(ScriptedHandler.Answer(HttpStatusCode.BadRequest, """{"status":400,"detail":"At most 512 reports fit in one sync."}"""));
+
+        var outcome = await Client(handler).SyncAsync(new SyncRequest(), CancellationToken.None);
+
+        Assert.Equal(new SyncOutcome.Rejected(HttpStatusCode.BadRequest, "At most 512 reports fit in one sync."), outcome);
+        Assert.Single(handler.Requests);
     }
 
-    private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
-        new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-
-    /// <summary>Answers each request with the next scripted step (the last step repeats).</summary>
-    private sealed class ScriptedHandler(params Func<HttpRequestMessage, HttpResponseMessage>[] steps) : HttpMessageHandler
+    private static CoordinatorClient Client(ScriptedHandler handler, TimeSpan? requestTimeout = null)
     {
-        public List<HttpRequestMessage> Requests { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        var options = Options.Create(new WorkerOptions
         {
-            Requests.Add(request);
-            return Task.FromResult(steps[Math.Min(Requests.Count, steps.Length) - 1](request));
-        }
+            RetryDelay = TimeSpan.FromMilliseconds(10),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(20),
+            RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
+        });
+        return new CoordinatorClient(new HttpClient(handler), Identity(), options, TimeProvider.System, NullLogger<CoordinatorClient>.Instance);
     }
+
+    private static List<Uri> CoordinatorsOf(ScriptedHandler handler) =>
+        [.. handler.Requests.Select(r => new Uri(r.RequestUri!.GetLeftPart(UriPartial.Authority) + "/"))];
 }

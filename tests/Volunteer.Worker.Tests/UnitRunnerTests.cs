@@ -11,28 +11,28 @@ namespace Volunteer.Worker.Tests;
 public sealed class UnitRunnerTests : IDisposable
 {
     private readonly TempDirectory _state = new();
+    private readonly ProgressLog _progress = new();
 
     [Fact]
     public async Task A_unit_is_computed_into_a_report_with_digest_size_and_inline_payload()
     {
-        var runner = new UnitRunner(ScienceAppCatalog.BuiltIn, new WorkFolder(_state.Path), inlinePayloadLimit: 1024);
-
-        var report = await runner.RunAsync(Assignment("primes", """{"from":0,"to":1000}"""), CancellationToken.None);
+        var report = await Runner(ScienceAppCatalog.BuiltIn).RunAsync(Assignment("primes", """{"from":0,"to":1000}"""), _progress, CancellationToken.None);
 
         var payload = Encoding.UTF8.GetBytes("""{"primeCount":168}""");
         Assert.Equal(ReportOutcome.Success, report.Outcome);
         Assert.Equal(ContentDigest.Of(payload), report.Digest);
         Assert.Equal(payload.Length, report.Size);
         Assert.Equal(Convert.ToBase64String(payload), report.Payload);
+        Assert.Equal([1.0], _progress.Reported);
     }
 
     [Fact]
     public async Task An_unknown_app_or_a_bad_input_becomes_an_error_report()
     {
-        var runner = new UnitRunner(ScienceAppCatalog.BuiltIn, new WorkFolder(_state.Path), inlinePayloadLimit: 1024);
+        var runner = Runner(ScienceAppCatalog.BuiltIn);
 
-        var unknown = await runner.RunAsync(Assignment("seti", "{}"), CancellationToken.None);
-        var bad = await runner.RunAsync(Assignment("primes", """{"from":5}"""), CancellationToken.None);
+        var unknown = await runner.RunAsync(Assignment("seti", "{}"), _progress, CancellationToken.None);
+        var bad = await runner.RunAsync(Assignment("primes", """{"from":5}"""), _progress, CancellationToken.None);
 
         Assert.Equal((ReportOutcome.Error, "This worker does not have the app 'seti'."), (unknown.Outcome, unknown.Error));
         Assert.Equal(ReportOutcome.Error, bad.Outcome);
@@ -41,26 +41,70 @@ public sealed class UnitRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_payload_above_the_inline_limit_is_reported_as_an_error()
+    public async Task A_payload_above_the_coordinators_inline_limit_is_reported_as_an_error()
     {
-        var runner = new UnitRunner(ScienceAppCatalog.BuiltIn, new WorkFolder(_state.Path), inlinePayloadLimit: 4);
-
-        var report = await runner.RunAsync(Assignment("primes", """{"from":0,"to":1000}"""), CancellationToken.None);
+        var report = await Runner(ScienceAppCatalog.BuiltIn, SyncLimits.Default with { InlinePayloadLimit = 4 })
+            .RunAsync(Assignment("primes", """{"from":0,"to":1000}"""), _progress, CancellationToken.None);
 
         Assert.Equal("The result (18 bytes) is above the 4-byte inline limit.", report.Error);
     }
 
     [Fact]
+    public async Task Error_messages_are_cut_to_the_coordinators_limit()
+    {
+        var report = await Runner(ScienceAppCatalog.BuiltIn, SyncLimits.Default with { MaxErrorLength = 11 })
+            .RunAsync(Assignment("seti", "{}"), _progress, CancellationToken.None);
+
+        Assert.Equal("This worker", report.Error);
+    }
+
+    [Fact]
+    public async Task An_error_message_is_not_cut_between_the_halves_of_a_surrogate_pair()
+    {
+        var apps = new ScienceAppCatalog([new TestApp((_, _, _) => throw new InvalidOperationException("🙂🙂"))]);
+
+        var report = await Runner(apps, SyncLimits.Default with { MaxErrorLength = "InvalidOperationException: 🙂".Length + 1 })
+            .RunAsync(Assignment(TestApp.AppName, "{}"), _progress, CancellationToken.None);
+
+        Assert.Equal("InvalidOperationException: 🙂", report.Error);
+    }
+
+    [Fact]
+    public async Task Progress_reports_reach_the_agent_within_zero_to_one_and_non_numbers_are_passed_over()
+    {
+        var apps = new ScienceAppCatalog([new TestApp((_, context, _) =>
+        {
+            foreach (var fraction in new[] { 0.25, double.NaN, 1.5, -0.5, double.PositiveInfinity })
+            {
+                context.ReportProgress(fraction);
+            }
+            return Task.FromResult<byte[]>([1]);
+        })]);
+
+        await Runner(apps).RunAsync(Assignment(TestApp.AppName, "{}"), _progress, CancellationToken.None);
+
+        Assert.Equal([0.25, 1.0, 0.0], _progress.Reported);
+    }
+
+    [Fact]
     public async Task Cancellation_propagates_so_the_lease_is_kept_for_a_resume()
     {
-        var runner = new UnitRunner(ScienceAppCatalog.BuiltIn, new WorkFolder(_state.Path), inlinePayloadLimit: 1024);
-
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            runner.RunAsync(Assignment("primes", """{"from":0,"to":1000000000}"""), new CancellationToken(canceled: true)));
+            Runner(ScienceAppCatalog.BuiltIn).RunAsync(Assignment("primes", """{"from":0,"to":1000000000}"""), _progress, new CancellationToken(canceled: true)));
     }
 
     public void Dispose() => _state.Dispose();
 
+    private UnitRunner Runner(ScienceAppCatalog apps, SyncLimits? limits = null) =>
+        new(apps, new WorkFolder(_state.Path), new CoordinatorLimits(limits ?? SyncLimits.Default));
+
     private static Assignment Assignment(string app, string input) =>
         new(Guid.NewGuid(), 0, 0, app, JsonDocument.Parse(input).RootElement.Clone(), DateTimeOffset.MaxValue);
+
+    private sealed class ProgressLog : IProgress<double>
+    {
+        public List<double> Reported { get; } = [];
+
+        public void Report(double value) => Reported.Add(value);
+    }
 }

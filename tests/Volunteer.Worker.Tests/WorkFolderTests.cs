@@ -22,16 +22,16 @@ public sealed class WorkFolderTests : IDisposable
         Assert.Equal(assignment.Input.GetRawText(), leased.Input.GetRawText());
         Assert.Equal([1, 2, 3], restarted.Checkpoint(assignment.Ref));
 
-        var report = new ReplicaReport(assignment.JobId, 3, 1, ReportOutcome.Success, "sha256:00", 1, "AA==");
+        var report = Report(assignment);
         restarted.Finish(report);
         Assert.Empty(restarted.LeasedUnits());
         Assert.Null(restarted.Checkpoint(assignment.Ref));
         Assert.Equal((0, 0, 1), restarted.Count());
 
         var again = new WorkFolder(_state.Path);
-        Assert.Equal(report, Assert.Single(again.PendingReports(10)));
+        Assert.Equal(report, Assert.Single(again.PendingReports()));
         again.Acknowledged(report.Ref);
-        Assert.Empty(new WorkFolder(_state.Path).PendingReports(10));
+        Assert.Empty(new WorkFolder(_state.Path).PendingReports());
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class WorkFolderTests : IDisposable
 
         Assert.False(File.Exists(leftover));
         Assert.Equal(assignment.Ref, Assert.Single(restarted.LeasedUnits()).Ref);
-        Assert.Empty(restarted.PendingReports(10));
+        Assert.Empty(restarted.PendingReports());
     }
 
     [Fact]
@@ -63,18 +63,30 @@ public sealed class WorkFolderTests : IDisposable
     }
 
     [Fact]
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public void The_identity_file_is_readable_by_its_owner_only()
+    public void Pending_reports_are_read_from_disk_once_when_the_folder_opens_and_kept_in_the_order_finished()
     {
-        new WorkerIdentity(Guid.NewGuid(), "token", [new Uri("http://127.0.0.1:5080/")], "key").Save(_state.Path);
+        var first = Report(Assignment(unit: 7));
+        var second = Report(Assignment(unit: 1));
+        new WorkFolder(_state.Path).Finish(first);
+        var folder = new WorkFolder(_state.Path);
+        folder.Finish(second);
+        var third = Report(Assignment(unit: 4));
+        folder.Finish(third);
 
-        var mode = File.GetUnixFileMode(WorkerIdentity.PathIn(_state.Path));
+        // Gone from disk behind the folder's back: the folder still holds it, from memory.
+        File.Delete(Directory.GetFiles(Path.Combine(_state.Path, "outbox"), $"*-{first.UnitIndex}-1.json").Single());
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
-        Assert.Equal("token", WorkerIdentity.Load(_state.Path)!.Token);
+        Assert.Equal([first, second, third], folder.PendingReports());
+        folder.Acknowledged(second.Ref);
+        Assert.Equal([first, third], folder.PendingReports());
+        Assert.Equal(2, folder.PendingReportCount);
+        Assert.Equal([third], new WorkFolder(_state.Path).PendingReports());
     }
 
     public void Dispose() => _state.Dispose();
+
+    private static ReplicaReport Report(Assignment assignment) =>
+        new(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success, "sha256:00", 1, "AA==");
 
     private static Assignment Assignment(long unit) =>
         new(Guid.Parse("11111111-2222-3333-4444-555555555555"), unit, 1, "primes",

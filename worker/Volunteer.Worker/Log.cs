@@ -32,5 +32,13 @@ internal static partial class Log
     public static partial void SyncRejected(ILogger logger, int status, string detail);
 
     [LoggerMessage(2010, LogLevel.Warning, "Sync to {Coordinator} failed ({Failure}); attempt {Attempt} in {Delay}")]
-    public static partial void SyncRetry(ILogger logger, Uri? coordinator, int attempt, TimeSpan delay, string failure);
+    public static partial void SyncRetry(ILogger logger, Uri coordinator, int attempt, TimeSpan delay, string failure);
+
+    [LoggerMessage(2011, LogLevel.Critical,
+        "The coordinator does not recognise worker {WorkerId} (HTTP {Status}: {Detail}); it was detached, or its identity is not " +
+        "the project's. The agent stops: to compute for the project again, run 'detach' and then 'attach URL'.")]
+    public static partial void NotAttached(ILogger logger, Guid workerId, int status, string detail);
+
+    [LoggerMessage(2012, LogLevel.Warning, "Could not write the status file {Path}")]
+    public static partial void StatusNotWritten(ILogger logger, Exception exception, string path);
 }

@@ -19,7 +19,6 @@ builder.Configuration.AddCommandLine(switches, new Dictionary<string, string>
     ["--slots"] = "Worker:Slots",
     ["--name"] = "Worker:Name",
 });
-builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Logging.AddSimpleConsole(console =>
 {
     console.SingleLine = true;
@@ -27,20 +26,16 @@ builder.Logging.AddSimpleConsole(console =>
 });
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
 
-WorkerOptions Options()
-{
-    using var services = builder.Services.BuildServiceProvider();
-    return services.GetRequiredService<IOptions<WorkerOptions>>().Value;
-}
+WorkerOptions Settings() => WorkerOptions.From(builder.Configuration);
 
 try
 {
     return command switch
     {
-        "attach" => await AgentCommands.AttachAsync(positional, Options(), CancellationToken.None),
-        "run" => await AgentCommands.RunAsync(builder),
-        "status" => AgentCommands.Status(Options()),
-        "detach" => AgentCommands.Detach(Options()),
+        "attach" => await AgentCommands.AttachAsync(positional, Settings(), CancellationToken.None),
+        "run" => await AgentCommands.RunAsync(builder, Settings()),
+        "status" => AgentCommands.Status(Settings(), Console.Out),
+        "detach" => AgentCommands.Detach(Settings()),
         _ => Unknown(command),
     };
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Volunteer.Worker;
 
@@ -33,9 +34,30 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Result payloads up to this size go inline with the report (the coordinator's limit).</summary>
-    [Range(0, 1024 * 1024)]
-    public int InlinePayloadLimit { get; set; } = 64 * 1024;
+    /// <summary>How often the running agent writes what it is doing to its status file (read by the status command).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Binds the section and validates it as ValidateDataAnnotations would. Throws
+    /// OptionsValidationException naming every setting that is wrong, or not of its type.
+    /// </summary>
+    public static WorkerOptions From(IConfiguration configuration)
+    {
+        var options = new WorkerOptions();
+        try
+        {
+            configuration.GetSection(Section).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(WorkerOptions), [ex.Message]);
+        }
+        var validation = new DataAnnotationValidateOptions<WorkerOptions>(Options.DefaultName).Validate(Options.DefaultName, options);
+        return validation.Failed
+            ? throw new OptionsValidationException(Options.DefaultName, typeof(WorkerOptions), validation.Failures)
+            : options;
+    }
 
     private static string DefaultStateDirectory()
     {

@@ -7,6 +7,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using Volunteer.Protocol;
+using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Agent;
 
@@ -22,29 +23,48 @@ public abstract record SyncOutcome
     /// <summary>The coordinator refused these reports (and so the whole sync); nothing was applied.</summary>
     public sealed record ReportsRefused(IReadOnlyList<ReportRefusal> Refused) : SyncOutcome;
 
-    /// <summary>A client error that retrying will not fix (e.g. an unknown token).</summary>
+    /// <summary>
+    /// The coordinator does not recognise this worker (401 or 403 that refuses no report): it was
+    /// detached, or its token is not the project's. No sync can succeed until it attaches again.
+    /// </summary>
+    public sealed record NotAttached(HttpStatusCode Status, string Detail) : SyncOutcome;
+
+    /// <summary>A client error that retrying will not fix (e.g. a request the coordinator finds malformed).</summary>
     public sealed record Rejected(HttpStatusCode Status, string Detail) : SyncOutcome;
 }
 
 /// <summary>
-/// The agent's HTTP link to the project. Transient failures (no connection, timeouts, 5xx, 429) are
-/// retried through Polly with jittered exponential back-off, rotating through the coordinator URLs
-/// so that a dead coordinator is failed over; retries go on until the agent stops.
+/// The agent's HTTP link to the project, in the name of one attached worker. Transient failures (no
+/// connection, timeouts, 5xx, 429) are retried through Polly with jittered exponential back-off until
+/// the agent stops; each attempt goes to the next coordinator in the list, so that a dead coordinator
+/// is failed over.
 /// </summary>
 public sealed class CoordinatorClient
 {
+    /// <summary>Which coordinator (index in the list) the current attempt of a sync went to.</summary>
+    private static readonly ResiliencePropertyKey<int> CoordinatorOfAttempt = new("volunteer.coordinator");
+
     private readonly HttpClient _http;
+    private readonly IReadOnlyList<Uri> _coordinators;
+    private readonly string _token;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly ILogger<CoordinatorClient> _logger;
-    private IReadOnlyList<Uri> _coordinators = [];
-    private int _current;
 
-    public CoordinatorClient(HttpClient http, IOptions<WorkerOptions> options, ILogger<CoordinatorClient> logger)
+    /// <summary>The coordinator that answered the last sync; the next sync tries it first.</summary>
+    private int _answering;
+
+    public CoordinatorClient(HttpClient http, WorkerIdentity identity, IOptions<WorkerOptions> options, TimeProvider timeProvider, ILogger<CoordinatorClient> logger)
     {
+        if (identity.Coordinators.Count == 0)
+        {
+            throw new ArgumentException("A worker identity names at least one coordinator.", nameof(identity));
+        }
         _http = http;
+        _coordinators = identity.Coordinators;
+        _token = identity.Token;
         _logger = logger;
         var settings = options.Value;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
@@ -58,10 +78,8 @@ public sealed class CoordinatorClient
                 MaxDelay = settings.MaxRetryDelay,
                 OnRetry = args =>
                 {
-                    var failed = _coordinators.Count == 0 ? null : _coordinators[_current % _coordinators.Count];
-                    // Fail over: the next attempt goes to the next coordinator in the list.
-                    Interlocked.Increment(ref _current);
-                    Log.SyncRetry(_logger, failed, args.AttemptNumber + 1, args.RetryDelay,
+                    Log.SyncRetry(_logger, _coordinators[args.Context.Properties.GetValue(CoordinatorOfAttempt, _answering)],
+                        args.AttemptNumber + 1, args.RetryDelay,
                         args.Outcome.Exception?.Message ?? $"HTTP {(int?)args.Outcome.Result?.StatusCode}");
                     return ValueTask.CompletedTask;
                 },
@@ -70,11 +88,9 @@ public sealed class CoordinatorClient
             .Build();
     }
 
-    public void UseCoordinators(IReadOnlyList<Uri> coordinators) => _coordinators = coordinators;
-
     public static async Task<WorkerAttachResponse> AttachAsync(HttpClient http, Uri coordinator, WorkerAttachRequest request, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync(new Uri(coordinator, "api/v1/workers"), request, ProtocolJson.Options, cancellationToken);
+        using var response = await http.PostAsJsonAsync(new Uri(coordinator, Routes.Workers), request, ProtocolJson.Options, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"The coordinator refused to attach this worker (HTTP {(int)response.StatusCode}): {await DetailOfAsync(response, cancellationToken)}");
@@ -82,19 +98,36 @@ public sealed class CoordinatorClient
         return (await response.Content.ReadFromJsonAsync<WorkerAttachResponse>(ProtocolJson.Options, cancellationToken))!;
     }
 
-    public async Task<SyncOutcome> SyncAsync(string token, SyncRequest request, CancellationToken cancellationToken)
+    public async Task<SyncOutcome> SyncAsync(SyncRequest request, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Options);
-        using var response = await _pipeline.ExecuteAsync(async ct =>
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_coordinators[_current % _coordinators.Count], "api/v1/workers/sync"))
+            var attempt = 0;
+            using var response = await _pipeline.ExecuteAsync(async attemptContext =>
             {
-                Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-            };
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return await _http.SendAsync(message, ct);
-        }, cancellationToken);
+                // Fail-over: attempt n goes to the n-th coordinator after the one that answered last.
+                var coordinator = (_answering + attempt++) % _coordinators.Count;
+                attemptContext.Properties.Set(CoordinatorOfAttempt, coordinator);
+                using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_coordinators[coordinator], Routes.WorkerSync))
+                {
+                    Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+                };
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+                return await _http.SendAsync(message, attemptContext.CancellationToken);
+            }, context);
+            _answering = context.Properties.GetValue(CoordinatorOfAttempt, _answering);
+            return await OutcomeOfAsync(response, cancellationToken);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 
+    private static async Task<SyncOutcome> OutcomeOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         if (response.IsSuccessStatusCode)
         {
             return new SyncOutcome.Accepted((await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options, cancellationToken))!);
@@ -104,7 +137,9 @@ public sealed class CoordinatorClient
         {
             return new SyncOutcome.ReportsRefused(refused);
         }
-        return new SyncOutcome.Rejected(response.StatusCode, DetailOf(problem));
+        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+            ? new SyncOutcome.NotAttached(response.StatusCode, DetailOf(problem))
+            : new SyncOutcome.Rejected(response.StatusCode, DetailOf(problem));
     }
 
     private static List<ReportRefusal>? RefusalsIn(string problem)

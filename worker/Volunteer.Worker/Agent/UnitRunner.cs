@@ -6,20 +6,21 @@ using Volunteer.Sdk;
 namespace Volunteer.Worker.Agent;
 
 /// <summary>Runs one leased replica with the app's computer and turns the outcome into a report.</summary>
-public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, int inlinePayloadLimit)
+public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits)
 {
     /// <summary>
-    /// Computes the replica and returns its (unsigned) report. Throws OperationCanceledException when
-    /// cancelled, leaving the last checkpoint on disk for a later resume.
+    /// Computes the replica and returns its (unsigned) report, telling <paramref name="progress"/> the
+    /// fraction done as the app reports it. Throws OperationCanceledException when cancelled, leaving
+    /// the last checkpoint on disk for a later resume.
     /// </summary>
-    public async Task<ReplicaReport> RunAsync(Assignment assignment, CancellationToken cancellationToken)
+    public async Task<ReplicaReport> RunAsync(Assignment assignment, IProgress<double> progress, CancellationToken cancellationToken)
     {
         var app = apps.Find(assignment.App);
         if (app is null)
         {
             return Failed(assignment, $"This worker does not have the app '{assignment.App}'.");
         }
-        var context = new CheckpointingContext(folder, assignment.Ref);
+        var context = new CheckpointingContext(folder, assignment.Ref, progress);
         byte[] payload;
         try
         {
@@ -29,6 +30,7 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, int in
         {
             return Failed(assignment, $"{ex.GetType().Name}: {ex.Message}");
         }
+        var inlinePayloadLimit = limits.Current.InlinePayloadLimit;
         if (payload.Length > inlinePayloadLimit)
         {
             return Failed(assignment, $"The result ({payload.Length} bytes) is above the {inlinePayloadLimit}-byte inline limit.");
@@ -37,16 +39,32 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, int in
             ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
     }
 
-    private static ReplicaReport Failed(Assignment assignment, string error) =>
-        new(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Error, Error: error[..Math.Min(error.Length, 4000)]);
+    private ReplicaReport Failed(Assignment assignment, string error) =>
+        new(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Error, Error: Shortened(error, limits.Current.MaxErrorLength));
 
-    private sealed class CheckpointingContext(WorkFolder folder, ReplicaRef replica) : IUnitContext
+    /// <summary>The message cut to the coordinator's limit, never between the two halves of a surrogate pair.</summary>
+    private static string Shortened(string error, int maxLength)
+    {
+        if (error.Length <= maxLength)
+        {
+            return error;
+        }
+        var length = char.IsHighSurrogate(error[maxLength - 1]) ? maxLength - 1 : maxLength;
+        return error[..length];
+    }
+
+    private sealed class CheckpointingContext(WorkFolder folder, ReplicaRef replica, IProgress<double> progress) : IUnitContext
     {
         public ReadOnlyMemory<byte>? Checkpoint { get; } = folder.Checkpoint(replica);
 
-        public double Progress { get; private set; }
-
-        public void ReportProgress(double fractionDone) => Progress = fractionDone;
+        public void ReportProgress(double fractionDone)
+        {
+            // An app's figure is shown as it is, within 0..1; one that is not a number at all is passed over.
+            if (double.IsFinite(fractionDone))
+            {
+                progress.Report(Math.Clamp(fractionDone, 0, 1));
+            }
+        }
 
         public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
         {

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Volunteer.Worker.Storage;
-using Volunteer.Apps;
 using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Agent;
@@ -10,85 +10,115 @@ namespace Volunteer.Worker.Agent;
 /// <summary>
 /// The sync loop: report finished replicas and ask for work in one round trip, compute up to
 /// <see cref="WorkerOptions.Slots"/> units at once, and keep every lease and report on disk until
-/// the coordinator has acknowledged it.
+/// the coordinator has acknowledged it. What it is doing goes to the status file every
+/// <see cref="WorkerOptions.StatusInterval"/>.
 /// </summary>
 public sealed class WorkerAgent(
     IOptions<WorkerOptions> options,
+    WorkerIdentity identity,
+    ECDsa key,
+    WorkFolder folder,
+    UnitRunner runner,
     CoordinatorClient coordinator,
-    ScienceAppCatalog apps,
+    CoordinatorLimits limits,
+    TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<WorkerAgent> logger) : BackgroundService
 {
-    private const int MaxReportsPerSync = 256;
-
+    private readonly WorkerOptions _settings = options.Value;
     private readonly ConcurrentDictionary<ReplicaRef, RunningUnit> _running = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private WorkFolder _folder = null!;
-    private UnitRunner _runner = null!;
-    private WorkerIdentity _identity = null!;
-    private ECDsa _key = null!;
+    private volatile SyncSummary? _lastSync;
+
+    private enum NextSync
+    {
+        AtOnce,
+        WhenIdle,
+        Never,
+    }
+
+    /// <summary>True once the coordinator has said it does not recognise this worker; the agent has then stopped by itself.</summary>
+    public bool Detached { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        _identity = WorkerIdentity.Load(settings.StateDirectory)
-            ?? throw new InvalidOperationException($"This worker is not attached (no identity in {settings.StateDirectory}); run 'attach URL' first.");
-        _key = _identity.LoadKey();
-        _folder = new WorkFolder(settings.StateDirectory);
-        _runner = new UnitRunner(apps, _folder, settings.InlinePayloadLimit);
-        coordinator.UseCoordinators(_identity.Coordinators);
-        Log.Started(logger, _identity.WorkerId, settings.Slots, string.Join(", ", _identity.Coordinators));
-
-        foreach (var leased in _folder.LeasedUnits())
+        Log.Started(logger, identity.WorkerId, _settings.Slots, string.Join(", ", identity.Coordinators));
+        // Stops the loop, the units and the status file's updates, whether the host stops or the worker turns out detached.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        foreach (var leased in folder.LeasedUnits())
         {
-            Start(leased, stoppingToken);
+            Start(leased, stopping.Token);
         }
+        var statusUpdates = WriteStatusPeriodicallyAsync(stopping.Token);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (!stopping.IsCancellationRequested)
             {
-                var again = await SyncOnceAsync(settings.Slots, stoppingToken);
-                if (!again)
+                var next = await SyncOnceAsync(stopping.Token);
+                if (next == NextSync.Never)
+                {
+                    Detached = true;
+                    await stopping.CancelAsync();
+                    lifetime.StopApplication();
+                    break;
+                }
+                if (next == NextSync.WhenIdle)
                 {
                     // Wake early when a unit finishes: its report should go up and a slot is free.
-                    await _wake.WaitAsync(settings.IdleSyncInterval, stoppingToken);
+                    await _wake.WaitAsync(_settings.IdleSyncInterval, stopping.Token);
                 }
                 while (_wake.CurrentCount > 0)
                 {
-                    await _wake.WaitAsync(stoppingToken);
+                    await _wake.WaitAsync(stopping.Token);
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
         // Units stop at their next checkpoint; their leases stay in the inbox for the next run.
         await Task.WhenAll(_running.Values.Select(u => u.Completion));
-        Log.Stopped(logger, _running.Count);
+        await statusUpdates;
+        WriteStatus();
+        Log.Stopped(logger, folder.Count().Leased);
     }
 
-    /// <summary>One round trip. True when another should follow at once.</summary>
-    private async Task<bool> SyncOnceAsync(int slots, CancellationToken stoppingToken)
+    private async Task<NextSync> SyncOnceAsync(CancellationToken stoppingToken)
     {
-        // Running units first: one that finishes meanwhile is then in the outbox read next, so nothing held is missed.
+        var told = limits.Current;
+        // Running units first: one that finishes meanwhile is then among the pending reports read next, so nothing held is missed.
         var running = _running.Keys.ToList();
-        var pending = _folder.PendingReports(int.MaxValue);
+        var pending = folder.PendingReports();
         // The coordinator takes one job's reports per sync (each job accepts all of its reports or none).
-        var reports = pending.Where(r => r.JobId == pending[0].JobId).Take(MaxReportsPerSync).ToList();
-        var free = Math.Max(0, slots - running.Count);
+        var reports = pending.Where(r => r.JobId == pending[0].JobId).Take(told.MaxReportsPerSync).ToList();
+        var free = Math.Clamp(_settings.Slots - running.Count, 0, told.MaxUnitsPerSync);
         // Everything held counts, reports that wait for a later sync included, or the coordinator would resend them.
         var held = running.Concat(pending.Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
-        var request = new SyncRequest(reports, held, free,
-            reports.Count > 0 ? ReportSignature.Sign(_key, _identity.WorkerId, reports) : null);
-        var outcome = await coordinator.SyncAsync(_identity.Token, request, stoppingToken);
+        // A list cut short would say the rest were lost and have them resent; null ("not told") resends nothing.
+        var inProgress = held.Count <= told.MaxInProgress ? held : null;
+        var request = new SyncRequest(reports, inProgress, free,
+            reports.Count > 0 ? ReportSignature.Sign(key, identity.WorkerId, reports) : null);
+        var outcome = await coordinator.SyncAsync(request, stoppingToken);
+        // Recorded before it is acted on, so that the status never shows an answer's effects without the answer.
+        _lastSync = new(timeProvider.GetUtcNow(), outcome switch
+        {
+            SyncOutcome.Accepted { Response: var response } =>
+                $"accepted: {reports.Count} report(s) acknowledged, {response.Assignments.Count} unit(s) leased, {response.Cancelled.Count} cancelled",
+            SyncOutcome.ReportsRefused { Refused: var refused } => $"{refused.Count} report(s) refused",
+            SyncOutcome.NotAttached { Status: var status, Detail: var detail } => $"this worker is not recognised (HTTP {(int)status}): {detail}",
+            SyncOutcome.Rejected { Status: var status, Detail: var detail } => $"rejected (HTTP {(int)status}): {detail}",
+            _ => throw new UnreachableException($"Unknown sync outcome {outcome}."),
+        });
         switch (outcome)
         {
-            case SyncOutcome.Accepted accepted:
+            case SyncOutcome.Accepted { Response: var response }:
+                limits.Current = response.Limits;
                 foreach (var report in reports)
                 {
-                    _folder.Acknowledged(report.Ref);
+                    folder.Acknowledged(report.Ref);
                     Log.ReportAcknowledged(logger, report.JobId, report.UnitIndex, report.Replica, report.Outcome);
                 }
-                foreach (var cancelled in accepted.Response.Cancelled)
+                foreach (var cancelled in response.Cancelled)
                 {
                     if (_running.TryGetValue(cancelled, out var unit))
                     {
@@ -97,51 +127,57 @@ public sealed class WorkerAgent(
                         await unit.Cancellation.CancelAsync();
                     }
                 }
-                foreach (var assignment in accepted.Response.Assignments)
+                foreach (var assignment in response.Assignments)
                 {
-                    _folder.Lease(assignment);
+                    folder.Lease(assignment);
                     Start(assignment, stoppingToken);
                 }
-                return reports.Count < pending.Count;
-            case SyncOutcome.ReportsRefused refused:
-                foreach (var refusal in refused.Refused)
+                return reports.Count < pending.Count ? NextSync.AtOnce : NextSync.WhenIdle;
+            case SyncOutcome.ReportsRefused { Refused: var refused }:
+                foreach (var refusal in refused)
                 {
                     // A refusal is final (already reported, lease expired, cancelled…): keeping the report would only repeat it.
                     Log.ReportRefused(logger, refusal.Replica.JobId, refusal.Replica.UnitIndex, refusal.Replica.Replica, refusal.Reason);
-                    _folder.Acknowledged(refusal.Replica);
+                    folder.Acknowledged(refusal.Replica);
                 }
-                return true;
-            case SyncOutcome.Rejected rejected:
-                Log.SyncRejected(logger, (int)rejected.Status, rejected.Detail);
-                return false;
+                return NextSync.AtOnce;
+            case SyncOutcome.NotAttached { Status: var status, Detail: var detail }:
+                Log.NotAttached(logger, identity.WorkerId, (int)status, detail);
+                return NextSync.Never;
+            case SyncOutcome.Rejected { Status: var status, Detail: var detail }:
+                Log.SyncRejected(logger, (int)status, detail);
+                return NextSync.WhenIdle;
+            default:
+                throw new UnreachableException($"Unknown sync outcome {outcome}.");
         }
-        return false;
     }
 
     private void Start(Assignment assignment, CancellationToken stoppingToken)
     {
-        var unit = new RunningUnit(CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
+        var unit = new RunningUnit(assignment, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
         if (!_running.TryAdd(assignment.Ref, unit))
         {
+            unit.Cancellation.Dispose();
             return;
         }
         Log.UnitStarted(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, assignment.App);
-        unit.Completion = Task.Run(() => RunAsync(assignment, unit), CancellationToken.None);
+        unit.Completion = Task.Run(() => RunAsync(unit), CancellationToken.None);
     }
 
-    private async Task RunAsync(Assignment assignment, RunningUnit unit)
+    private async Task RunAsync(RunningUnit unit)
     {
+        var assignment = unit.Assignment;
         try
         {
-            var report = await _runner.RunAsync(assignment, unit.Cancellation.Token);
-            _folder.Finish(report);
+            var report = await runner.RunAsync(assignment, unit, unit.Cancellation.Token);
+            folder.Finish(report);
             Log.UnitFinished(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, report.Outcome);
         }
         catch (OperationCanceledException)
         {
             if (unit.CancelledByCoordinator)
             {
-                _folder.Forget(assignment.Ref);
+                folder.Forget(assignment.Ref);
             }
         }
         catch (Exception ex)
@@ -156,12 +192,57 @@ public sealed class WorkerAgent(
         }
     }
 
-    private sealed class RunningUnit(CancellationTokenSource cancellation)
+    private async Task WriteStatusPeriodicallyAsync(CancellationToken stoppingToken)
     {
+        using var timer = new PeriodicTimer(_settings.StatusInterval, timeProvider);
+        try
+        {
+            do
+            {
+                WriteStatus();
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void WriteStatus()
+    {
+        var status = new WorkerStatus(
+            timeProvider.GetUtcNow(),
+            _settings.Slots,
+            [.. _running.Values.Select(u => u.Progress).OrderBy(p => p.JobId).ThenBy(p => p.UnitIndex).ThenBy(p => p.Replica)],
+            folder.PendingReportCount,
+            _lastSync);
+        try
+        {
+            status.Save(_settings.StateDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The status file only informs the volunteer; the work goes on without it.
+            Log.StatusNotWritten(logger, ex, WorkerStatus.PathIn(_settings.StateDirectory));
+        }
+    }
+
+    /// <summary>A unit being computed; the app's progress reports land here.</summary>
+    private sealed class RunningUnit(Assignment assignment, CancellationTokenSource cancellation) : IProgress<double>
+    {
+        private double _fractionDone;
+
+        public Assignment Assignment { get; } = assignment;
+
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
         public volatile bool CancelledByCoordinator;
 
         public Task Completion { get; set; } = Task.CompletedTask;
+
+        public UnitProgress Progress =>
+            new(Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, Volatile.Read(ref _fractionDone));
+
+        public void Report(double value) => Volatile.Write(ref _fractionDone, value);
     }
 }

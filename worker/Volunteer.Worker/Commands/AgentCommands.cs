@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 using Volunteer.Worker.Agent;
 using Volunteer.Worker.Storage;
 using Volunteer.Protocol;
@@ -14,7 +13,7 @@ public static class AgentCommands
 
           attach URL [URL...]   join the project at these coordinator URLs (generates this host's key pair)
           run                   compute units until stopped (Ctrl+C or SIGTERM)
-          status                show this worker's identity and the work it holds
+          status                show this worker's identity and what its agent is doing (or holds, when not running)
           detach                forget the identity and all local work state
 
         Options (also settable as configuration Worker:X or environment Worker__X):
@@ -58,27 +57,46 @@ public static class AgentCommands
             Console.Error.WriteLine($"Could not attach: {ex.Message}");
             return 1;
         }
-        new WorkerIdentity(attached.WorkerId, attached.Token, coordinators, Convert.ToBase64String(key.ExportPkcs8PrivateKey()))
+        new WorkerIdentity(attached.WorkerId, attached.Token, coordinators, Convert.ToBase64String(key.ExportPkcs8PrivateKey())) { Limits = attached.Limits }
             .Save(options.StateDirectory);
         Console.WriteLine($"Attached as worker {attached.WorkerId}; state in {options.StateDirectory}.");
         return 0;
     }
 
-    public static int Status(WorkerOptions options)
+    public static int Status(WorkerOptions options, TextWriter output)
     {
         var identity = WorkerIdentity.Load(options.StateDirectory);
         if (identity is null)
         {
-            Console.WriteLine($"Not attached (state directory {options.StateDirectory}).");
+            output.WriteLine($"Not attached (state directory {options.StateDirectory}).");
             return 1;
         }
+        output.WriteLine($"Worker {identity.WorkerId}");
+        output.WriteLine($"  coordinators:            {string.Join(", ", identity.Coordinators)}");
+        output.WriteLine($"  state directory:         {options.StateDirectory}");
+        var status = WorkerStatus.Load(options.StateDirectory);
+        if (AgentLock.IsHeld(options.StateDirectory))
+        {
+            // The running agent owns the work folder; what it holds is read from what it wrote.
+            if (status is null)
+            {
+                output.WriteLine("  agent:                   running, starting up");
+                return 0;
+            }
+            output.WriteLine($"  agent:                   running, {status.Running.Count} of {status.Slots} slots busy (as of {status.WrittenAt:u})");
+            output.WriteLine($"  last sync:               {Described(status.LastSync)}");
+            foreach (var unit in status.Running)
+            {
+                output.WriteLine($"    job {unit.JobId} unit {unit.UnitIndex} replica {unit.Replica} ({unit.App}): {unit.FractionDone:0%} done");
+            }
+            output.WriteLine($"  reports awaiting ack:    {status.PendingReports}");
+            return 0;
+        }
         var (leased, checkpoints, unacknowledged) = new WorkFolder(options.StateDirectory).Count();
-        Console.WriteLine($"Worker {identity.WorkerId}");
-        Console.WriteLine($"  coordinators:            {string.Join(", ", identity.Coordinators)}");
-        Console.WriteLine($"  state directory:         {options.StateDirectory}");
-        Console.WriteLine($"  slots:                   {options.Slots}");
-        Console.WriteLine($"  units leased, not done:  {leased} ({checkpoints} with a checkpoint)");
-        Console.WriteLine($"  reports awaiting ack:    {unacknowledged}");
+        output.WriteLine("  agent:                   not running");
+        output.WriteLine($"  last sync:               {Described(status?.LastSync)}");
+        output.WriteLine($"  units leased, not done:  {leased} ({checkpoints} with a checkpoint)");
+        output.WriteLine($"  reports awaiting ack:    {unacknowledged}");
         return 0;
     }
 
@@ -89,11 +107,19 @@ public static class AgentCommands
             Console.WriteLine("Not attached; nothing to do.");
             return 0;
         }
+        if (AgentLock.IsHeld(options.StateDirectory))
+        {
+            Console.Error.WriteLine($"An agent is running on {options.StateDirectory}; stop it before detaching.");
+            return 1;
+        }
         var folder = new WorkFolder(options.StateDirectory);
         var (_, _, unacknowledged) = folder.Count();
         // Only what the agent wrote is removed: the state directory may be shared with other files.
         folder.Delete();
-        File.Delete(WorkerIdentity.PathIn(options.StateDirectory));
+        foreach (var file in new[] { WorkerIdentity.PathIn(options.StateDirectory), WorkerStatus.PathIn(options.StateDirectory), AgentLock.PathIn(options.StateDirectory) })
+        {
+            File.Delete(file);
+        }
         if (!Directory.EnumerateFileSystemEntries(options.StateDirectory).Any())
         {
             Directory.Delete(options.StateDirectory);
@@ -104,19 +130,30 @@ public static class AgentCommands
         return 0;
     }
 
-    public static async Task<int> RunAsync(HostApplicationBuilder builder)
+    /// <summary>
+    /// Runs the agent until it is stopped (0), or until the coordinator says it does not recognise this
+    /// worker (1, as when it is not attached at all).
+    /// </summary>
+    public static async Task<int> RunAsync(HostApplicationBuilder builder, WorkerOptions options)
     {
-        builder.Services.AddSingleton(Volunteer.Apps.ScienceAppCatalog.BuiltIn);
-        builder.Services.AddHttpClient<CoordinatorClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
-        builder.Services.AddHostedService<WorkerAgent>();
-        using var host = builder.Build();
-        var options = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
-        if (WorkerIdentity.Load(options.StateDirectory) is null)
+        if (WorkerIdentity.Load(options.StateDirectory) is not { } identity)
         {
             Console.Error.WriteLine($"Not attached (state directory {options.StateDirectory}); run 'attach URL' first.");
             return 1;
         }
+        using var agentLock = AgentLock.TryTake(options.StateDirectory);
+        if (agentLock is null)
+        {
+            Console.Error.WriteLine($"An agent is already running on {options.StateDirectory}.");
+            return 1;
+        }
+        using var key = identity.LoadKey();
+        builder.Services.AddWorkerAgent(options, identity, key);
+        using var host = builder.Build();
+        var agent = host.Services.GetRequiredService<WorkerAgent>();
         await host.RunAsync();
-        return 0;
+        return agent.Detached ? 1 : 0;
     }
+
+    private static string Described(SyncSummary? sync) => sync is null ? "none yet" : $"{sync.At:u}, {sync.Outcome}";
 }

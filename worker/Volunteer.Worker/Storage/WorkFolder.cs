@@ -6,13 +6,18 @@ namespace Volunteer.Worker.Storage;
 /// <summary>
 /// The agent's durable work state: leased units not yet finished (inbox), their checkpoints, and
 /// signed reports not yet acknowledged by the coordinator (outbox). A restart picks up from here, so
-/// nothing leased or computed is lost.
+/// nothing leased or computed is lost. The outbox is read once, when the folder is opened, and then
+/// kept in memory too, so that a sync does not read every unacknowledged report from disk again.
 /// </summary>
 public sealed class WorkFolder
 {
     private readonly string _inbox;
     private readonly string _outbox;
     private readonly string _checkpoints;
+    private readonly Lock _gate = new();
+
+    /// <summary>The outbox's reports in the order they were finished (those found at opening first).</summary>
+    private readonly OrderedDictionary<ReplicaRef, ReplicaReport> _pending;
 
     public WorkFolder(string stateDirectory)
     {
@@ -24,6 +29,7 @@ public sealed class WorkFolder
         {
             File.Delete(leftover);
         }
+        _pending = new(ReadAll<ReplicaReport>(_outbox).Select(report => KeyValuePair.Create(report.Ref, report)));
     }
 
     public void Lease(Assignment assignment) =>
@@ -31,10 +37,17 @@ public sealed class WorkFolder
 
     public IReadOnlyList<Assignment> LeasedUnits() => ReadAll<Assignment>(_inbox);
 
-    /// <summary>Moves a finished replica from the inbox to the outbox; the report is on disk before the lease is forgotten.</summary>
+    /// <summary>
+    /// Moves a finished replica from the inbox to the outbox; the report is on disk before it is pending
+    /// and before the lease is forgotten.
+    /// </summary>
     public void Finish(ReplicaReport report)
     {
         DurableFile.Write(FileOf(_outbox, report.Ref, ".json"), JsonSerializer.SerializeToUtf8Bytes(report, ProtocolJson.Options));
+        lock (_gate)
+        {
+            _pending[report.Ref] = report;
+        }
         Forget(report.Ref);
     }
 
@@ -45,9 +58,23 @@ public sealed class WorkFolder
         File.Delete(FileOf(_checkpoints, replica, ".bin"));
     }
 
-    public IReadOnlyList<ReplicaReport> PendingReports(int max) => ReadAll<ReplicaReport>(_outbox).Take(max).ToList();
+    /// <summary>The reports not yet acknowledged, oldest first.</summary>
+    public IReadOnlyList<ReplicaReport> PendingReports()
+    {
+        lock (_gate)
+        {
+            return [.. _pending.Values];
+        }
+    }
 
-    public void Acknowledged(ReplicaRef replica) => File.Delete(FileOf(_outbox, replica, ".json"));
+    public void Acknowledged(ReplicaRef replica)
+    {
+        File.Delete(FileOf(_outbox, replica, ".json"));
+        lock (_gate)
+        {
+            _pending.Remove(replica);
+        }
+    }
 
     public byte[]? Checkpoint(ReplicaRef replica)
     {
@@ -57,8 +84,19 @@ public sealed class WorkFolder
 
     public void SaveCheckpoint(ReplicaRef replica, ReadOnlySpan<byte> state) => DurableFile.Write(FileOf(_checkpoints, replica, ".bin"), state);
 
+    public int PendingReportCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
     public (int Leased, int Checkpoints, int Unacknowledged) Count() =>
-        (Directory.GetFiles(_inbox, "*.json").Length, Directory.GetFiles(_checkpoints, "*.bin").Length, Directory.GetFiles(_outbox, "*.json").Length);
+        (Directory.GetFiles(_inbox, "*.json").Length, Directory.GetFiles(_checkpoints, "*.bin").Length, PendingReportCount);
 
     /// <summary>Removes the inbox, outbox and checkpoints with everything in them.</summary>
     public void Delete()
@@ -66,6 +104,10 @@ public sealed class WorkFolder
         foreach (var folder in new[] { _inbox, _outbox, _checkpoints })
         {
             Directory.Delete(folder, recursive: true);
+        }
+        lock (_gate)
+        {
+            _pending.Clear();
         }
     }
 

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Volunteer.Protocol;
+using Volunteer.Worker.Agent;
+using Volunteer.Worker.Commands;
+using Volunteer.Worker.Storage;
+
+namespace Volunteer.Worker.Tests;
+
+public sealed class AgentCommandsTests : IDisposable
+{
+    private static readonly DateTimeOffset Noon = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly Guid Job = Guid.Parse("11111111-0000-0000-0000-000000000000");
+
+    private readonly TempDirectory _state = new();
+    private readonly WorkerIdentity _identity = AttachedWorker.Identity();
+
+    private WorkerOptions Settings => new() { StateDirectory = _state.Path };
+
+    /// <summary>The lines status begins with whenever the worker is attached.</summary>
+    private string[] WhoAndWhere =>
+    [
+        $"Worker {_identity.WorkerId}",
+        "  coordinators:            http://127.0.0.1:1/, http://127.0.0.2:1/",
+        $"  state directory:         {_state.Path}",
+    ];
+
+    [Fact]
+    public void Status_of_a_running_agent_shows_its_units_with_their_progress_its_reports_and_its_last_sync()
+    {
+        _identity.Save(_state.Path);
+        new WorkerStatus(Noon.AddSeconds(5), 4, [new UnitProgress(Job, 3, 1, "primes", 0.256), new UnitProgress(Job, 9, 0, "primes", 1)], 7,
+            new SyncSummary(Noon, "accepted: 2 report(s) acknowledged, 1 unit(s) leased, 0 cancelled")).Save(_state.Path);
+        using var running = AgentLock.TryTake(_state.Path);
+
+        var (exitCode, lines) = Status();
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(WhoAndWhere, lines[..3]);
+        Assert.Equal(
+        [
+            "  agent:                   running, 2 of 4 slots busy (as of 2026-11-25 12:00:05Z)",
+            "  last sync:               2026-11-25 12:00:00Z, accepted: 2 report(s) acknowledged, 1 unit(s) leased, 0 cancelled",
+            $"    job {Job} unit 3 replica 1 (primes): 26% done",
+            $"    job {Job} unit 9 replica 0 (primes): 100% done",
+            "  reports awaiting ack:    7",
+        ], lines[3..]);
+    }
+
+    [Fact]
+    public void Status_without_a_running_agent_says_so_and_counts_the_work_held_on_disk()
+    {
+        _identity.Save(_state.Path);
+        var folder = new WorkFolder(_state.Path);
+        var leased = new Assignment(Job, 3, 1, "primes", JsonDocument.Parse("{}").RootElement.Clone(), DateTimeOffset.MaxValue);
+        folder.Lease(leased);
+        folder.SaveCheckpoint(leased.Ref, [1]);
+        folder.Finish(new ReplicaReport(Job, 4, 0, ReportOutcome.Error, Error: "test"));
+        new WorkerStatus(Noon, 4, [], 0, new SyncSummary(Noon, "rejected (HTTP 400): bad")).Save(_state.Path);
+
+        var (exitCode, lines) = Status();
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(WhoAndWhere, lines[..3]);
+        Assert.Equal(
+        [
+            "  agent:                   not running",
+            "  last sync:               2026-11-25 12:00:00Z, rejected (HTTP 400): bad",
+            "  units leased, not done:  1 (1 with a checkpoint)",
+            "  reports awaiting ack:    1",
+        ], lines[3..]);
+    }
+
+    [Fact]
+    public void Status_of_a_worker_that_never_ran_has_no_last_sync()
+    {
+        _identity.Save(_state.Path);
+
+        var (_, lines) = Status();
+
+        Assert.Equal(WhoAndWhere, lines[..3]);
+        Assert.Equal(["  agent:                   not running", "  last sync:               none yet"], lines[3..5]);
+    }
+
+    [Fact]
+    public void Status_of_a_worker_not_attached_says_so()
+    {
+        var (exitCode, lines) = Status();
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal([$"Not attached (state directory {_state.Path})."], lines);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task Run_exits_with_1_when_the_coordinator_does_not_recognise_the_worker(HttpStatusCode status)
+    {
+        _identity.Save(_state.Path);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddHttpClient<CoordinatorClient>()
+            .ConfigurePrimaryHttpMessageHandler(() => new ScriptedHandler(ScriptedHandler.Answer(status, """{"detail":"The worker token is not recognised."}""")));
+
+        var exitCode = await AgentCommands.RunAsync(builder, Settings).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exitCode);
+        Assert.False(AgentLock.IsHeld(_state.Path));
+    }
+
+    [Fact]
+    public async Task Run_without_an_identity_exits_with_1()
+    {
+        Assert.Equal(1, await AgentCommands.RunAsync(Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true }), Settings));
+    }
+
+    [Fact]
+    public async Task A_second_agent_on_the_same_state_directory_does_not_start()
+    {
+        _identity.Save(_state.Path);
+        using var first = AgentLock.TryTake(_state.Path);
+
+        var exitCode = await AgentCommands.RunAsync(Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true }), Settings);
+
+        Assert.Equal(1, exitCode);
+        Assert.Null(AgentLock.TryTake(_state.Path));
+    }
+
+    [Fact]
+    public void Detach_refuses_while_an_agent_runs_and_afterwards_removes_everything_the_agent_wrote()
+    {
+        _identity.Save(_state.Path);
+        new WorkerStatus(Noon, 1, [], 0, null).Save(_state.Path);
+        new WorkFolder(_state.Path).Finish(new ReplicaReport(Job, 4, 0, ReportOutcome.Error, Error: "test"));
+        var running = AgentLock.TryTake(_state.Path)!;
+
+        Assert.Equal(1, AgentCommands.Detach(Settings));
+        Assert.NotNull(WorkerIdentity.Load(_state.Path));
+
+        running.Dispose();
+        Assert.Equal(0, AgentCommands.Detach(Settings));
+        Assert.False(Directory.Exists(_state.Path));
+    }
+
+    public void Dispose() => _state.Dispose();
+
+    private (int ExitCode, string[] Lines) Status()
+    {
+        using var output = new StringWriter();
+        var exitCode = AgentCommands.Status(Settings, output);
+        return (exitCode, output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+}
