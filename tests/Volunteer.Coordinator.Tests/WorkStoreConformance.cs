@@ -1,6 +1,9 @@
+using System.Data.Common;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
+using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
+using Volunteer.Coordinator.Storage.Tables;
 using Volunteer.Testing;
 using Volunteer.Protocol;
 
@@ -16,6 +19,18 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     protected abstract Task<IWorkStore> CreateStoreAsync();
 
     protected virtual Task DropStoreAsync() => Task.CompletedTask;
+
+    /// <summary>A connection of its own to the store's database.</summary>
+    private protected abstract Task<DbConnection> OpenDatabaseAsync();
+
+    /// <summary>
+    /// A query of <paramref name="table"/>'s columns in the live database: name, declared type, whether it takes
+    /// null, and its place in the primary key (0 if none).
+    /// </summary>
+    private protected abstract string ColumnsQuery(string table);
+
+    /// <summary>The type the dialect declares for a column of <paramref name="kind"/>.</summary>
+    private protected abstract string TypeName(ColumnKind kind);
 
     public async Task InitializeAsync()
     {
@@ -165,6 +180,29 @@ public abstract class WorkStoreConformance : IAsyncLifetime
         Assert.Equal(50, (await Store.ListJobsAsync(null, 100)).Count);
     }
 
+    [Fact]
+    public async Task Every_table_has_exactly_the_columns_of_its_description()
+    {
+        await using var connection = await OpenDatabaseAsync();
+        foreach (var table in StoreTables.All)
+        {
+            var key = table.Key.ToList();
+            var described = table.Columns.Select(c =>
+                new TableColumn(table.Name, c.Name, TypeName(c.Kind), c.IsNullable, key.IndexOf(c) + 1));
+            var live = new List<TableColumn>();
+            await using var command = connection.CreateCommand();
+            command.CommandText = ColumnsQuery(table.Name);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                live.Add(new TableColumn(table.Name, reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetInt32(3)));
+            }
+
+            // Order is no matter: every statement names its columns.
+            Assert.Equal(described.OrderBy(c => c.Name, StringComparer.Ordinal), live.OrderBy(c => c.Name, StringComparer.Ordinal));
+        }
+    }
+
     protected Task Commit(Action<WorkBatch> fill)
     {
         var batch = new WorkBatch();
@@ -177,6 +215,8 @@ public abstract class WorkStoreConformance : IAsyncLifetime
 
     private static ReplicaRecord Replica(Guid jobId, long unit, int replica) =>
         new(jobId, unit, replica, ReplicaState.Unsent, null, null, null, null, null, null, 0, null, null);
+
+    private sealed record TableColumn(string Table, string Name, string Type, bool IsNullable, int KeyPosition);
 }
 
 public sealed class SqliteWorkStoreTests : WorkStoreConformance
@@ -184,6 +224,19 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "volunteer-store-" + Guid.NewGuid().ToString("N"));
 
     protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult<IWorkStore>(new SqliteWorkStore(_directory));
+
+    private protected override async Task<DbConnection> OpenDatabaseAsync()
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "volunteer.db")}");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    // A WITHOUT ROWID table refuses null in its primary key whether or not the column says NOT NULL.
+    private protected override string ColumnsQuery(string table) =>
+        $"""SELECT name, type, "notnull" = 0 AND pk = 0, pk FROM pragma_table_info('{table}')""";
+
+    private protected override string TypeName(ColumnKind kind) => SqliteTypes.Name(kind);
 
     protected override Task DropStoreAsync()
     {
@@ -203,8 +256,22 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     {
         _connectionString = await server.CreateDatabaseAsync();
         _dataSource = Npgsql.NpgsqlDataSource.Create(_connectionString);
-        return new Volunteer.Coordinator.Storage.Postgres.PostgresWorkStore(_dataSource);
+        return new PostgresWorkStore(_dataSource);
     }
+
+    private protected override async Task<DbConnection> OpenDatabaseAsync() => await _dataSource!.OpenConnectionAsync();
+
+    private protected override string ColumnsQuery(string table) => $"""
+        SELECT c.column_name, c.udt_name, c.is_nullable = 'YES', coalesce(k.ordinal_position, 0)
+        FROM information_schema.columns c
+        LEFT JOIN information_schema.table_constraints p ON p.table_schema = c.table_schema
+            AND p.table_name = c.table_name AND p.constraint_type = 'PRIMARY KEY'
+        LEFT JOIN information_schema.key_column_usage k ON k.constraint_schema = p.constraint_schema
+            AND k.constraint_name = p.constraint_name AND k.column_name = c.column_name
+        WHERE c.table_schema = current_schema() AND c.table_name = '{table}'
+        """;
+
+    private protected override string TypeName(ColumnKind kind) => PostgresTypes.Name(kind);
 
     [Fact]
     public async Task Commits_go_on_after_the_server_ends_the_writers_connection()

@@ -59,14 +59,14 @@ public static class PostgresBaseline
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (job is not null)
         {
-            batch.BatchCommands.Add(PostgresUpserts.Jobs([job]));
+            batch.BatchCommands.Add(PostgresUpserts.Jobs.Command([job]));
         }
         var unitRows = units.ToList();
         if (unitRows.Count > 0)
         {
-            batch.BatchCommands.Add(PostgresUpserts.Units(unitRows));
+            batch.BatchCommands.Add(PostgresUpserts.Units.Command(unitRows));
         }
-        batch.BatchCommands.Add(PostgresUpserts.Replicas(replicas));
+        batch.BatchCommands.Add(PostgresUpserts.Replicas.Command(replicas));
         await batch.ExecuteNonQueryAsync();
         await transaction.CommitAsync();
     }

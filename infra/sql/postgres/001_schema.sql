@@ -1,6 +1,8 @@
 -- Volunteer store (PostgreSQL). Applied at every coordinator start and safe to re-run:
 --   psql "$CONNECTION" -v ON_ERROR_STOP=1 -f infra/sql/postgres/001_schema.sql
 -- Times are timestamptz; secrets are stored only as SHA-256 hashes.
+-- The coordinator describes each table once (Storage/Tables/StoreTables.cs) and generates its statements
+-- from that; the store conformance tests check that these tables have exactly the described columns.
 
 CREATE TABLE IF NOT EXISTS api_keys (
     key_hash    text PRIMARY KEY,

@@ -1,5 +1,7 @@
 -- Volunteer embedded store (SQLite). Applied at start-up; every statement is idempotent.
 -- Times are ISO-8601 text in UTC (so they sort as text); ids are GUID text.
+-- The coordinator describes each table once (Storage/Tables/StoreTables.cs) and generates its statements
+-- from that; the store conformance tests check that these tables have exactly the described columns.
 
 CREATE TABLE IF NOT EXISTS api_keys (
     key_hash    TEXT PRIMARY KEY,       -- SHA-256 of the key; the key itself is never stored

@@ -1,7 +1,7 @@
+using System.Data.Common;
 using Npgsql;
-using NpgsqlTypes;
-using Volunteer.Protocol;
 using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Storage.Tables;
 
 namespace Volunteer.Coordinator.Storage.Postgres;
 
@@ -11,7 +11,7 @@ namespace Volunteer.Coordinator.Storage.Postgres;
 /// and are upserted with unnest, so a commit costs the same few round trips for one report or a
 /// thousand.
 /// </summary>
-public sealed class PostgresWorkStore : IWorkStore, IAsyncDisposable
+public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly GroupCommit _groupCommit;
@@ -27,7 +27,7 @@ public sealed class PostgresWorkStore : IWorkStore, IAsyncDisposable
         _groupCommit = new(CommitGroupAsync);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    public override async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // Silos starting together must not race each other through the DDL.
@@ -44,7 +44,7 @@ public sealed class PostgresWorkStore : IWorkStore, IAsyncDisposable
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
+    public override Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
         _groupCommit.CommitAsync(batch).WaitAsync(cancellationToken);
 
     private async Task CommitGroupAsync(IReadOnlyList<WorkBatch> group, CancellationToken cancellationToken)
@@ -87,91 +87,34 @@ public sealed class PostgresWorkStore : IWorkStore, IAsyncDisposable
         await using var statements = new NpgsqlBatch(connection, transaction);
         if (jobs.Count > 0)
         {
-            statements.BatchCommands.Add(PostgresUpserts.Jobs(jobs.Values));
+            statements.BatchCommands.Add(PostgresUpserts.Jobs.Command(jobs.Values));
         }
         if (units.Count > 0)
         {
-            statements.BatchCommands.Add(PostgresUpserts.Units(units.Values));
+            statements.BatchCommands.Add(PostgresUpserts.Units.Command(units.Values));
         }
         if (replicas.Count > 0)
         {
-            statements.BatchCommands.Add(PostgresUpserts.Replicas(replicas.Values));
+            statements.BatchCommands.Add(PostgresUpserts.Replicas.Command(replicas.Values));
         }
         if (workers.Count > 0)
         {
-            statements.BatchCommands.Add(PostgresUpserts.Workers(workers));
+            statements.BatchCommands.Add(PostgresUpserts.Workers.Command(workers));
         }
         if (apiKeys.Count > 0)
         {
-            statements.BatchCommands.Add(PostgresUpserts.ApiKeys(apiKeys.Values));
+            statements.BatchCommands.Add(PostgresUpserts.ApiKeys.Command(apiKeys.Values));
         }
         await statements.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand($"SELECT {StoreRows.JobColumns} FROM jobs WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-        return await StoreRows.ReadOneAsync(command, StoreRows.ReadJob, cancellationToken);
-    }
+    private protected override async ValueTask<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT {StoreRows.JobColumns} FROM jobs
-            WHERE $1::text IS NULL OR state = $1
-            ORDER BY created_at DESC, id LIMIT $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)state?.ToString() ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        return await StoreRows.ReadAllAsync(command, StoreRows.ReadJob, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
-        Guid jobId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // One snapshot for both reads, so units and replicas agree with each other.
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        await using var units = new NpgsqlCommand($"""
-            SELECT {StoreRows.UnitColumns} FROM units
-            WHERE job_id = $1 AND state NOT IN ('Assimilated', 'Failed') ORDER BY unit_index
-            """, connection, transaction) { Parameters = { new() { Value = jobId } } };
-        await using var replicas = new NpgsqlCommand($"""
-            SELECT {StoreRows.ReplicaColumns("r.")} FROM replicas r
-            JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
-            WHERE u.job_id = $1 AND u.state NOT IN ('Assimilated', 'Failed')
-            ORDER BY r.unit_index, r.replica
-            """, connection, transaction) { Parameters = { new() { Value = jobId } } };
-        return StoreRows.GroupByUnit(
-            await StoreRows.ReadAllAsync(units, StoreRows.ReadUnit, cancellationToken),
-            await StoreRows.ReadAllAsync(replicas, StoreRows.ReadReplica, cancellationToken));
-    }
-
-    public async Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand(
-            $"SELECT {StoreRows.ReplicaColumns("")} FROM replicas WHERE job_id = $1 AND unit_index = $2 AND replica = $3");
-        command.Parameters.Add(new NpgsqlParameter { Value = replica.JobId });
-        command.Parameters.Add(new NpgsqlParameter { Value = replica.UnitIndex });
-        command.Parameters.Add(new NpgsqlParameter { Value = replica.Replica });
-        return await StoreRows.ReadOneAsync(command, StoreRows.ReadReplica, cancellationToken);
-    }
-
-    public async Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand($"SELECT {StoreRows.WorkerColumns} FROM workers WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = workerId });
-        return await StoreRows.ReadOneAsync(command, StoreRows.ReadWorker, cancellationToken);
-    }
-
-    public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand("SELECT 1 FROM api_keys WHERE key_hash = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = keyHash });
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
-    }
+    // Unnamed parameters are positional: $1 is the first one added.
+    private protected override DbParameter Parameter(int position, ColumnKind kind, object? value) =>
+        PostgresTypes.Parameter(kind, value);
 
     private async Task DropWriterConnectionAsync()
     {

@@ -1,6 +1,7 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Volunteer.Protocol;
 using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Storage.Tables;
 
 namespace Volunteer.Coordinator.Storage.Sqlite;
 
@@ -9,7 +10,7 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 /// synchronous=FULL makes every commit durable; a single writer connection takes group commits while
 /// readers use their own connections.
 /// </summary>
-public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
+public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly GroupCommit _groupCommit;
@@ -28,7 +29,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         _groupCommit = new GroupCommit(CommitGroupAsync);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    public override async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using (var wal = connection.CreateCommand())
@@ -42,7 +43,7 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         await schema.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
+    public override Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
         _groupCommit.CommitAsync(batch).WaitAsync(cancellationToken);
 
     private async Task CommitGroupAsync(IReadOnlyList<WorkBatch> group, CancellationToken cancellationToken)
@@ -75,86 +76,11 @@ public sealed class SqliteWorkStore : IWorkStore, IAsyncDisposable
         }
     }
 
-    public async Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {StoreRows.JobColumns} FROM jobs WHERE id = $id";
-        command.Parameters.AddWithValue("$id", jobId.ToString());
-        return await StoreRows.ReadOneAsync(command, StoreRows.ReadJob, cancellationToken);
-    }
+    private protected override async ValueTask<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
+        await OpenAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {StoreRows.JobColumns} FROM jobs
-            WHERE $state IS NULL OR state = $state
-            ORDER BY created_at DESC, id LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$state", (object?)state?.ToString() ?? DBNull.Value);
-        command.Parameters.AddWithValue("$limit", limit);
-        return await StoreRows.ReadAllAsync(command, StoreRows.ReadJob, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
-        Guid jobId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        // One read transaction: units and replicas from the same snapshot.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var units = connection.CreateCommand();
-        units.CommandText = $"""
-            SELECT {StoreRows.UnitColumns} FROM units
-            WHERE job_id = $job AND state NOT IN ('Assimilated', 'Failed')
-            ORDER BY unit_index
-            """;
-        units.Parameters.AddWithValue("$job", jobId.ToString());
-        await using var replicas = connection.CreateCommand();
-        replicas.CommandText = $"""
-            SELECT {StoreRows.ReplicaColumns("r.")} FROM replicas r
-            JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
-            WHERE u.job_id = $job AND u.state NOT IN ('Assimilated', 'Failed')
-            ORDER BY r.unit_index, r.replica
-            """;
-        replicas.Parameters.AddWithValue("$job", jobId.ToString());
-        return StoreRows.GroupByUnit(
-            await StoreRows.ReadAllAsync(units, StoreRows.ReadUnit, cancellationToken),
-            await StoreRows.ReadAllAsync(replicas, StoreRows.ReadReplica, cancellationToken));
-    }
-
-    public async Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {StoreRows.ReplicaColumns("")} FROM replicas
-            WHERE job_id = $job AND unit_index = $unit AND replica = $replica
-            """;
-        command.Parameters.AddWithValue("$job", replica.JobId.ToString());
-        command.Parameters.AddWithValue("$unit", replica.UnitIndex);
-        command.Parameters.AddWithValue("$replica", replica.Replica);
-        return await StoreRows.ReadOneAsync(command, StoreRows.ReadReplica, cancellationToken);
-    }
-
-    public async Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {StoreRows.WorkerColumns} FROM workers WHERE id = $id";
-        command.Parameters.AddWithValue("$id", workerId.ToString());
-        return await StoreRows.ReadOneAsync(command, StoreRows.ReadWorker, cancellationToken);
-    }
-
-    public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM api_keys WHERE key_hash = $hash";
-        command.Parameters.AddWithValue("$hash", keyHash);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
-    }
+    private protected override DbParameter Parameter(int position, ColumnKind kind, object? value) =>
+        new SqliteParameter($"${position}", SqliteTypes.Value(kind, value));
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,109 @@
+using System.Data;
+using System.Data.Common;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Storage.Tables;
+using Volunteer.Protocol;
+
+namespace Volunteer.Coordinator.Storage;
+
+/// <summary>
+/// The reads both stores make, written once over ADO.NET: the SQL comes from the table descriptions
+/// (<see cref="StoreTables"/>) with parameters written $1, $2, ... (positional in PostgreSQL, named in SQLite),
+/// and the rows are read back by the same descriptions. A dialect supplies its connections and its parameters.
+/// </summary>
+public abstract class SqlWorkStore : IWorkStore
+{
+    private static readonly string ListJobsSql = $"""
+        SELECT {StoreTables.Jobs.ColumnList()} FROM jobs
+        WHERE $1 IS NULL OR state = $1
+        ORDER BY created_at DESC, id LIMIT $2
+        """;
+
+    private static readonly string OpenUnitsSql = $"""
+        SELECT {StoreTables.Units.ColumnList()} FROM units
+        WHERE job_id = $1 AND state NOT IN ('Assimilated', 'Failed')
+        ORDER BY unit_index
+        """;
+
+    private static readonly string OpenUnitsReplicasSql = $"""
+        SELECT {StoreTables.Replicas.ColumnList("r.")} FROM replicas r
+        JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
+        WHERE u.job_id = $1 AND u.state NOT IN ('Assimilated', 'Failed')
+        ORDER BY r.unit_index, r.replica
+        """;
+
+    public abstract Task InitializeAsync(CancellationToken cancellationToken);
+
+    public abstract Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>An open connection for reads; the caller disposes it.</summary>
+    private protected abstract ValueTask<DbConnection> OpenReaderAsync(CancellationToken cancellationToken);
+
+    /// <summary>Parameter $<paramref name="position"/>, holding <paramref name="value"/> as the dialect keeps a column of <paramref name="kind"/>.</summary>
+    private protected abstract DbParameter Parameter(int position, ColumnKind kind, object? value);
+
+    public Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default) =>
+        FindAsync(StoreTables.Jobs, [jobId], cancellationToken);
+
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, ListJobsSql, (ColumnKind.Enum, state), (ColumnKind.Int32, limit));
+        return await ReadAllAsync(command, StoreTables.Jobs.Read, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
+        Guid jobId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        // One snapshot for both reads, so units and replicas agree with each other (SQLite's transactions are
+        // always serializable; PostgreSQL's default, read committed, would take a snapshot per statement).
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var units = Command(connection, transaction, OpenUnitsSql, (ColumnKind.Id, jobId));
+        await using var replicas = Command(connection, transaction, OpenUnitsReplicasSql, (ColumnKind.Id, jobId));
+        var openUnits = await ReadAllAsync(units, StoreTables.Units.Read, cancellationToken);
+        var byUnit = (await ReadAllAsync(replicas, StoreTables.Replicas.Read, cancellationToken)).ToLookup(r => r.UnitIndex);
+        return openUnits.Select(u => (u, (IReadOnlyList<ReplicaRecord>)byUnit[u.UnitIndex].ToList())).ToList();
+    }
+
+    public Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default) =>
+        FindAsync(StoreTables.Replicas, [replica.JobId, replica.UnitIndex, replica.Replica], cancellationToken);
+
+    public Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default) =>
+        FindAsync(StoreTables.Workers, [workerId], cancellationToken);
+
+    public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default) =>
+        await FindAsync(StoreTables.ApiKeys, [keyHash], cancellationToken) is not null;
+
+    private async Task<TRecord?> FindAsync<TRecord>(Table<TRecord> table, object[] key, CancellationToken cancellationToken)
+        where TRecord : class
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, table.SelectByKey, [.. table.Key.Select((column, i) => (column.Kind, key[i]))]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? table.Read(reader) : null;
+    }
+
+    private DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (ColumnKind Kind, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            command.Parameters.Add(Parameter(i + 1, parameters[i].Kind, parameters[i].Value));
+        }
+        return command;
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Data.Common;
+
+namespace Volunteer.Coordinator.Storage.Tables;
+
+/// <summary>What a write does to a row whose key is already stored.</summary>
+internal enum OnConflict
+{
+    /// <summary>The write fails, and with it its batch.</summary>
+    Fail,
+
+    /// <summary>The stored row stays as it is.</summary>
+    Ignore,
+
+    /// <summary>The stored row takes the new values of the table's updated columns.</summary>
+    Update,
+}
+
+/// <summary>A table as the tests see it: its name, columns and primary key, whatever record it keeps.</summary>
+internal interface ITable
+{
+    string Name { get; }
+
+    IReadOnlyList<Column> Columns { get; }
+
+    IReadOnlyList<Column> Key { get; }
+}
+
+/// <summary>
+/// The one description of the table that keeps <typeparamref name="TRecord"/>: its columns, its key, what a write
+/// of a stored key does and how a row becomes a record again. The SQL both dialects share is generated here;
+/// each dialect generates its own upsert from the same description.
+/// </summary>
+internal sealed class Table<TRecord> : ITable
+{
+    private readonly OnConflict _onConflict;
+    private readonly IReadOnlyList<Column<TRecord>> _updated;
+
+    public Table(string name, IReadOnlyList<Column<TRecord>> columns, IReadOnlyList<Column<TRecord>> key, OnConflict onConflict,
+        IReadOnlyList<Column<TRecord>> updated, Func<DbDataReader, TRecord> read)
+    {
+        Name = name;
+        Columns = columns;
+        Key = key;
+        _onConflict = onConflict;
+        _updated = updated;
+        Read = read;
+        SelectByKey = $"SELECT {ColumnList()} FROM {name} WHERE " +
+            string.Join(" AND ", key.Select((column, i) => $"{column.Name} = ${i + 1}"));
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<Column<TRecord>> Columns { get; }
+
+    public IReadOnlyList<Column<TRecord>> Key { get; }
+
+    /// <summary>Reads the current row of a select of <see cref="ColumnList"/>.</summary>
+    public Func<DbDataReader, TRecord> Read { get; }
+
+    /// <summary>Selects the row with the key given as parameters $1, $2, ... in key order.</summary>
+    public string SelectByKey { get; }
+
+    IReadOnlyList<Column> ITable.Columns => Columns;
+
+    IReadOnlyList<Column> ITable.Key => Key;
+
+    /// <summary>The columns in their order, each prefixed with <paramref name="alias"/> (say "r.") when the select joins tables.</summary>
+    public string ColumnList(string alias = "") => string.Join(", ", Columns.Select(c => alias + c.Name));
+
+    /// <summary>Inserts the rows that <paramref name="rows"/> gives (a VALUES list or a SELECT of all columns in order), doing the table's <see cref="OnConflict"/> to stored keys.</summary>
+    public string Insert(string rows)
+    {
+        var key = string.Join(", ", Key.Select(c => c.Name));
+        var onConflict = _onConflict switch
+        {
+            OnConflict.Fail => "",
+            OnConflict.Ignore => $"\nON CONFLICT ({key}) DO NOTHING",
+            OnConflict.Update => $"\nON CONFLICT ({key}) DO UPDATE SET " + string.Join(", ", _updated.Select(c => $"{c.Name} = excluded.{c.Name}")),
+            _ => throw new InvalidOperationException($"Unknown conflict behaviour {_onConflict}."),
+        };
+        return $"INSERT INTO {Name} ({ColumnList()})\n{rows}{onConflict}";
+    }
+}

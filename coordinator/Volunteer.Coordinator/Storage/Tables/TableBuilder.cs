@@ -1,0 +1,71 @@
+using System.Data.Common;
+
+namespace Volunteer.Coordinator.Storage.Tables;
+
+/// <summary>
+/// Describes a table column by column, in the order the store selects them; each column says how the record
+/// holds its value and whether it may be null, and is read back at its place in that order.
+/// </summary>
+internal sealed class TableBuilder<TRecord>(string name)
+{
+    private readonly List<Column<TRecord>> _columns = [];
+
+    public Column<TRecord, Guid> Id(string column, Func<TRecord, Guid> value) =>
+        Add(column, ColumnKind.Id, isNullable: false, value, (r, i) => r.GetGuid(i));
+
+    public Column<TRecord, Guid?> IdOrNull(string column, Func<TRecord, Guid?> value) =>
+        Add(column, ColumnKind.Id, isNullable: true, value, (r, i) => r.GetGuid(i));
+
+    public Column<TRecord, string> Text(string column, Func<TRecord, string> value) =>
+        Add(column, ColumnKind.Text, isNullable: false, value, (r, i) => r.GetString(i));
+
+    public Column<TRecord, string?> TextOrNull(string column, Func<TRecord, string?> value) =>
+        Add(column, ColumnKind.Text, isNullable: true, value, (r, i) => r.GetString(i));
+
+    public Column<TRecord, TEnum> Enum<TEnum>(string column, Func<TRecord, TEnum> value) where TEnum : struct, Enum =>
+        Add(column, ColumnKind.Enum, isNullable: false, value, (r, i) => System.Enum.Parse<TEnum>(r.GetString(i)));
+
+    public Column<TRecord, TEnum?> EnumOrNull<TEnum>(string column, Func<TRecord, TEnum?> value) where TEnum : struct, Enum =>
+        Add(column, ColumnKind.Enum, isNullable: true, value, (r, i) => System.Enum.Parse<TEnum>(r.GetString(i)));
+
+    public Column<TRecord, int> Int32(string column, Func<TRecord, int> value) =>
+        Add(column, ColumnKind.Int32, isNullable: false, value, (r, i) => r.GetInt32(i));
+
+    public Column<TRecord, int?> Int32OrNull(string column, Func<TRecord, int?> value) =>
+        Add(column, ColumnKind.Int32, isNullable: true, value, (r, i) => r.GetInt32(i));
+
+    public Column<TRecord, long> Int64(string column, Func<TRecord, long> value) =>
+        Add(column, ColumnKind.Int64, isNullable: false, value, (r, i) => r.GetInt64(i));
+
+    public Column<TRecord, DateTimeOffset> Time(string column, Func<TRecord, DateTimeOffset> value) =>
+        Add(column, ColumnKind.Time, isNullable: false, value, ReadTime);
+
+    public Column<TRecord, DateTimeOffset?> TimeOrNull(string column, Func<TRecord, DateTimeOffset?> value) =>
+        Add(column, ColumnKind.Time, isNullable: true, value, (r, i) => ReadTime(r, i));
+
+    public Column<TRecord, byte[]?> BytesOrNull(string column, Func<TRecord, byte[]?> value) =>
+        Add(column, ColumnKind.Bytes, isNullable: true, value, (r, i) => r.GetFieldValue<byte[]>(i));
+
+    /// <summary>The table, where writing a stored key fails.</summary>
+    public Table<TRecord> Insert(Column<TRecord>[] key, Func<DbDataReader, TRecord> read) =>
+        new(name, _columns, key, OnConflict.Fail, [], read);
+
+    /// <summary>The table, where writing a stored key leaves the stored row as it is.</summary>
+    public Table<TRecord> InsertOrIgnore(Column<TRecord>[] key, Func<DbDataReader, TRecord> read) =>
+        new(name, _columns, key, OnConflict.Ignore, [], read);
+
+    /// <summary>The table, where writing a stored key overwrites the <paramref name="update"/> columns; the others keep their first values.</summary>
+    public Table<TRecord> Upsert(Column<TRecord>[] key, Column<TRecord>[] update, Func<DbDataReader, TRecord> read) =>
+        new(name, _columns, key, OnConflict.Update, update, read);
+
+    // Both drivers read timestamptz and ISO text as a DateTimeOffset; the records hold UTC.
+    private static DateTimeOffset ReadTime(DbDataReader row, int ordinal) => row.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
+
+    private Column<TRecord, TValue> Add<TValue>(
+        string column, ColumnKind kind, bool isNullable, Func<TRecord, TValue> value, Func<DbDataReader, int, TValue> read)
+    {
+        var added = new Column<TRecord, TValue>(column, kind, isNullable, _columns.Count, value, read);
+        _columns.Add(added);
+        return added;
+    }
+}
