@@ -3,15 +3,17 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Volunteer.Protocol;
+using Volunteer.Testing;
 
 namespace Volunteer.Api.Tests;
 
 /// <summary>Requests and assertions shared by the API tests.</summary>
 internal static class Api
 {
-    public const string JobsPath = "/api/v1/jobs";
-    public const string WorkersPath = "/api/v1/workers";
-    public const string SyncPath = "/api/v1/workers/sync";
+    // The in-process client's base address is the host's root, so the tests' paths start there.
+    public const string JobsPath = "/" + Routes.Jobs;
+    public const string WorkersPath = "/" + Routes.Workers;
+    public const string SyncPath = "/" + Routes.WorkerSync;
 
     /// <summary>A body sent byte for byte as given, so tests can send exactly the bad JSON they mean.</summary>
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
@@ -28,7 +30,7 @@ internal static class Api
 
     public static async Task<JobView> GetJobAsync(HttpClient jobs, Guid jobId)
     {
-        using var response = await jobs.GetAsync($"{JobsPath}/{jobId}");
+        using var response = await jobs.GetAsync(Routes.Job(jobId));
         await AssertStatusAsync(response, HttpStatusCode.OK);
         return (await response.Content.ReadFromJsonAsync<JobView>(ProtocolJson.Options))!;
     }
@@ -45,20 +47,12 @@ internal static class Api
     {
         foreach (var job in await ListJobsAsync(jobs, "?state=Running&limit=1000"))
         {
-            using var response = await jobs.DeleteAsync($"{JobsPath}/{job.Id}");
+            using var response = await jobs.DeleteAsync(Routes.Job(job.Id));
             await AssertStatusAsync(response, HttpStatusCode.OK);
         }
     }
 
-    public static async Task AssertStatusAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        if (response.StatusCode != expected)
-        {
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.Fail($"Expected {(int)expected} {expected} from {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}, " +
-                        $"got {(int)response.StatusCode} {response.StatusCode}: {body}");
-        }
-    }
+    public static Task AssertStatusAsync(HttpResponseMessage response, HttpStatusCode expected) => response.ExpectAsync(expected);
 
     /// <summary>
     /// Asserts an RFC 7807 problem with this status whose "detail" contains every fragment
@@ -93,20 +87,6 @@ internal static class Api
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the time is up; never waits unboundedly.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? interval = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-            if (DateTime.UtcNow >= deadline)
-            {
-                return false;
-            }
-            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(100));
-        }
-    }
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? interval = null) =>
+        await Eventually.PollAsync(async () => await condition() ? "held" : null, timeout, interval ?? TimeSpan.FromMilliseconds(100)) is not null;
 }

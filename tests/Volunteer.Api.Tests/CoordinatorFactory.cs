@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -9,6 +7,7 @@ using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
+using Volunteer.Testing;
 
 namespace Volunteer.Api.Tests;
 
@@ -32,7 +31,7 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
     protected CoordinatorFactory(IReadOnlyDictionary<string, string> extraSettings)
     {
         _extraSettings = extraSettings;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "volunteer-api-tests", Guid.NewGuid().ToString("N"));
+        DataDirectory = TestFolders.Create("api-tests");
     }
 
     public string DataDirectory { get; }
@@ -89,12 +88,12 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        var (siloPort, gatewayPort) = FreePorts();
+        var ports = FreePort.Next(2);
         builder.UseEnvironment("Development");
         builder.UseSetting("Volunteer:ApiKey", ApiKey);
         builder.UseSetting("Volunteer:DataDirectory", DataDirectory);
-        builder.UseSetting("Orleans:SiloPort", siloPort.ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", gatewayPort.ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:SiloPort", ports[0].ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", ports[1].ToString(CultureInfo.InvariantCulture));
         foreach (var (key, value) in _extraSettings)
         {
             builder.UseSetting(key, value);
@@ -111,38 +110,7 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
         _sharedWorkersGate.Dispose();
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
-        try
-        {
-            if (Directory.Exists(DataDirectory))
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A pooled connection may still hold the file; the folder is under the temp directory anyway.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    /// <summary>Two distinct free TCP ports, found by letting the OS pick while both are held.</summary>
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var first = new TcpListener(IPAddress.Loopback, 0);
-        var second = new TcpListener(IPAddress.Loopback, 0);
-        first.Start();
-        second.Start();
-        try
-        {
-            return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
-        }
-        finally
-        {
-            first.Stop();
-            second.Stop();
-        }
+        TestFolders.Delete(DataDirectory);
     }
 }
 

@@ -1,3 +1,4 @@
+using Volunteer.Testing;
 using Xunit.Abstractions;
 
 namespace Volunteer.EndToEnd.Tests;
@@ -20,28 +21,11 @@ public sealed class CoordinatorCrashTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 3);
         var coordinator = cluster.Coordinator;
 
-        var submitted = await cluster.SubmitAsync(VolunteerCluster.PrimesJob(unitSize: 100_000, DeadlineSeconds));
+        var submitted = await cluster.SubmitAsync(coordinator, VolunteerCluster.PrimesJob(unitSize: 100_000, DeadlineSeconds));
         Assert.Equal(100, submitted.UnitCount);
 
-        // Kill from the log callback itself, the moment the threshold is crossed, so the job is surely mid-way.
-        var acknowledged = 0;
-        var killed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        foreach (var worker in cluster.Workers)
-        {
-            worker.OnAcknowledged = (_, _) =>
-            {
-                if (Interlocked.Increment(ref acknowledged) == AcknowledgedBeforeKill)
-                {
-                    coordinator.KillNow();
-                    killed.TrySetResult(AcknowledgedBeforeKill);
-                }
-            };
-        }
-        cluster.StartWorkers();
-
-        await Eventually.UntilAsync(
-            $"{AcknowledgedBeforeKill} acknowledged reports", () => killed.Task.IsCompleted, () => cluster.Diagnostics(),
-            interval: TimeSpan.FromMilliseconds(20));
+        // Killed from the log callback itself, the moment the threshold is crossed, so the job is surely mid-way.
+        await cluster.StartWorkersAsync(AcknowledgedBeforeKill, coordinator.KillNow);
         await coordinator.KillAsync();
         cluster.Log($"coordinator killed (SIGKILL) after the {AcknowledgedBeforeKill}th acknowledged report");
 
@@ -66,7 +50,7 @@ public sealed class CoordinatorCrashTests(ITestOutputHelper output)
         await coordinator.StartAsync();
         cluster.Log("coordinator restarted on the same data folder and ports");
 
-        var finished = await coordinator.WaitForJobToFinishAsync(submitted.Id, () => cluster.Diagnostics());
+        var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
         cluster.Log($"finished {finished}");
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
         Assert.Equal(100, finished.Assimilated);

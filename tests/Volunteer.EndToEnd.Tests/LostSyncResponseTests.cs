@@ -20,7 +20,7 @@ public sealed class LostSyncResponseTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 3);
         var coordinator = cluster.Coordinator;
         // The default deadline (an hour): only a resend, never an expiry, can finish the job in time.
-        var submitted = await cluster.SubmitAsync(VolunteerCluster.PrimesJob(unitSize: 10_000_000 / Units));
+        var submitted = await cluster.SubmitAsync(coordinator, VolunteerCluster.PrimesJob(unitSize: 10_000_000 / Units));
         Assert.Equal(Units, submitted.UnitCount);
 
         // w1 and w2 each lease a replica, and the answers are "lost": the agents never see them. Both
@@ -36,7 +36,7 @@ public sealed class LostSyncResponseTests(ITestOutputHelper output)
         Assert.All(lost, l => Assert.Equal(0, l.UnitIndex));
 
         cluster.StartWorkers();
-        var finished = await coordinator.WaitForJobToFinishAsync(submitted.Id, () => cluster.Diagnostics(), CompletionTimeout);
+        var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id, CompletionTimeout);
         cluster.Log($"finished {finished}");
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
 

@@ -11,12 +11,12 @@ public sealed class PrimesJobTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 3);
         var coordinator = cluster.Coordinator;
 
-        var submitted = await cluster.SubmitAsync(VolunteerCluster.PrimesJob(unitSize: 250_000));
+        var submitted = await cluster.SubmitAsync(coordinator, VolunteerCluster.PrimesJob(unitSize: 250_000));
         Assert.Equal("Running", submitted.State);
         Assert.Equal(40, submitted.UnitCount);
 
         cluster.StartWorkers();
-        var finished = await coordinator.WaitForJobToFinishAsync(submitted.Id, () => cluster.Diagnostics());
+        var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
         cluster.Log($"finished {finished}");
 
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");

@@ -1,3 +1,4 @@
+using Volunteer.Testing;
 using Xunit.Abstractions;
 
 namespace Volunteer.EndToEnd.Tests;
@@ -18,7 +19,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
         var coordinator = cluster.Coordinator;
         var victim = cluster.Workers[0];
 
-        var submitted = await cluster.SubmitAsync(VolunteerCluster.PrimesJob(unitSize: 100_000, DeadlineSeconds));
+        var submitted = await cluster.SubmitAsync(coordinator, VolunteerCluster.PrimesJob(unitSize: 100_000, DeadlineSeconds));
         Assert.Equal(100, submitted.UnitCount);
 
         cluster.StartWorkers();
@@ -37,7 +38,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
         victim.Start();
         cluster.Log($"{victim.Name} restarted on {victim.StateDirectory}");
 
-        var finished = await coordinator.WaitForJobToFinishAsync(submitted.Id, () => cluster.Diagnostics());
+        var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
         cluster.Log($"finished {finished}");
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
         Assert.Equal(100, finished.Assimilated);

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Volunteer.Coordinator.Authentication;
 using Volunteer.LoadGenerator;
-using Volunteer.Apps;
+using Volunteer.Protocol;
 
 // Load generator: N simulated volunteers over the real HTTP worker API against a running coordinator,
 // and (with --database) the raw PostgreSQL baseline for the same rows. Run through infra/bench.sh.
@@ -30,7 +31,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 };
 var coordinator = options.Coordinators[0];
 var volunteers = Enumerable.Range(0, options.Workers)
-    .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count], ScienceAppCatalog.BuiltIn))
+    .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count]))
     .ToList();
 using (var gate = new SemaphoreSlim(32))
 {
@@ -210,7 +211,7 @@ static string FigureText(object value) => value is IReadOnlyDictionary<string, i
 async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
 {
     var submit = Stopwatch.StartNew();
-    using var submission = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/jobs"))
+    using var submission = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, Routes.Jobs))
     {
         Content = JsonContent.Create(new
         {
@@ -219,7 +220,7 @@ async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
             redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
         }),
     };
-    submission.Headers.Add("X-Api-Key", options.ApiKey);
+    submission.Headers.Add(ApiKeyFilter.Header, options.ApiKey);
     using var submitted = await http.SendAsync(submission);
     var acceptedIn = submit.Elapsed;
     var job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
@@ -230,8 +231,8 @@ async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
 
 async Task<(string State, long Assimilated)> StateAsync(Guid id)
 {
-    using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, $"api/v1/jobs/{id}"));
-    view.Headers.Add("X-Api-Key", options.ApiKey);
+    using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, Routes.Job(id)));
+    view.Headers.Add(ApiKeyFilter.Header, options.ApiKey);
     using var answer = await http.SendAsync(view);
     var current = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
     return (current.GetProperty("state").GetString()!, current.GetProperty("units").GetProperty("assimilated").GetInt64());

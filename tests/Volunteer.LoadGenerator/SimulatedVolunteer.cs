@@ -1,30 +1,22 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using Volunteer.Apps;
 using Volunteer.Protocol;
-using Volunteer.Sdk;
+using Volunteer.Testing;
 
 namespace Volunteer.LoadGenerator;
 
 /// <summary>
-/// One simulated volunteer host over the real worker API: its own key pair and token, syncing in a
-/// loop, "computing" with the app's real computer (checksum costs no CPU) and reporting results, signed once per sync.
+/// One simulated volunteer host over the real worker API: its own key pair and token, syncing in a loop,
+/// "computing" with the app's real computer (checksum costs no CPU) and reporting results, signed once per sync.
 /// </summary>
-public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, ScienceAppCatalog apps)
+public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator)
 {
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private Guid _id;
-    private string _token = "";
+    private readonly SimulatedHost _host = new(http, coordinator);
 
     public async Task AttachAsync(string name, CancellationToken cancellationToken)
     {
-        var request = new WorkerAttachRequest(name, Convert.ToBase64String(_key.ExportSubjectPublicKeyInfo()), 1);
-        using var response = await http.PostAsJsonAsync(new Uri(coordinator, "api/v1/workers"), request, ProtocolJson.Options, cancellationToken);
+        using var response = await _host.PostAttachAsync(name, cores: 1, cancellationToken);
         response.EnsureSuccessStatusCode();
-        var attached = (await response.Content.ReadFromJsonAsync<WorkerAttachResponse>(ProtocolJson.Options, cancellationToken))!;
-        (_id, _token) = (attached.WorkerId, attached.Token);
     }
 
     /// <summary>
@@ -51,8 +43,7 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
-            var answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync,
-                reports.Count > 0 ? ReportSignature.Sign(_key, _id, reports) : null), figures, cancellationToken);
+            var answer = await SyncAsync(new SyncRequest(reports, [], unitsPerSync), figures, cancellationToken);
             figures.RecordSync(started, answer is null ? 0 : answer.Accepted);
             if (answer is null)
             {
@@ -64,7 +55,7 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             reports = [];
             foreach (var assignment in answer.Assignments)
             {
-                reports.Add(await ComputeAsync(assignment, cancellationToken));
+                reports.Add(await SimulatedHost.ComputeAsync(assignment, cancellationToken));
             }
             if (answer.Assignments.Count > 0 && computeTime > TimeSpan.Zero)
             {
@@ -80,14 +71,9 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
 
     private async Task<SyncResponse?> SyncAsync(SyncRequest request, LoadFigures figures, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, "api/v1/workers/sync"))
-        {
-            Content = JsonContent.Create(request, options: ProtocolJson.Options),
-        };
-        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
         try
         {
-            using var response = await http.SendAsync(message, cancellationToken);
+            using var response = await _host.PostSyncAsync(request, cancellationToken: cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 figures.RecordFailure($"HTTP {(int)response.StatusCode}");
@@ -105,26 +91,5 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator, Science
             figures.RecordFailure("timeout");
             return null;
         }
-    }
-
-    private async Task<ReplicaReport> ComputeAsync(Assignment assignment, CancellationToken cancellationToken)
-    {
-        var payload = await apps.Find(assignment.App)!.Computer.ComputeAsync(
-            new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), NoContext.Instance, cancellationToken);
-        return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
-            ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
-    }
-
-    private sealed class NoContext : IUnitContext
-    {
-        public static readonly NoContext Instance = new();
-
-        public ReadOnlyMemory<byte>? Checkpoint => null;
-
-        public void ReportProgress(double fractionDone)
-        {
-        }
-
-        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

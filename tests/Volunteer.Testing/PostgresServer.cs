@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Collections.ObjectModel;
 using Npgsql;
 using Xunit;
 
@@ -15,6 +13,9 @@ public sealed class PostgresServer : IAsyncLifetime
 {
     public const string EnvironmentVariable = "VOLUNTEER_TEST_POSTGRES";
 
+    // Long enough for the script to install PostgreSQL with apt-get on a fresh machine.
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(10);
+
     private string? _privateDirectory;
 
     public string ConnectionString { get; private set; } = "";
@@ -27,8 +28,8 @@ public sealed class PostgresServer : IAsyncLifetime
             ConnectionString = shared;
             return;
         }
-        _privateDirectory = Path.Combine(Path.GetTempPath(), "volunteer-pg-" + Guid.NewGuid().ToString("N"));
-        var port = FreePort();
+        _privateDirectory = TestFolders.Create("pg");
+        var port = FreePort.Next();
         await RunScriptAsync("private", _privateDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         ConnectionString = $"Host=127.0.0.1;Port={port};Database=volunteer;Username=volunteer;Password=volunteer";
     }
@@ -63,36 +64,16 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task RunScriptAsync(params string[] arguments)
     {
-        var script = Path.Combine(RepositoryRoot(), "infra", "postgres.sh");
-        var start = new ProcessStartInfo("bash", [script, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
+        var command = $"infra/postgres.sh {string.Join(' ', arguments)}";
+        await using var script = ChildProcess.Start(
+            command, "bash", [Path.Combine(RepoLayout.Root, "infra", "postgres.sh"), .. arguments], RepoLayout.Root,
+            ReadOnlyDictionary<string, string>.Empty);
+        var exitCode = await script.WaitForExitAsync(ScriptTimeout);
+        if (exitCode != 0)
         {
-            throw new InvalidOperationException($"infra/postgres.sh {string.Join(' ', arguments)} failed: {await output}{await errors}");
+            throw new InvalidOperationException($"{command} failed.\n{script.Tail()}");
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Volunteer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("Volunteer.sln not found above " + AppContext.BaseDirectory);
     }
 }

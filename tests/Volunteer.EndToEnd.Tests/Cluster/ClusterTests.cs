@@ -42,7 +42,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var selves = views.Values.Select(v => v.Self).Order(StringComparer.Ordinal).ToList();
         Assert.All(views.Values, v => Assert.Equal(selves, v.Members.Select(m => m.Address).Order(StringComparer.Ordinal)));
 
-        var table = await PostgresDatabase.MembershipAsync(cluster.ConnectionString, cluster.ClusterId);
+        var table = PostgresDatabase.Membership(cluster.ConnectionString, cluster.ClusterId);
         Assert.Equal(cluster.Silos.Select(s => s.SiloPort).Order(), table.Select(r => r.Port).Order());
         Assert.All(table, r => Assert.Equal(3, r.Status));
     }
@@ -64,36 +64,23 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         cluster.Log($"the job's grain lives on {victim.Name}, the first choice of {victimsWorker.Name}: both will be cut off");
 
         var sinceKill = new Stopwatch();
-        var killed = new TaskCompletionSource<IReadOnlyList<AcknowledgedReport>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var acknowledged = 0;
         var victimsWorkerFailuresAtKill = 0;
         // Reports acknowledged just before the kill may be logged just after it; these come after a failed sync.
         TimeSpan? failedOverAcknowledged = null;
-        var gate = new Lock();
-        foreach (var worker in cluster.Workers)
-        {
-            worker.OnAcknowledged = (w, _) =>
+        var beforeKill = await cluster.StartWorkersAsync(KillAfterAcknowledged,
+            () =>
             {
-                lock (gate)
+                victim.KillNow();
+                sinceKill.Start();
+                victimsWorkerFailuresAtKill = victimsWorker.SyncFailures;
+            },
+            w =>
+            {
+                if (w == victimsWorker && w.SyncFailures > victimsWorkerFailuresAtKill)
                 {
-                    if (++acknowledged == KillAfterAcknowledged)
-                    {
-                        victim.KillNow();
-                        sinceKill.Start();
-                        victimsWorkerFailuresAtKill = victimsWorker.SyncFailures;
-                        killed.TrySetResult(cluster.AllAcknowledged());
-                    }
-                    else if (acknowledged > KillAfterAcknowledged && w == victimsWorker && w.SyncFailures > victimsWorkerFailuresAtKill)
-                    {
-                        failedOverAcknowledged ??= sinceKill.Elapsed;
-                    }
+                    failedOverAcknowledged ??= sinceKill.Elapsed;
                 }
-            };
-        }
-        cluster.StartWorkers();
-        await Eventually.UntilAsync($"{KillAfterAcknowledged} acknowledged reports", () => killed.Task.IsCompleted,
-            () => cluster.Diagnostics(), SiloCluster.Deadline);
-        var beforeKill = await killed.Task;
+            });
         await victim.KillAsync();
         cluster.Log($"{victim.Name} killed (SIGKILL) after {beforeKill.Count} acknowledged reports");
 
@@ -108,7 +95,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
                     await survivor.GetJobAsync(job.Id, timeout.Token);
                 }
                 return "answered";
-            }, () => cluster.Diagnostics(), SiloCluster.Deadline, TimeSpan.FromMilliseconds(50));
+            }, () => cluster.Diagnostics(), interval: TimeSpan.FromMilliseconds(50));
             return sinceKill.Elapsed;
         });
         var declaring = Task.Run(async () =>
@@ -153,7 +140,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var newGeneration = rejoined[victim].SelfGeneration;
         Assert.True(newGeneration > victimGeneration, $"{victim.Name} rejoined as generation {newGeneration}, not newer than {victimGeneration}.");
         Assert.All(rejoined.Values, v => Assert.Equal(newGeneration, v.Newest(victim.SiloPort)!.Generation));
-        var table = await PostgresDatabase.MembershipAsync(cluster.ConnectionString, cluster.ClusterId);
+        var table = PostgresDatabase.Membership(cluster.ConnectionString, cluster.ClusterId);
         Assert.Contains((victim.SiloPort, victimGeneration, 6), table);
         Assert.Contains((victim.SiloPort, newGeneration, 3), table);
         Assert.Equal("Completed", (await victim.GetJobAsync(job.Id)).State);
@@ -170,31 +157,18 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var job = await cluster.SubmitAsync(silos[0], VolunteerCluster.PrimesJob(UnitSize, DeadlineSeconds));
         Assert.Equal(Units, job.UnitCount);
 
-        var acknowledged = 0;
-        var killed = new TaskCompletionSource<IReadOnlyList<AcknowledgedReport>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        foreach (var worker in cluster.Workers)
+        var beforeKill = await cluster.StartWorkersAsync(KillAfterAcknowledged, () =>
         {
-            worker.OnAcknowledged = (_, _) =>
+            foreach (var silo in silos)
             {
-                if (Interlocked.Increment(ref acknowledged) == KillAfterAcknowledged)
-                {
-                    foreach (var silo in silos)
-                    {
-                        silo.KillNow();
-                    }
-                    killed.TrySetResult(cluster.AllAcknowledged());
-                }
-            };
-        }
-        cluster.StartWorkers();
-        await Eventually.UntilAsync($"{KillAfterAcknowledged} acknowledged reports", () => killed.Task.IsCompleted,
-            () => cluster.Diagnostics(), SiloCluster.Deadline);
-        var beforeKill = await killed.Task;
+                silo.KillNow();
+            }
+        });
         foreach (var silo in silos)
         {
             await silo.KillAsync();
         }
-        var atKill = await PostgresDatabase.ReplicasAsync(cluster.ConnectionString, job.Id);
+        var atKill = PostgresDatabase.Replicas(cluster.ConnectionString, job.Id);
         cluster.Log($"every silo killed (SIGKILL) after {beforeKill.Count} acknowledged reports; " +
             $"{atKill.Count(r => r.State is "Valid" or "Reported")} replicas reported in the database");
         StoreAssertions.NoAcknowledgedReportLost(atKill, beforeKill, job.Id);
@@ -232,7 +206,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var (_, _, result) = await resultFrom.GetResultAsync(finished.Id);
         Assert.Equal(VolunteerCluster.PrimesBelowTenMillion, result.GetProperty("primeCount").GetInt64());
 
-        var replicas = await PostgresDatabase.ReplicasAsync(cluster.ConnectionString, finished.Id);
+        var replicas = PostgresDatabase.Replicas(cluster.ConnectionString, finished.Id);
         var all = cluster.AllAcknowledged();
         Assert.Equal(replicas.Count, replicas.Select(r => (r.UnitIndex, r.Replica)).Distinct().Count());
         StoreAssertions.NoAcknowledgedReportLost(replicas, beforeFault, finished.Id);

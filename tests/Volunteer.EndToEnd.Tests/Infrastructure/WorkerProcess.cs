@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Volunteer.Testing;
 
 namespace Volunteer.EndToEnd.Tests;
 
@@ -7,34 +8,30 @@ public sealed record AcknowledgedReport(Guid WorkerId, string WorkerName, Guid J
 
 /// <summary>
 /// One worker agent as a separate process with its own state directory: attached once, then run,
-/// killed (SIGKILL) and run again on the same state as the test wants. Every generation's log is kept.
+/// killed (SIGKILL) and run again on the same state as the test wants.
 /// </summary>
-public sealed partial class WorkerProcess : IAsyncDisposable
+public sealed partial class WorkerProcess(string name, string stateDirectory, string workingDirectory)
+    : RestartableProcess(name, workingDirectory)
 {
     private static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly List<ChildProcess> _generations = [];
+    /// <summary>The settings that make the agent responsive enough for a test.</summary>
+    private static readonly IReadOnlyDictionary<string, string> AgentSettings = new Dictionary<string, string>
+    {
+        ["Worker__IdleSyncInterval"] = "00:00:00.500",
+        ["Worker__RetryDelay"] = "00:00:00.200",
+        ["Worker__MaxRetryDelay"] = "00:00:02",
+    };
+
     private readonly Lock _gate = new();
     private readonly List<AcknowledgedReport> _acknowledged = [];
-    private readonly string _workingDirectory;
     private int _unitsStarted;
     private int _syncFailures;
 
-    public WorkerProcess(string name, string stateDirectory, string workingDirectory)
-    {
-        Name = name;
-        StateDirectory = stateDirectory;
-        _workingDirectory = workingDirectory;
-    }
-
-    public string Name { get; }
-
-    public string StateDirectory { get; }
+    public string StateDirectory { get; } = stateDirectory;
 
     /// <summary>The id the coordinator gave this worker when it attached.</summary>
     public Guid WorkerId { get; private set; }
-
-    public bool IsRunning => _generations.Count > 0 && !_generations[^1].HasExited;
 
     /// <summary>Called (on a reader thread) for every acknowledged report the moment its log line arrives.</summary>
     public Action<WorkerProcess, AcknowledgedReport>? OnAcknowledged { get; set; }
@@ -66,24 +63,15 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>How many syncs failed and were retried (e.g. while the coordinator was down).</summary>
     public int SyncFailures => Volatile.Read(ref _syncFailures);
 
-    /// <summary>The settings that make the agent responsive enough for a test.</summary>
-    public static IReadOnlyDictionary<string, string> AgentEnvironment { get; } = new Dictionary<string, string>
-    {
-        ["Worker__IdleSyncInterval"] = "00:00:00.500",
-        ["Worker__RetryDelay"] = "00:00:00.200",
-        ["Worker__MaxRetryDelay"] = "00:00:02",
-        ["DOTNET_ENVIRONMENT"] = "Production",
-    };
+    protected override string Program => RepoLayout.WorkerDll;
 
-    /// <summary>Runs <c>volunteer-worker attach URL</c> to completion and records the worker id it printed.</summary>
+    /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion and records the worker id it printed.</summary>
     public async Task AttachAsync(params Uri[] coordinators)
     {
-        await using var attach = ChildProcess.Start(
+        await using var attach = Run(
             $"{Name} attach",
-            RepoLayout.DotnetHost,
-            [RepoLayout.WorkerDll, "attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name],
-            _workingDirectory,
-            AgentEnvironment);
+            ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name],
+            AgentSettings);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
         var tail = attach.Tail();
         Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
@@ -101,29 +89,7 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>volunteer-worker run</c> on this worker's state directory.</summary>
-    public void Start()
-    {
-        if (IsRunning)
-        {
-            throw new InvalidOperationException($"{Name} is already running.");
-        }
-        _generations.Add(ChildProcess.Start(
-            $"{Name}#{_generations.Count + 1}",
-            RepoLayout.DotnetHost,
-            [RepoLayout.WorkerDll, "run", "--state-dir", StateDirectory, "--slots", "1"],
-            _workingDirectory,
-            AgentEnvironment,
-            OnLine));
-    }
-
-    /// <summary>kill -9: no checkpoint, no clean shutdown, whatever was in flight is cut off.</summary>
-    public async Task KillAsync()
-    {
-        if (_generations.Count > 0)
-        {
-            await _generations[^1].KillAsync();
-        }
-    }
+    public void Start() => StartGeneration(["run", "--state-dir", StateDirectory, "--slots", "1"], AgentSettings, OnLine);
 
     /// <summary>
     /// kill -9 at a moment the agent certainly holds work: it is frozen (SIGSTOP) now and then until its
@@ -132,7 +98,7 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// </summary>
     public async Task<(IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged)> KillWhileHoldingWorkAsync(TimeSpan timeout)
     {
-        var process = _generations[^1];
+        var process = Current;
         var deadline = DateTime.UtcNow + timeout;
         var attempts = 0;
         while (!process.HasExited)
@@ -158,9 +124,6 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         throw new InvalidOperationException($"{Name} exited by itself.\n{Tail()}");
     }
 
-    /// <summary>The log lines of one run of the agent (0 = the first <see cref="Start"/>).</summary>
-    public IReadOnlyList<string> LinesOf(int generation) => _generations[generation].Lines;
-
     /// <summary>
     /// The agent's durable state as (job, unit, replica) keys: leased units not finished (inbox) and
     /// reports not yet acknowledged (outbox).
@@ -171,16 +134,6 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>The key <see cref="StateFiles"/> uses for a replica.</summary>
     public static string KeyOf(Guid jobId, long unitIndex, int replica) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobId:N}-{unitIndex}-{replica}");
-
-    public string Tail(int lines = 40) => string.Join(Environment.NewLine, _generations.Select(g => g.Tail(lines)));
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var generation in _generations)
-        {
-            await generation.DisposeAsync();
-        }
-    }
 
     // The agent names its files {job:N}-{unit}-{replica}.json (worker/Volunteer.Worker/Storage/WorkFolder.cs).
     private static List<string> KeysIn(string folder) => Directory.Exists(folder)

@@ -1,10 +1,11 @@
 using System.Reflection;
 
-namespace Volunteer.EndToEnd.Tests;
+namespace Volunteer.Testing;
 
 /// <summary>
-/// Where the built coordinator and worker are. The test project references both projects (without
-/// loading them), so they are built in the same configuration before the tests run.
+/// Where this repository and its built programs are. The end-to-end test project references the
+/// coordinator and the worker (without loading them), so they are built in the same configuration
+/// before the tests run.
 /// </summary>
 public static class RepoLayout
 {
@@ -15,7 +16,7 @@ public static class RepoLayout
     /// <summary>The folder holding Volunteer.sln.</summary>
     public static string Root => LazyRoot.Value;
 
-    /// <summary>The configuration (Debug, Release…) this test assembly was built in.</summary>
+    /// <summary>The configuration (Debug, Release…) the tests were built in, which builds this assembly too.</summary>
     public static string Configuration { get; } = FindConfiguration();
 
     public static string CoordinatorDirectory => Path.Combine(Root, "coordinator", "Volunteer.Coordinator", "bin", Configuration, TargetFramework);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Volunteer.EndToEnd.Tests;
+namespace Volunteer.Testing;
 
 /// <summary>
 /// A real OS process started by a test: its stdout and stderr lines are collected as they come, and
