@@ -15,6 +15,10 @@ internal static class Api
     public const string WorkersPath = "/" + Routes.Workers;
     public const string SyncPath = "/" + Routes.WorkerSync;
 
+    public static string JobPath(Guid jobId) => "/" + Routes.Job(jobId);
+
+    public static string ResultPath(Guid jobId) => "/" + Routes.JobResult(jobId);
+
     /// <summary>A body sent byte for byte as given, so tests can send exactly the bad JSON they mean.</summary>
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

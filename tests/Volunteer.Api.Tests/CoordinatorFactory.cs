@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
@@ -42,7 +41,7 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
     public HttpClient CreateJobsClient()
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Add(ApiKeyFilter.Header, ApiKey);
+        client.DefaultRequestHeaders.Add(Routes.ApiKeyHeader, ApiKey);
         return client;
     }
 

@@ -14,35 +14,25 @@ namespace Volunteer.Api.Tests;
 /// first, then the running jobs in dispatch order until the worker has what it asked for. Listing jobs
 /// asks only the running jobs' grains. The limits the coordinator enforces come back with every answer.
 /// </summary>
-public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : IClassFixture<JobGrainCallCountingFactory>, IAsyncLifetime
+public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : JobScenario<JobGrainCallCountingFactory>(factory), IClassFixture<JobGrainCallCountingFactory>
 {
-    private readonly HttpClient _jobs = factory.CreateJobsClient();
-
-    public Task InitializeAsync() => Api.CancelRunningJobsAsync(_jobs);
-
-    public Task DisposeAsync()
-    {
-        _jobs.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task A_sync_calls_each_jobs_grain_once_even_when_it_reports_holds_and_leases_across_three_jobs()
     {
         // Dispatch order: first (priority 9, one unit of quorum 1), second (priority 5), held (priority 0).
-        var worker = await factory.SharedWorkerAsync("three-jobs");
-        var held = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
+        var worker = await Factory.SharedWorkerAsync("three-jobs");
+        var held = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
         var heldLease = await LeaseFromAsync(worker, held.Id);
-        var second = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 300, 100, ""","priority":5"""));
-        var first = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100,
+        var second = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 300, 100, ""","priority":5"""));
+        var first = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 100,
             ""","priority":9,"redundancy":{"targetResults":1,"minQuorum":1,"maxTotalResults":1}"""));
         var firstLease = await LeaseFromAsync(worker, first.Id);
 
         // Reports to `first` (which then has no work left), holds a replica of `held`, asks for three:
         // the leases must come from `second`, the next in line.
-        var calls = factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
+        var calls = Factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
         var response = await worker.SyncAsync(new SyncRequest([await worker.ComputeAsync(firstLease)], [heldLease.Ref], RequestUnits: 3));
-        var made = factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls);
+        var made = Factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls);
 
         Assert.Equal(1, response.Accepted);
         Assert.Empty(response.Cancelled);
@@ -53,14 +43,14 @@ public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : ICl
     [Fact]
     public async Task Reports_to_a_job_that_is_not_first_in_line_are_accepted_and_the_first_in_line_leases()
     {
-        var later = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
-        var worker = await factory.SharedWorkerAsync("not-first");
+        var later = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
+        var worker = await Factory.SharedWorkerAsync("not-first");
         var lease = await LeaseFromAsync(worker, later.Id);
-        var urgent = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100, ""","priority":7"""));
+        var urgent = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100, ""","priority":7"""));
 
-        var calls = factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
+        var calls = Factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
         var response = await worker.SyncAsync(new SyncRequest([await worker.ComputeAsync(lease)], RequestUnits: 1));
-        var made = factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls);
+        var made = Factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls);
 
         Assert.Equal(1, response.Accepted);
         Assert.Equal(urgent.Id, Assert.Single(response.Assignments).JobId);
@@ -70,29 +60,29 @@ public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : ICl
     [Fact]
     public async Task A_sync_that_asks_for_nothing_and_holds_nothing_calls_no_job()
     {
-        await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
-        var worker = await factory.SharedWorkerAsync("idle");
+        await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
+        var worker = await Factory.SharedWorkerAsync("idle");
 
-        var calls = factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
+        var calls = Factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
         var response = await worker.SyncAsync(new SyncRequest());
 
         Assert.Empty(response.Assignments);
-        Assert.Empty(factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls));
+        Assert.Empty(Factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls));
     }
 
     [Fact]
     public async Task Listing_jobs_asks_only_the_running_jobs_grains()
     {
-        var running = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
-        var cancelled = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
-        using (var cancel = await _jobs.DeleteAsync($"{Api.JobsPath}/{cancelled.Id}"))
+        var running = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
+        var cancelled = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
+        using (var cancel = await Jobs.DeleteAsync(Api.JobPath(cancelled.Id)))
         {
             await Api.AssertStatusAsync(cancel, HttpStatusCode.OK);
         }
 
-        var calls = factory.Calls.Snapshot(nameof(IJobGrain.GetStatusAsync));
-        var listed = await Api.ListJobsAsync(_jobs);
-        var made = factory.Calls.Since(nameof(IJobGrain.GetStatusAsync), calls);
+        var calls = Factory.Calls.Snapshot(nameof(IJobGrain.GetStatusAsync));
+        var listed = await Api.ListJobsAsync(Jobs);
+        var made = Factory.Calls.Since(nameof(IJobGrain.GetStatusAsync), calls);
 
         Assert.Equal(JobState.Cancelled, listed.Single(j => j.Id == cancelled.Id).State);
         Assert.Equal(new UnitCounts(2, 0, 0, 0, 0), listed.Single(j => j.Id == cancelled.Id).Units);
@@ -107,13 +97,13 @@ public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : ICl
         var expected = new SyncLimits(
             MaxReportsPerSync: 7, MaxUnitsPerSync: 5, MaxInProgress: SyncLimits.Default.MaxInProgress, InlinePayloadLimit: 999,
             MaxErrorLength: SyncLimits.Default.MaxErrorLength);
-        using var client = factory.CreateClient();
+        using var client = Factory.CreateClient();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var attach = await client.PostAsJsonAsync(Api.WorkersPath,
             new WorkerAttachRequest("limits", Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), 1), ProtocolJson.Options);
         await Api.AssertStatusAsync(attach, HttpStatusCode.Created);
         var attached = (await attach.Content.ReadFromJsonAsync<WorkerAttachResponse>(ProtocolJson.Options))!;
-        var worker = await factory.SharedWorkerAsync("limits");
+        var worker = await Factory.SharedWorkerAsync("limits");
 
         Assert.Equal(expected, attached.Limits);
         Assert.Equal(expected, (await worker.SyncAsync(new SyncRequest())).Limits);

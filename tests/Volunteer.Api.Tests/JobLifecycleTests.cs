@@ -7,26 +7,14 @@ using Volunteer.Protocol;
 namespace Volunteer.Api.Tests;
 
 /// <summary>Whole jobs through the API, computed for real by simulated workers.</summary>
-public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixture<CoordinatorFactory>, IAsyncLifetime
+public sealed class JobLifecycleTests(CoordinatorFactory factory) : JobScenario<CoordinatorFactory>(factory), IClassFixture<CoordinatorFactory>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private readonly HttpClient _jobs = factory.CreateJobsClient();
-    private readonly List<SimulatedWorker> _workers = [];
-
-    public Task InitializeAsync() => Api.CancelRunningJobsAsync(_jobs);
-
-    public Task DisposeAsync()
-    {
-        _workers.ForEach(w => w.Dispose());
-        _jobs.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Two_workers_compute_a_job_to_its_known_prime_count()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 1000, 100));
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 1000, 100));
         Assert.Equal(10, job.UnitCount);
         Assert.Equal(Redundancy.Default, job.Redundancy);
         SimulatedWorker[] workers = [await AttachAsync("alice"), await AttachAsync("bob")];
@@ -39,7 +27,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         {
             if (round >= 100 || DateTime.UtcNow >= deadline)
             {
-                Assert.Fail($"The job did not complete in time: {(await Api.GetJobAsync(_jobs, job.Id)).Units}");
+                Assert.Fail($"The job did not complete in time: {(await Api.GetJobAsync(Jobs, job.Id)).Units}");
             }
             foreach (var worker in workers)
             {
@@ -55,11 +43,11 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
                 held[worker.Id] = [.. response.Assignments];
                 issued.AddRange(response.Assignments.Select(a => (worker.Id, a)));
             }
-            state = (await Api.GetJobAsync(_jobs, job.Id)).State;
+            state = (await Api.GetJobAsync(Jobs, job.Id)).State;
         }
 
         Assert.Equal(JobState.Completed, state);
-        using (var response = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result"))
+        using (var response = await Jobs.GetAsync(Api.ResultPath(job.Id)))
         {
             await Api.AssertStatusAsync(response, HttpStatusCode.OK);
             using var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -68,12 +56,12 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
             Assert.Equal(168, result.RootElement.GetProperty("result").GetProperty("primeCount").GetInt64());
             Assert.Equal(PrimeSieve.CountPrimes(0, 1000), result.RootElement.GetProperty("result").GetProperty("primeCount").GetInt64());
         }
-        var done = await Api.GetJobAsync(_jobs, job.Id);
+        var done = await Api.GetJobAsync(Jobs, job.Id);
         Assert.Equal(new UnitCounts(0, 0, 0, 10, 0), done.Units);
         Assert.Equal(1.0, done.Progress);
         Assert.NotNull(done.FinishedAt);
         Assert.Equal(168, done.Result!.Value.GetProperty("primeCount").GetInt64());
-        Assert.Contains(await Api.ListJobsAsync(_jobs, "?state=Completed"), j => j.Id == job.Id);
+        Assert.Contains(await Api.ListJobsAsync(Jobs, "?state=Completed"), j => j.Id == job.Id);
 
         // Every unit went out exactly twice, each time to a different worker; every replica once.
         Assert.All(issued, i => Assert.Equal(job.Id, i.Lease.JobId));
@@ -96,7 +84,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
     [Fact]
     public async Task A_worker_never_holds_two_replicas_of_one_unit_even_when_it_asks_for_many()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 300, 100,
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 300, 100,
             ""","redundancy":{"targetResults":3,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":6}"""));
         var greedy = await AttachAsync("greedy");
 
@@ -117,7 +105,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
     [Fact]
     public async Task A_dissenting_result_sends_an_extra_replica_and_the_honest_majority_wins()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100,
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 100,
             ""","redundancy":{"targetResults":2,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":6}"""));
         var liar = await AttachAsync("liar");
         var honest = await AttachAsync("honest");
@@ -133,10 +121,10 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         Assert.Equal(1, (await honest.SyncAsync(new SyncRequest([await honest.ComputeAsync(honestLease)]))).Accepted);
 
         // No quorum yet: the unit is not valid and the job still runs.
-        var undecided = await Api.GetJobAsync(_jobs, job.Id);
+        var undecided = await Api.GetJobAsync(Jobs, job.Id);
         Assert.Equal(JobState.Running, undecided.State);
         Assert.Equal(new UnitCounts(0, 1, 0, 0, 0), undecided.Units);
-        using (var result = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result"))
+        using (var result = await Jobs.GetAsync(Api.ResultPath(job.Id)))
         {
             await Api.AssertProblemAsync(result, HttpStatusCode.Conflict, "Running");
         }
@@ -149,24 +137,24 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
 
         Assert.Equal(1, (await third.SyncAsync(new SyncRequest([await third.ComputeAsync(extra)]))).Accepted);
 
-        var done = await Api.GetJobAsync(_jobs, job.Id);
+        var done = await Api.GetJobAsync(Jobs, job.Id);
         Assert.Equal(JobState.Completed, done.State);
         Assert.Equal(25, done.Result!.Value.GetProperty("primeCount").GetInt64());
-        using (var result = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result"))
+        using (var result = await Jobs.GetAsync(Api.ResultPath(job.Id)))
         {
             await Api.AssertStatusAsync(result, HttpStatusCode.OK);
             using var body = JsonDocument.Parse(await result.Content.ReadAsStringAsync());
             Assert.Equal(25, body.RootElement.GetProperty("result").GetProperty("primeCount").GetInt64());
         }
-        Assert.Equal(ReplicaState.Invalid, (await factory.FindReplicaAsync(liarLease.Ref))!.State);
-        Assert.Equal(ReplicaState.Valid, (await factory.FindReplicaAsync(honestLease.Ref))!.State);
-        Assert.Equal(ReplicaState.Valid, (await factory.FindReplicaAsync(extra.Ref))!.State);
+        Assert.Equal(ReplicaState.Invalid, (await Factory.FindReplicaAsync(liarLease.Ref))!.State);
+        Assert.Equal(ReplicaState.Valid, (await Factory.FindReplicaAsync(honestLease.Ref))!.State);
+        Assert.Equal(ReplicaState.Valid, (await Factory.FindReplicaAsync(extra.Ref))!.State);
     }
 
     [Fact]
     public async Task Replica_still_out_when_its_unit_is_validated_is_cancelled_and_its_report_refused_with_409()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100,
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 100,
             ""","redundancy":{"targetResults":3,"minQuorum":2,"maxErrorResults":3,"maxTotalResults":6}"""));
         var first = await AttachAsync("first");
         var second = await AttachAsync("second");
@@ -177,7 +165,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
 
         Assert.Equal(1, (await first.SyncAsync(new SyncRequest([await first.ComputeAsync(firstLease)]))).Accepted);
         Assert.Equal(1, (await second.SyncAsync(new SyncRequest([await second.ComputeAsync(secondLease)]))).Accepted);
-        Assert.Equal(JobState.Completed, (await Api.GetJobAsync(_jobs, job.Id)).State);
+        Assert.Equal(JobState.Completed, (await Api.GetJobAsync(Jobs, job.Id)).State);
 
         // Quorum was reached without the straggler: it is told to stop, and its report is not wanted.
         var told = await straggler.SyncAsync(new SyncRequest(InProgress: [stragglerLease.Ref]));
@@ -185,15 +173,15 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         using var response = await straggler.PostSyncAsync(new SyncRequest([await straggler.ComputeAsync(stragglerLease)]));
         var problem = await Api.AssertProblemAsync(response, HttpStatusCode.Conflict, "cancelled");
         Assert.Equal([(stragglerLease.Ref, "ReplicaCancelled")], Api.Refusals(problem));
-        Assert.Equal(ReplicaState.Cancelled, (await factory.FindReplicaAsync(stragglerLease.Ref))!.State);
-        Assert.Equal(25, (await Api.GetJobAsync(_jobs, job.Id)).Result!.Value.GetProperty("primeCount").GetInt64());
+        Assert.Equal(ReplicaState.Cancelled, (await Factory.FindReplicaAsync(stragglerLease.Ref))!.State);
+        Assert.Equal(25, (await Api.GetJobAsync(Jobs, job.Id)).Result!.Value.GetProperty("primeCount").GetInt64());
     }
 
     [Fact]
     public async Task Work_of_the_higher_priority_job_is_handed_out_first()
     {
-        var ordinary = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100));
-        var urgent = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 200, 100, ""","priority":5"""));
+        var ordinary = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
+        var urgent = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100, ""","priority":5"""));
         var worker = await AttachAsync("eager");
 
         var leases = await worker.LeaseAsync(3);
@@ -204,7 +192,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
     [Fact]
     public async Task Minimum_quorum_of_one_completes_on_a_single_report()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(1000, 2000, 500,
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(1000, 2000, 500,
             ""","redundancy":{"targetResults":1,"minQuorum":1,"maxErrorResults":0,"maxTotalResults":1}"""));
         var worker = await AttachAsync("solo");
 
@@ -217,7 +205,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         }
         Assert.Equal(2, (await worker.SyncAsync(new SyncRequest(reports))).Accepted);
 
-        var done = await Api.GetJobAsync(_jobs, job.Id);
+        var done = await Api.GetJobAsync(Jobs, job.Id);
         Assert.Equal(JobState.Completed, done.State);
         Assert.Equal(PrimeSieve.CountPrimes(1000, 2000), done.Result!.Value.GetProperty("primeCount").GetInt64());
     }
@@ -225,7 +213,7 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
     [Fact]
     public async Task Too_many_error_reports_fail_the_job()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100,
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 100,
             ""","redundancy":{"targetResults":1,"minQuorum":1,"maxErrorResults":0,"maxTotalResults":2}"""));
         var worker = await AttachAsync("crashy");
         var lease = Assert.Single(await worker.LeaseAsync(1));
@@ -233,18 +221,11 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : IClassFixtur
         var error = new ReplicaReport(job.Id, 0, lease.Replica, ReportOutcome.Error, Error: "the sieve ran out of memory");
         Assert.Equal(1, (await worker.SyncAsync(new SyncRequest([error]))).Accepted);
 
-        var failed = await Api.GetJobAsync(_jobs, job.Id);
+        var failed = await Api.GetJobAsync(Jobs, job.Id);
         Assert.Equal(JobState.Failed, failed.State);
         Assert.Contains("Unit 0 failed", failed.FailureReason, StringComparison.Ordinal);
         Assert.Equal(1, failed.Units.Failed);
-        using var result = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result");
+        using var result = await Jobs.GetAsync(Api.ResultPath(job.Id));
         await Api.AssertProblemAsync(result, HttpStatusCode.Conflict, "Failed");
-    }
-
-    private async Task<SimulatedWorker> AttachAsync(string name)
-    {
-        var worker = await SimulatedWorker.AttachAsync(factory, name);
-        _workers.Add(worker);
-        return worker;
     }
 }

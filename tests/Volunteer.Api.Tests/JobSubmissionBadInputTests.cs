@@ -126,7 +126,7 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
 
         using var response = await anonymous.PostAsync(Api.JobsPath, Api.Json(Api.PrimesJob(0, 100, 10)));
 
-        await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "X-Api-Key");
+        await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, Routes.ApiKeyHeader);
         await AssertNoJobRecordedAsync(before);
     }
 
@@ -138,7 +138,7 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
     {
         var before = await Api.ListJobsAsync(_jobs);
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        client.DefaultRequestHeaders.Add(Routes.ApiKeyHeader, key);
 
         using var response = await client.PostAsync(Api.JobsPath, Api.Json(Api.PrimesJob(0, 100, 10)));
 
@@ -156,12 +156,12 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 10));
         using var anonymous = factory.CreateClient();
         using var wrong = factory.CreateClient();
-        wrong.DefaultRequestHeaders.Add("X-Api-Key", "not-the-key");
+        wrong.DefaultRequestHeaders.Add(Routes.ApiKeyHeader, "not-the-key");
         var path = Api.JobsPath + suffix.Replace("{id}", job.Id.ToString(), StringComparison.Ordinal);
 
         using (var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
         {
-            await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "X-Api-Key");
+            await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, Routes.ApiKeyHeader);
         }
         using (var response = await wrong.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
         {

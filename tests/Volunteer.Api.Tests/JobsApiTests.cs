@@ -17,7 +17,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
 
         await Api.AssertStatusAsync(response, HttpStatusCode.Created);
         var created = (await response.Content.ReadFromJsonAsync<JobView>(ProtocolJson.Options))!;
-        Assert.Equal($"/api/v1/jobs/{created.Id}", response.Headers.Location?.OriginalString);
+        Assert.Equal(Api.JobPath(created.Id), response.Headers.Location?.OriginalString);
         Assert.Equal(JobState.Running, created.State);
         Assert.Equal(10, created.UnitCount);
 
@@ -66,7 +66,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     {
         var running = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 500, 100));
         var cancelled = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 700, 100));
-        using (var cancel = await _jobs.DeleteAsync($"{Api.JobsPath}/{cancelled.Id}"))
+        using (var cancel = await _jobs.DeleteAsync(Api.JobPath(cancelled.Id)))
         {
             await Api.AssertStatusAsync(cancel, HttpStatusCode.OK);
         }
@@ -114,7 +114,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     {
         var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 1000, 100));
 
-        using var response = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result");
+        using var response = await _jobs.GetAsync(Api.ResultPath(job.Id));
 
         await Api.AssertProblemAsync(response, HttpStatusCode.Conflict, job.Id.ToString(), "Running");
         Assert.Equal(JobState.Running, (await Api.GetJobAsync(_jobs, job.Id)).State);
@@ -125,7 +125,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     {
         var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 1000, 100));
 
-        using (var cancel = await _jobs.DeleteAsync($"{Api.JobsPath}/{job.Id}"))
+        using (var cancel = await _jobs.DeleteAsync(Api.JobPath(job.Id)))
         {
             await Api.AssertStatusAsync(cancel, HttpStatusCode.OK);
             var view = (await cancel.Content.ReadFromJsonAsync<JobView>(ProtocolJson.Options))!;
@@ -136,11 +136,11 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
         var cancelled = await Api.GetJobAsync(_jobs, job.Id);
         Assert.Equal(JobState.Cancelled, cancelled.State);
 
-        using (var again = await _jobs.DeleteAsync($"{Api.JobsPath}/{job.Id}"))
+        using (var again = await _jobs.DeleteAsync(Api.JobPath(job.Id)))
         {
             await Api.AssertProblemAsync(again, HttpStatusCode.Conflict, "already Cancelled");
         }
-        using (var result = await _jobs.GetAsync($"{Api.JobsPath}/{job.Id}/result"))
+        using (var result = await _jobs.GetAsync(Api.ResultPath(job.Id)))
         {
             await Api.AssertProblemAsync(result, HttpStatusCode.Conflict, "Cancelled");
         }
@@ -182,14 +182,15 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     {
         using var client = factory.CreateClient();
 
-        using var response = await client.GetAsync("/openapi/v1.json");
+        using var response = await client.GetAsync("/" + Routes.OpenApiDocument);
 
         await Api.AssertStatusAsync(response, HttpStatusCode.OK);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var paths = document.RootElement.GetProperty("paths");
-        Assert.True(paths.TryGetProperty("/api/v1/jobs", out _), "The OpenAPI document lacks /api/v1/jobs.");
-        Assert.True(paths.TryGetProperty("/api/v1/jobs/{jobId}", out _), "The OpenAPI document lacks /api/v1/jobs/{jobId}.");
-        Assert.True(paths.TryGetProperty("/api/v1/workers/sync", out _), "The OpenAPI document lacks /api/v1/workers/sync.");
+        foreach (var path in new[] { Api.JobsPath, Api.JobsPath + "/{jobId}", Api.SyncPath })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"The OpenAPI document lacks {path}.");
+        }
     }
 }

@@ -9,24 +9,12 @@ namespace Volunteer.Api.Tests;
 /// A lease that misses its deadline, on the real clock: a one-second deadline and a coordinator that
 /// sweeps every 200 ms. Every wait is bounded.
 /// </summary>
-public sealed class LeaseExpiryTests(FastSweepCoordinatorFactory factory) : IClassFixture<FastSweepCoordinatorFactory>, IAsyncLifetime
+public sealed class LeaseExpiryTests(FastSweepCoordinatorFactory factory) : JobScenario<FastSweepCoordinatorFactory>(factory), IClassFixture<FastSweepCoordinatorFactory>
 {
-    private readonly HttpClient _jobs = factory.CreateJobsClient();
-    private readonly List<SimulatedWorker> _workers = [];
-
-    public Task InitializeAsync() => Api.CancelRunningJobsAsync(_jobs);
-
-    public Task DisposeAsync()
-    {
-        _workers.ForEach(w => w.Dispose());
-        _jobs.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task A_late_report_is_409_and_a_replacement_goes_out()
     {
-        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100,
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 100,
             ""","redundancy":{"targetResults":1,"minQuorum":1,"maxErrorResults":3,"maxTotalResults":3},"deadlineSeconds":1"""));
         var slow = await AttachAsync("slow");
         var quick = await AttachAsync("quick");
@@ -44,7 +32,7 @@ public sealed class LeaseExpiryTests(FastSweepCoordinatorFactory factory) : ICla
         }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
         Assert.True(replaced, "No replacement replica was issued within 15 s of a 1 s deadline.");
         Assert.Equal(new ReplicaRef(job.Id, 0, 1), replacement!.Ref);
-        Assert.Equal(ReplicaState.TimedOut, (await factory.FindReplicaAsync(lost.Ref))!.State);
+        Assert.Equal(ReplicaState.TimedOut, (await Factory.FindReplicaAsync(lost.Ref))!.State);
 
         // The replacement is reported at once (its own deadline is a second away).
         Assert.Equal(1, (await quick.SyncAsync(new SyncRequest([await quick.ComputeAsync(replacement)]))).Accepted);
@@ -55,17 +43,10 @@ public sealed class LeaseExpiryTests(FastSweepCoordinatorFactory factory) : ICla
         using var late = await slow.PostSyncAsync(new SyncRequest([await slow.ComputeAsync(lost)]));
         var problem = await Api.AssertProblemAsync(late, HttpStatusCode.Conflict, "lease of this replica expired");
         Assert.Equal([(lost.Ref, "LeaseExpired")], Api.Refusals(problem));
-        Assert.Equal(ReplicaState.TimedOut, (await factory.FindReplicaAsync(lost.Ref))!.State);
+        Assert.Equal(ReplicaState.TimedOut, (await Factory.FindReplicaAsync(lost.Ref))!.State);
 
-        var done = await Api.GetJobAsync(_jobs, job.Id);
+        var done = await Api.GetJobAsync(Jobs, job.Id);
         Assert.Equal(JobState.Completed, done.State);
         Assert.Equal(PrimeSieve.CountPrimes(0, 100), done.Result!.Value.GetProperty("primeCount").GetInt64());
-    }
-
-    private async Task<SimulatedWorker> AttachAsync(string name)
-    {
-        var worker = await SimulatedWorker.AttachAsync(factory, name);
-        _workers.Add(worker);
-        return worker;
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Volunteer.Coordinator.Authentication;
 using Volunteer.LoadGenerator;
 using Volunteer.Protocol;
 
@@ -220,7 +219,7 @@ async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
             redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
         }),
     };
-    submission.Headers.Add(ApiKeyFilter.Header, options.ApiKey);
+    submission.Headers.Add(Routes.ApiKeyHeader, options.ApiKey);
     using var submitted = await http.SendAsync(submission);
     var acceptedIn = submit.Elapsed;
     var job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
@@ -232,7 +231,7 @@ async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
 async Task<(string State, long Assimilated)> StateAsync(Guid id)
 {
     using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, Routes.Job(id)));
-    view.Headers.Add(ApiKeyFilter.Header, options.ApiKey);
+    view.Headers.Add(Routes.ApiKeyHeader, options.ApiKey);
     using var answer = await http.SendAsync(view);
     var current = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
     return (current.GetProperty("state").GetString()!, current.GetProperty("units").GetProperty("assimilated").GetInt64());

@@ -1,16 +1,11 @@
+using Volunteer.Testing;
+
 namespace Volunteer.Worker.Tests;
 
-/// <summary>A fresh directory for one test, removed afterwards (unless the test removed it).</summary>
+/// <summary>A fresh state directory for one test, removed afterwards (unless the test removed it).</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public string Path { get; } = Directory.CreateDirectory(
-        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "volunteer-worker-test-" + Guid.NewGuid().ToString("N"))).FullName;
+    public string Path { get; } = TestFolders.Create("worker-test");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-    }
+    public void Dispose() => TestFolders.Delete(Path);
 }

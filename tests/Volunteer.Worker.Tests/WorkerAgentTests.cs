@@ -3,6 +3,7 @@ using System.Text.Json;
 using Volunteer.Apps;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
+using Volunteer.Testing;
 using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Tests;
@@ -173,6 +174,11 @@ public sealed class WorkerAgentTests : IDisposable
     {
         agent.Time.Advance(interval);
         var writtenAt = agent.Time.GetUtcNow();
-        return await Eventually.ReadAsync(() => WorkerStatus.Load(_state.Path), s => s.WrittenAt == writtenAt, $"the status written at {writtenAt:u}");
+        return await Eventually.WaitAsync(
+            $"the status written at {writtenAt:u}",
+            () => Task.FromResult(WorkerStatus.Load(_state.Path) is { } status && status.WrittenAt == writtenAt ? status : null),
+            diagnostics: () => "",
+            timeout: TimeSpan.FromSeconds(30),
+            interval: TimeSpan.FromMilliseconds(5));
     }
 }

@@ -14,6 +14,9 @@ public static class Routes
     public const string OpenApiDocument = "openapi/v1.json";
     public const string Health = "health";
 
+    /// <summary>The header that carries a scientist's API key on every job API call.</summary>
+    public const string ApiKeyHeader = "X-Api-Key";
+
     public static string Job(Guid jobId) => $"{Jobs}/{jobId}";
 
     public static string JobResult(Guid jobId) => $"{Job(jobId)}/result";

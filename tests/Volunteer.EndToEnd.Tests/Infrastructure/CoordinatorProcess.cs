@@ -37,7 +37,7 @@ public sealed class CoordinatorProcess : RestartableProcess
             ["Orleans__GatewayPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
         };
         _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
-        _http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        _http.DefaultRequestHeaders.Add(Routes.ApiKeyHeader, apiKey);
     }
 
     public Uri BaseAddress { get; }
