@@ -51,9 +51,15 @@ internal static class Api
     {
         foreach (var job in await ListJobsAsync(jobs, "?state=Running&limit=1000"))
         {
-            using var response = await jobs.DeleteAsync(Routes.Job(job.Id));
-            await AssertStatusAsync(response, HttpStatusCode.OK);
+            await CancelAsync(jobs, job.Id);
         }
+    }
+
+    /// <summary>Cancels a running job, which must succeed.</summary>
+    public static async Task CancelAsync(HttpClient jobs, Guid jobId)
+    {
+        using var response = await jobs.DeleteAsync(JobPath(jobId));
+        await AssertStatusAsync(response, HttpStatusCode.OK);
     }
 
     public static Task AssertStatusAsync(HttpResponseMessage response, HttpStatusCode expected) => response.ExpectAsync(expected);

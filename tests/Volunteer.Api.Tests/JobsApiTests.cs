@@ -66,10 +66,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     {
         var running = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 500, 100));
         var cancelled = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 700, 100));
-        using (var cancel = await _jobs.DeleteAsync(Api.JobPath(cancelled.Id)))
-        {
-            await Api.AssertStatusAsync(cancel, HttpStatusCode.OK);
-        }
+        await Api.CancelAsync(_jobs, cancelled.Id);
 
         var all = await Api.ListJobsAsync(_jobs, "");
         Assert.Contains(all, j => j.Id == running.Id && j.State == JobState.Running && j.UnitCount == 5);

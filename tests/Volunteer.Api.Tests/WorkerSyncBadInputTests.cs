@@ -507,10 +507,7 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     [Fact]
     public async Task Cancelled_job_tells_its_workers_to_stop_and_refuses_their_reports_with_409()
     {
-        using (var cancel = await _jobs.DeleteAsync(Api.JobPath(_job.Id)))
-        {
-            await Api.AssertStatusAsync(cancel, HttpStatusCode.OK);
-        }
+        await Api.CancelAsync(_jobs, _job.Id);
         var before = await SnapshotAsync();
         Assert.Equal(ReplicaState.Cancelled, before.Alice.State);
 
