@@ -58,8 +58,7 @@ public static class JobSubmissionRules
         {
             return (null, $"'priority' must be between -{MaxPriority} and {MaxPriority}.");
         }
-        var parameters = submission.Parameters.GetRawText();
-        return (new JobSpec(app.Name, parameters, redundancy, deadline, priority, plan.UnitCount,
+        return (new JobSpec(app.Name, submission.Parameters, redundancy, deadline, priority, plan.UnitCount,
             app.Reducer.Seed(submission.Parameters)), null);
     }
 

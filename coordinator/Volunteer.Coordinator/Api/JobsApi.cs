@@ -56,8 +56,8 @@ public static class JobsApi
         var records = await store.ListJobsAsync(wanted, limit ?? 100, cancellationToken);
         // A job that has ended is all in its row; only a running one's grain knows its open units.
         var views = await Task.WhenAll(records.Select(async job => job.State == JobState.Running
-            ? ViewOf(await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? new JobStatus(job, job.SettledUnitCounts()))
-            : ViewOf(new JobStatus(job, job.SettledUnitCounts()))));
+            ? ViewOf(await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job))
+            : ViewOf(JobStatus.Ended(job))));
         return TypedResults.Ok<IReadOnlyList<JobView>>(views);
     }
 
@@ -109,14 +109,13 @@ public static class JobsApi
     private static JobView ViewOf(JobStatus status)
     {
         var job = status.Job;
-        using var parameters = JsonDocument.Parse(job.Parameters);
         JsonElement? result = null;
         if (job.State == JobState.Completed)
         {
             using var accumulated = JsonDocument.Parse(job.Accumulated);
             result = accumulated.RootElement.Clone();
         }
-        return new JobView(job.Id, job.App, parameters.RootElement.Clone(), job.Redundancy, job.DeadlineSeconds, job.Priority,
+        return new JobView(job.Id, job.App, status.Parameters, job.Redundancy, job.DeadlineSeconds, job.Priority,
             job.State, job.UnitCount, status.Units, job.UnitCount == 0 ? 1 : (double)job.UnitsAssimilated / job.UnitCount,
             result, job.FailureReason, job.CreatedAt, job.FinishedAt);
     }

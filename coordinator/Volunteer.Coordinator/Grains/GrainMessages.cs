@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Protocol;
 
@@ -7,21 +8,31 @@ namespace Volunteer.Coordinator.Grains;
 // cross silos as JSON (GrainSerialization); within a silo, [Immutable] passes them by reference.
 
 /// <summary>A validated job submission, handed to the job's grain to be recorded.</summary>
+/// <param name="Parameters">As parsed from the request: the grain splits from them and keeps their text in the job's row.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSpec")]
 public sealed record JobSpec(
     [property: Id(0)] string App,
-    [property: Id(1)] string Parameters,
+    [property: Id(1)] JsonElement Parameters,
     [property: Id(2)] Redundancy Redundancy,
     [property: Id(3)] int DeadlineSeconds,
     [property: Id(4)] int Priority,
     [property: Id(5)] long UnitCount,
     [property: Id(6)] string Seed);
 
-/// <summary>A job as stored, with its units counted by state.</summary>
+/// <summary>A job as stored, with its units counted by state and its parameters parsed (once, by the job's grain).</summary>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobStatus")]
 public sealed record JobStatus(
     [property: Id(0)] JobRecord Job,
-    [property: Id(1)] UnitCounts Units);
+    [property: Id(1)] UnitCounts Units,
+    [property: Id(2)] JsonElement Parameters)
+{
+    /// <summary>The status of a job that has ended, from its row alone.</summary>
+    public static JobStatus Ended(JobRecord job)
+    {
+        using var parameters = JsonDocument.Parse(job.Parameters);
+        return new(job, job.SettledUnitCounts(), parameters.RootElement.Clone());
+    }
+}
 
 /// <summary>A report the job grain would not accept, and why.</summary>
 [GenerateSerializer, Immutable, Alias("Volunteer.RefusedReport")]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Protocol;
@@ -13,5 +14,5 @@ public static class GrainSerialization
 {
     public static ISerializerBuilder AddGrainMessageSerializers(this ISerializerBuilder serializer) =>
         serializer.AddJsonSerializer(isSupported: type =>
-            type.Namespace == typeof(JobView).Namespace || type.Namespace == typeof(JobRecord).Namespace);
+            type.Namespace == typeof(JobView).Namespace || type.Namespace == typeof(JobRecord).Namespace || type == typeof(JsonElement));
 }

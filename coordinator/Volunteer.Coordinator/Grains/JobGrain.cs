@@ -27,6 +27,7 @@ public sealed class JobGrain(
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private JobRecord? _job;
+    private JsonElement _parameters;
     private JobWorkbook? _workbook;
 
     private Guid JobId => this.GetPrimaryKey();
@@ -34,7 +35,16 @@ public sealed class JobGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _job = await store.FindJobAsync(JobId, cancellationToken);
-        if (_job?.State == JobState.Running)
+        if (_job is null)
+        {
+            return;
+        }
+        // Parsed once per activation: the splitter and every status share them.
+        using (var parameters = JsonDocument.Parse(_job.Parameters))
+        {
+            _parameters = parameters.RootElement.Clone();
+        }
+        if (_job.State == JobState.Running)
         {
             OpenWorkbook(_job, await store.LoadOpenUnitsAsync(JobId, cancellationToken));
         }
@@ -46,12 +56,13 @@ public sealed class JobGrain(
         {
             return Status(_job);
         }
-        var job = new JobRecord(JobId, spec.App, spec.Parameters, spec.Redundancy, spec.DeadlineSeconds, spec.Priority,
+        var job = new JobRecord(JobId, spec.App, spec.Parameters.GetRawText(), spec.Redundancy, spec.DeadlineSeconds, spec.Priority,
             spec.UnitCount, 0, 0, 0, JobState.Running, spec.Seed, null, time.GetUtcNow(), null);
         var batch = new WorkBatch();
         batch.Jobs.Add(job);
         await store.CommitAsync(batch);
         _job = job;
+        _parameters = spec.Parameters;
         // A job just created has no units yet: nothing to load.
         OpenWorkbook(job, []);
         await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt));
@@ -119,8 +130,7 @@ public sealed class JobGrain(
     private void OpenWorkbook(JobRecord job, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
     {
         var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
-        using var parameters = JsonDocument.Parse(job.Parameters);
-        _workbook = new JobWorkbook(job, parameters.RootElement.Clone(), app, openUnits, options.Value.MaxOpenUnitsPerJob);
+        _workbook = new JobWorkbook(job, _parameters, app, openUnits, options.Value.MaxOpenUnitsPerJob);
         var sweep = options.Value.LeaseSweepInterval;
         this.RegisterGrainTimer(ExpireLeasesAsync, new GrainTimerCreationOptions(sweep, sweep) { Interleave = true });
     }
@@ -165,5 +175,5 @@ public sealed class JobGrain(
         }
     }
 
-    private JobStatus Status(JobRecord job) => new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts());
+    private JobStatus Status(JobRecord job) => new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts(), _parameters);
 }
