@@ -1,6 +1,7 @@
 using Volunteer.Coordinator.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is found beside the executable, wherever the coordinator is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddCoordinator();
 

@@ -89,6 +89,22 @@ public sealed class JobGrainCallTests(JobGrainCallCountingFactory factory) : Job
     }
 
     [Fact]
+    public async Task Replicas_held_of_unknown_or_ended_jobs_are_dropped_without_waking_their_grains()
+    {
+        var ended = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 200, 100));
+        var worker = await Factory.SharedWorkerAsync("stale-holder");
+        var held = await LeaseFromAsync(worker, ended.Id);
+        await Api.CancelAsync(Jobs, ended.Id);
+        var unknown = Enumerable.Range(0, 500).Select(i => new ReplicaRef(Guid.NewGuid(), i, 0)).ToList();
+
+        var calls = Factory.Calls.Snapshot(nameof(IJobGrain.SyncAsync));
+        var response = await worker.SyncAsync(new SyncRequest(InProgress: [held.Ref, .. unknown]));
+
+        Assert.Equal([held.Ref, .. unknown], response.Cancelled.OrderBy(r => r.JobId == ended.Id ? 0 : 1).ThenBy(r => r.UnitIndex));
+        Assert.Empty(Factory.Calls.Since(nameof(IJobGrain.SyncAsync), calls));
+    }
+
+    [Fact]
     public async Task Every_answer_tells_the_worker_the_coordinators_limits()
     {
         var expected = new SyncLimits(

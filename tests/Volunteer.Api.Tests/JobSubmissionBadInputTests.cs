@@ -44,7 +44,8 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         { """{"app":"primes","parameters":{"from":0,"to":100}}""", ["unitSize is missing"] },
         { """{"app":"primes","parameters":{}}""", ["from is missing"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10,"step":2}}""", ["unknown field 'step'"] },
-        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10,"from":5}}""", ["from appears more than once"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10,"from":5}}""", ["Duplicate property 'from'"] },
+        { """{"app":"primes","app":"checksum","parameters":{"from":0,"to":100,"unitSize":10}}""", ["Duplicate property 'app'"] },
         { """{"app":"primes","parameters":{"From":0,"to":100,"unitSize":10}}""", ["unknown field 'From'"] },
         { """{"app":"primes","parameters":{"from":0,"to":100.5,"unitSize":10}}""", ["to must be an integer"] },
         { """{"app":"primes","parameters":{"from":"0","to":100,"unitSize":10}}""", ["from must be an integer"] },
@@ -65,6 +66,8 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"deadlineSeconds":2592001}""", ["deadlineSeconds"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"priority":1001}""", ["priority"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"priority":-1001}""", ["priority"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"priority":-2147483648}""", ["'priority' must be between -1000 and 1000"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"priority":"5"}""", ["JSON"] },
     };
 
     [Theory]
@@ -88,6 +91,19 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
 
         Assert.Equal(JobState.Running, job.State);
         Assert.Equal(10, job.UnitCount);
+    }
+
+    [Fact]
+    public async Task A_huge_unknown_app_name_is_quoted_only_in_part()
+    {
+        var before = await Api.ListJobsAsync(_jobs);
+        var name = new string('x', 100_000);
+
+        using var response = await _jobs.PostAsync(Api.JobsPath, Api.Json($$$"""{"app":"{{{name}}}","parameters":{}}"""));
+
+        var problem = await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, "Unknown app", "(100000 characters)");
+        Assert.Equal($"Unknown app '{name[..64]}…' (100000 characters). Known apps: primes, checksum.", problem.GetProperty("detail").GetString());
+        await AssertNoJobRecordedAsync(before);
     }
 
     [Fact]

@@ -37,6 +37,13 @@ public sealed class WorkerAttachTests(CoordinatorFactory factory) : IClassFixtur
                 }
             case "private key":
                 return Convert.ToBase64String(p256.ExportPkcs8PrivateKey());
+            case "secp256k1":
+            case "brainpoolP256r1":
+                // 256-bit curves too, but not P-256.
+                using (var other = ECDsa.Create(kind == "secp256k1" ? ECCurve.CreateFromFriendlyName("secp256k1") : ECCurve.NamedCurves.brainpoolP256r1))
+                {
+                    return Convert.ToBase64String(other.ExportSubjectPublicKeyInfo());
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
@@ -92,6 +99,8 @@ public sealed class WorkerAttachTests(CoordinatorFactory factory) : IClassFixtur
     [InlineData("P-384")]
     [InlineData("RSA")]
     [InlineData("private key")]
+    [InlineData("secp256k1")]
+    [InlineData("brainpoolP256r1")]
     public async Task Attach_with_a_bad_public_key_is_400_and_records_nothing(string kind)
     {
         var publicKey = BadPublicKey(kind);
@@ -128,6 +137,8 @@ public sealed class WorkerAttachTests(CoordinatorFactory factory) : IClassFixtur
     [InlineData("""{"name":"host","publicKey":"AAAA","cores":"two"}""")]
     [InlineData("""{"name":"host","publicKey":"AAAA","cores":2,"admin":true}""")]
     [InlineData("""{"name":"host",""")]
+    [InlineData("""{"name":"host","publicKey":"AAAA","cores":"4"}""")]
+    [InlineData("""{"name":"host","name":"other","publicKey":"AAAA","cores":2}""")]
     public async Task Attach_with_malformed_json_is_400_and_records_nothing(string body)
     {
         var before = await factory.CountWorkersAsync();

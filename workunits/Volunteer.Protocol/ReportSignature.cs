@@ -15,6 +15,9 @@ public static class ReportSignature
 {
     private const string Domain = "volunteer-reports-v2";
 
+    /// <summary>The object identifier of NIST P-256 (secp256r1, prime256v1).</summary>
+    private const string P256Oid = "1.2.840.10045.3.1.7";
+
     /// <summary>
     /// The worker id, then each report's SHA-256 in order. Hashing each report first gives every report
     /// a fixed size, so no text inside one (an error message may hold newlines) can pass for a boundary.
@@ -48,7 +51,8 @@ public static class ReportSignature
         try
         {
             key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(subjectPublicKeyInfoBase64), out _);
-            if (key.KeySize != 256)
+            // Other 256-bit curves (secp256k1, brainpoolP256r1) import too: only NIST P-256 is the protocol's.
+            if (key.ExportParameters(includePrivateParameters: false).Curve.Oid.Value != P256Oid)
             {
                 throw new CryptographicException("The key is not a P-256 key.");
             }

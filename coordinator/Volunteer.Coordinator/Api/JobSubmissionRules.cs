@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Apps;
 using Volunteer.Protocol;
@@ -28,7 +29,7 @@ public static class JobSubmissionRules
         var app = apps.Find(submission.App);
         if (app is null)
         {
-            return (null, $"Unknown app '{submission.App}'. Known apps: {string.Join(", ", apps.Names)}.");
+            return (null, $"Unknown app {Problems.Quote(submission.App)}. Known apps: {string.Join(", ", apps.Names)}.");
         }
         if (submission.Parameters.ValueKind == JsonValueKind.Undefined)
         {
@@ -54,7 +55,7 @@ public static class JobSubmissionRules
             return (null, $"'deadlineSeconds' must be between {MinDeadlineSeconds} and {MaxDeadlineSeconds}.");
         }
         var priority = submission.Priority ?? 0;
-        if (Math.Abs(priority) > MaxPriority)
+        if (priority is < -MaxPriority or > MaxPriority)
         {
             return (null, $"'priority' must be between -{MaxPriority} and {MaxPriority}.");
         }

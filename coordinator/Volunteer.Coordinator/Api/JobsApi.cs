@@ -99,7 +99,7 @@ public static class JobsApi
     {
         if (!Guid.TryParse(jobId, out var id))
         {
-            return (null, Problems.BadRequest($"'{jobId}' is not a job id (a GUID)."));
+            return (null, Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID)."));
         }
         var status = await grains.GetGrain<IJobGrain>(id).GetStatusAsync();
         return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (ViewOf(status), null);

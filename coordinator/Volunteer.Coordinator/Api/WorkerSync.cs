@@ -33,7 +33,7 @@ public sealed class WorkerSync(IGrainFactory grains, RunningJobs runningJobs, IO
 
         var heldByJob = request.InProgress?.GroupBy(r => r.JobId).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRef>)g.ToList());
         IReadOnlyList<ReplicaRef>? HeldOf(Guid jobId) => heldByJob is null ? null : heldByJob.GetValueOrDefault(jobId, []);
-        IReadOnlyList<RunningJob> running = request.RequestUnits > 0 ? await runningJobs.GetAsync() : [];
+        IReadOnlyList<RunningJob> running = request.RequestUnits > 0 || heldByJob is { Count: > 0 } ? await runningJobs.GetAsync() : [];
         var called = new HashSet<Guid>();
         var cancelled = new List<ReplicaRef>();
         var assignments = new List<Assignment>();
@@ -74,9 +74,21 @@ public sealed class WorkerSync(IGrainFactory grains, RunningJobs runningJobs, IO
                 Take(await CallAsync(job.JobId, [], request.RequestUnits - assignments.Count));
             }
         }
-        // Last, the other jobs the worker holds replicas of, together: they only say which to drop.
+        // Last, the other jobs the worker holds replicas of. A running one says which to drop, all together;
+        // of a job that is not running (ended, or never was) every replica is dropped, and no grain wakes for it.
         var uncalled = heldByJob?.Keys.Where(job => !called.Contains(job)).ToList() ?? [];
-        foreach (var outcome in await Task.WhenAll(uncalled.Select(job => CallAsync(job, [], 0))))
+        if (uncalled.Any(job => !running.Any(r => r.JobId == job)))
+        {
+            // This silo's copy may miss a job just started through another silo: ask the catalog itself.
+            running = await runningJobs.GetAsync(fresh: true);
+        }
+        var stillRunning = running.Select(r => r.JobId).ToHashSet();
+        foreach (var job in uncalled.Where(job => !stillRunning.Contains(job)))
+        {
+            cancelled.AddRange(heldByJob![job]);
+        }
+        var outcomes = await Task.WhenAll(uncalled.Where(stillRunning.Contains).Select(job => CallAsync(job, [], 0)));
+        foreach (var outcome in outcomes)
         {
             Take(outcome);
         }

@@ -19,4 +19,14 @@ public static class Problems
 
     public static ProblemHttpResult TooLarge(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Too large.");
+
+    /// <summary>Longest piece of a client's input a problem quotes back.</summary>
+    public const int MaxQuoted = 64;
+
+    /// <summary>
+    /// A client's input quoted in a problem's detail: at most <see cref="MaxQuoted"/> characters of it,
+    /// so a huge bad value is not echoed back whole.
+    /// </summary>
+    public static string Quote(string value) =>
+        value.Length <= MaxQuoted ? $"'{value}'" : $"'{value[..MaxQuoted]}…' ({value.Length} characters)";
 }

@@ -14,13 +14,14 @@ public sealed class RunningJobs(IGrainFactory grains, TimeProvider time)
     private Snapshot? _snapshot;
     private long _changes;
 
-    public async Task<IReadOnlyList<RunningJob>> GetAsync()
+    /// <param name="fresh">Ask the catalog even if this silo's copy is young: for a decision a stale copy could get wrong.</param>
+    public async Task<IReadOnlyList<RunningJob>> GetAsync(bool fresh = false)
     {
         var now = time.GetUtcNow();
         long changes;
         lock (_lock)
         {
-            if (_snapshot is { } current && now - current.TakenAt < MaxAge)
+            if (!fresh && _snapshot is { } current && now - current.TakenAt < MaxAge)
             {
                 return current.Jobs;
             }
