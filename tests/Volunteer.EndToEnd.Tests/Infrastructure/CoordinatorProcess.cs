@@ -21,9 +21,9 @@ public sealed class CoordinatorProcess : RestartableProcess
 
     /// <param name="apiKey">The bootstrap API key; silos of one cluster share one.</param>
     /// <param name="settings">Further configuration as environment variables (e.g. a PostgreSQL connection string).</param>
-    public CoordinatorProcess(string name, string dataDirectory, string apiKey, IReadOnlyDictionary<string, string> settings)
-        // Its own folder is the content root, so its appsettings.json applies as in an installation.
-        : base(name, RepoLayout.CoordinatorDirectory)
+    /// <param name="workingDirectory">Where it is started from; by default its own folder, as an installation would.</param>
+    public CoordinatorProcess(string name, string dataDirectory, string apiKey, IReadOnlyDictionary<string, string> settings, string? workingDirectory = null)
+        : base(name, workingDirectory ?? RepoLayout.CoordinatorDirectory)
     {
         DataDirectory = dataDirectory;
         var ports = FreePort.Next(3);
