@@ -147,6 +147,21 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
     }
 
     [Theory]
+    [InlineData("{\"app\":")]
+    [InlineData("not json at all")]
+    public async Task Submit_without_an_api_key_is_401_before_its_body_is_read(string body)
+    {
+        var before = await Api.ListJobsAsync(_jobs);
+        using var anonymous = factory.CreateClient();
+
+        // Bad JSON would be a 400 to a caller with a key; without one, the body is never looked at.
+        using var response = await anonymous.PostAsync(Api.JobsPath, Api.Json(body));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, Routes.ApiKeyHeader);
+        await AssertNoJobRecordedAsync(before);
+    }
+
+    [Theory]
     [InlineData("wrong-key")]
     [InlineData(CoordinatorFactory.ApiKey + "x")]
     [InlineData(" ")]

@@ -70,6 +70,18 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
         await AssertHonestReportStillAcceptedAsync();
     }
 
+    [Fact]
+    public async Task Sync_with_a_wrong_token_is_401_before_its_body_is_read()
+    {
+        var before = await SnapshotAsync();
+
+        using var response = await _alice.PostSyncAsync(Api.Json("{\"reports\":[{"), token: _alice.Token + "x");
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "not recognised");
+        await AssertUnchangedAsync(before);
+        await AssertHonestReportStillAcceptedAsync();
+    }
+
     [Theory]
     [InlineData("garbage")]
     [InlineData("wrong secret")]

@@ -16,7 +16,7 @@ public static class JobsApi
 
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
     {
-        var jobs = routes.MapGroup("/" + Routes.Jobs).WithTags("Jobs").AddEndpointFilter<ApiKeyFilter>();
+        var jobs = routes.MapGroup("/" + Routes.Jobs).WithTags("Jobs").RequireApiKey();
         jobs.MapPost("/", SubmitJobAsync).WithName("SubmitJob").WithSummary("Submit a job; it is split lazily into work units.");
         jobs.MapGet("/", ListJobsAsync).WithName("ListJobs").WithSummary("Jobs, newest first.");
         jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");

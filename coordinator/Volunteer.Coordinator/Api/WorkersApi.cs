@@ -24,7 +24,7 @@ public static class WorkersApi
         workers.MapPost("/", AttachAsync).WithName("AttachWorker").RequireRateLimiting(AttachRateLimit)
             .WithSummary("Attach a volunteer host: records its public key, returns its id and secret token.");
         workers.MapPost("/" + Routes.Sync, SyncAsync).WithName("SyncWorker").RequireRateLimiting(SyncRateLimit)
-            .AddEndpointFilter<WorkerTokenFilter>()
+            .RequireWorkerToken()
             .WithSummary("Report finished replicas and ask for more work in one round trip.");
         return workers;
     }
@@ -58,5 +58,5 @@ public static class WorkersApi
 
     private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
         SyncRequest request, HttpContext http, WorkerSync sync) =>
-        await sync.SyncAsync((AttachedWorker)http.Items[typeof(AttachedWorker)]!, request);
+        await sync.SyncAsync(http.AttachedWorker()!, request);
 }

@@ -55,8 +55,10 @@ public static class CoordinatorSetup
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             var limits = builder.Configuration.GetSection(VolunteerOptions.Section).Get<VolunteerOptions>() ?? new VolunteerOptions();
+            // Keyed on the worker its credentials proved (checked before the limiter runs), so no spelling of
+            // a token, such as one padded with spaces, opens a second budget.
             limiter.AddPolicy(WorkersApi.SyncRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Request.Headers.Authorization.ToString(),
+                http.AttachedWorker()?.Id ?? Guid.Empty,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SyncsPerWorkerPerSecond, Window = TimeSpan.FromSeconds(1) }));
             limiter.AddPolicy(WorkersApi.AttachRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress ?? IPAddress.None,
@@ -113,6 +115,7 @@ public static class CoordinatorSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCredentials();
         app.UseRateLimiter();
         app.MapOpenApi();
         app.MapHealthChecks("/health");
