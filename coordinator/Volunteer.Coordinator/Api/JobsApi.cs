@@ -14,10 +14,13 @@ public static class JobsApi
 {
     public const int MaxListedJobs = 1000;
 
+    /// <summary>A submission is an app's name and its parameters: small.</summary>
+    public const int MaxSubmissionBytes = 64 * 1024;
+
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
     {
         var jobs = routes.MapGroup("/" + Routes.Jobs).WithTags("Jobs").RequireApiKey();
-        jobs.MapPost("/", SubmitJobAsync).WithName("SubmitJob").WithSummary("Submit a job; it is split lazily into work units.");
+        jobs.MapPost("/", SubmitJobAsync).WithName("SubmitJob").WithMetadata(new BodyLimit(MaxSubmissionBytes)).WithSummary("Submit a job; it is split lazily into work units.");
         jobs.MapGet("/", ListJobsAsync).WithName("ListJobs").WithSummary("Jobs, newest first.");
         jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");
         jobs.MapGet("/{jobId}/result", GetResultAsync).WithName("GetJobResult").WithSummary("The result of a completed job.");

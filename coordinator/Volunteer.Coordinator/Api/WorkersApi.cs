@@ -18,13 +18,19 @@ public static class WorkersApi
     public const int MaxNameLength = 100;
     public const int MaxCores = 4096;
 
+    /// <summary>An attach request is a name, a public key and a core count.</summary>
+    public const int MaxAttachBytes = 4 * 1024;
+
     public static RouteGroupBuilder MapWorkersApi(this IEndpointRouteBuilder routes)
     {
+        var limits = routes.ServiceProvider.GetRequiredService<IOptions<VolunteerOptions>>().Value.SyncLimits;
         var workers = routes.MapGroup("/" + Routes.Workers).WithTags("Workers");
         workers.MapPost("/", AttachAsync).WithName("AttachWorker").RequireRateLimiting(AttachRateLimit)
+            .WithMetadata(new BodyLimit(MaxAttachBytes))
             .WithSummary("Attach a volunteer host: records its public key, returns its id and secret token.");
         workers.MapPost("/" + Routes.Sync, SyncAsync).WithName("SyncWorker").RequireRateLimiting(SyncRateLimit)
             .RequireWorkerToken()
+            .WithMetadata(new BodyLimit(limits.MaxSyncBodyBytes))
             .WithSummary("Report finished replicas and ask for more work in one round trip.");
         return workers;
     }

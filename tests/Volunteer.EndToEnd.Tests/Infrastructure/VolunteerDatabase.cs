@@ -18,6 +18,19 @@ public static class VolunteerDatabase
         return StoreQueries.Job(connection, Key(jobId));
     }
 
+    /// <summary>How many rows <paramref name="table"/> (one of the schema's tables) holds.</summary>
+    public static long CountRows(string databasePath, string table)
+    {
+        using var connection = Open(databasePath);
+        using var command = connection.CreateCommand();
+        command.CommandText = table switch
+        {
+            "jobs" or "workers" or "units" or "replicas" => $"SELECT COUNT(*) FROM {table}",
+            _ => throw new ArgumentOutOfRangeException(nameof(table), table, "Not a table of the store."),
+        };
+        return (long)command.ExecuteScalar()!;
+    }
+
     /// <summary>For failure messages: the job and its unfinished units (see <see cref="StoreQueries.DescribeJob"/>). Never throws.</summary>
     public static string Describe(string databasePath, Guid jobId)
     {

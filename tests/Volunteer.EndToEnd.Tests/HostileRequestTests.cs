@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Volunteer.Protocol;
+using Volunteer.Testing;
+using Xunit.Abstractions;
+
+namespace Volunteer.EndToEnd.Tests;
+
+/// <summary>
+/// Hostile requests to a real coordinator over real HTTP, where headers arrive as sent and the server
+/// enforces its body limits: each is refused, and the coordinator goes on serving.
+/// </summary>
+public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string ApiKey = "hostile-requests-key";
+
+    private readonly string _folder = TestFolders.Create("hostile");
+    private CoordinatorProcess? _coordinator;
+    private HttpClient? _http;
+
+    private CoordinatorProcess Coordinator => _coordinator!;
+
+    private HttpClient Http => _http!;
+
+    public async Task InitializeAsync()
+    {
+        // The default limits: 50 syncs per worker per second, the default sync limits.
+        _coordinator = new CoordinatorProcess("coordinator", Path.Combine(_folder, "data"), ApiKey, new Dictionary<string, string>());
+        await _coordinator.StartAsync();
+        _http = new HttpClient { BaseAddress = _coordinator.BaseAddress };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_coordinator is not null)
+        {
+            await _coordinator.DisposeAsync();
+        }
+        TestFolders.Delete(_folder, output);
+    }
+
+    [Fact]
+    public async Task Spelling_the_token_differently_opens_no_second_rate_budget()
+    {
+        using var host = await AttachAsync("padded");
+
+        // 200 syncs at once, each with the token behind its own run of spaces: one worker, one budget.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+        {
+            var message = new HttpRequestMessage(HttpMethod.Post, Routes.WorkerSync)
+            {
+                Content = JsonContent.Create(new SyncRequest(), options: ProtocolJson.Options),
+            };
+            message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + new string(' ', i + 1) + host.Token);
+            return Http.SendAsync(message);
+        }));
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        responses.ToList().ForEach(r => r.Dispose());
+        output.WriteLine(string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key}: {g.Count()}")));
+
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, s.ToString()));
+        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
+    public async Task An_attach_request_larger_than_its_limit_is_413_and_attaches_nothing()
+    {
+        var before = VolunteerDatabase.CountRows(Coordinator.DatabasePath, "workers");
+        var name = new string('n', 8 * 1024);
+        var body = $$"""{"name":"{{name}}","publicKey":"AAAA","cores":1}""";
+
+        using var response = await Http.PostAsync(Routes.Workers, new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(before, VolunteerDatabase.CountRows(Coordinator.DatabasePath, "workers"));
+    }
+
+    [Fact]
+    public async Task A_job_submission_larger_than_its_limit_is_413_and_records_nothing()
+    {
+        var parameters = new string(' ', 128 * 1024);
+        var body = "{\"app\":\"primes\",\"parameters\":{" + parameters + "\"from\":0,\"to\":100,\"unitSize\":10}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, Routes.Jobs) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add(Routes.ApiKeyHeader, ApiKey);
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, VolunteerDatabase.CountRows(Coordinator.DatabasePath, "jobs"));
+    }
+
+    [Fact]
+    public async Task A_large_submission_without_an_api_key_is_401_before_its_body_is_sent()
+    {
+        // With "Expect: 100-continue" the client waits for the server's go-ahead before sending the
+        // body; the server answers 401 without asking for it, so the 20 MB never travel.
+        var body = new string('x', 20 * 1024 * 1024);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Routes.Jobs) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private async Task<SimulatedHost> AttachAsync(string name)
+    {
+        var host = new SimulatedHost(Http, Coordinator.BaseAddress);
+        using var attach = await host.PostAttachAsync(name, 1);
+        await attach.ExpectAsync(HttpStatusCode.Created);
+        return host;
+    }
+}
