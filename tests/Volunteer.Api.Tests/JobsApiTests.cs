@@ -85,7 +85,36 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
         Assert.Single(newest);
     }
 
+    [Fact]
+    public async Task The_list_is_walked_a_page_at_a_time_by_its_next_links()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 100));
+        }
+        var everything = await Api.ListJobsAsync(_jobs, "?limit=1000");
+
+        var walked = new List<Guid>();
+        var next = Api.JobsPath + "?limit=2";
+        for (var pages = 0; next is not null; pages++)
+        {
+            Assert.True(pages <= everything.Count, "The next links do not end.");
+            using var response = await _jobs.GetAsync(next);
+            await Api.AssertStatusAsync(response, HttpStatusCode.OK);
+            var page = (await response.Content.ReadFromJsonAsync<List<JobView>>(ProtocolJson.Options))!;
+            Assert.True(page.Count <= 2);
+            walked.AddRange(page.Select(j => j.Id));
+            next = response.Headers.TryGetValues("Link", out var links)
+                ? Assert.Single(links).Split(';')[0].Trim('<', '>', ' ')
+                : null;
+        }
+
+        Assert.Equal(everything.Select(j => j.Id), walked);
+    }
+
     [Theory]
+    [InlineData("?after=not-a-job", "'after' must be a job id")]
+    [InlineData("?after=00000000-0000-0000-0000-000000000001", "'after' names no job")]
     [InlineData("?state=Sleeping", "'state' must be one of")]
     [InlineData("?state=42", "'state' must be one of")]
     [InlineData("?limit=0", "'limit' must be between 1 and 1000")]

@@ -83,6 +83,30 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Jobs_are_listed_a_page_at_a_time_after_the_last_one_seen()
+    {
+        // Three created at one instant: among them, the id decides (as text, which is also uuid order).
+        JobRecord[] jobs =
+        [
+            Job() with { CreatedAt = Now }, Job() with { CreatedAt = Now.AddSeconds(1) }, Job() with { CreatedAt = Now.AddSeconds(1) },
+            Job() with { CreatedAt = Now.AddSeconds(1) }, Job() with { CreatedAt = Now.AddSeconds(2) },
+        ];
+        await Commit(b => b.Jobs.AddRange(jobs));
+        var expected = jobs.OrderByDescending(j => j.CreatedAt).ThenBy(j => j.Id.ToString("D"), StringComparer.Ordinal).Select(j => j.Id);
+
+        var seen = new List<Guid>();
+        JobRecord? after = null;
+        for (var page = 0; page < 4; page++)
+        {
+            var jobsOfPage = await Store.ListJobsAsync(null, 2, after);
+            seen.AddRange(jobsOfPage.Select(j => j.Id));
+            after = jobsOfPage.Count > 0 ? jobsOfPage[^1] : after;
+        }
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
     public async Task Open_units_load_with_their_replicas_and_finished_units_stay_on_disk()
     {
         var job = Job();

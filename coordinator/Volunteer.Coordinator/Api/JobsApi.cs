@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Volunteer.Apps;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
 
@@ -14,6 +16,8 @@ public static class JobsApi
 {
     public const int MaxListedJobs = 1000;
 
+    public const int DefaultListedJobs = 100;
+
     /// <summary>A submission is an app's name and its parameters: small.</summary>
     public const int MaxSubmissionBytes = 64 * 1024;
 
@@ -21,7 +25,8 @@ public static class JobsApi
     {
         var jobs = routes.MapGroup("/" + Routes.Jobs).WithTags("Jobs").RequireApiKey();
         jobs.MapPost("/", SubmitJobAsync).WithName("SubmitJob").WithMetadata(new BodyLimit(MaxSubmissionBytes)).WithSummary("Submit a job; it is split lazily into work units.");
-        jobs.MapGet("/", ListJobsAsync).WithName("ListJobs").WithSummary("Jobs, newest first.");
+        jobs.MapGet("/", ListJobsAsync).WithName("ListJobs")
+            .WithSummary("Jobs, newest first, a page at a time: a full page has a Link header to the next.");
         jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");
         jobs.MapGet("/{jobId}/result", GetResultAsync).WithName("GetJobResult").WithSummary("The result of a completed job.");
         jobs.MapDelete("/{jobId}", CancelJobAsync).WithName("CancelJob").WithSummary("Cancel a running job.");
@@ -41,7 +46,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<JobView>>, ProblemHttpResult>> ListJobsAsync(
-        IWorkStore store, IGrainFactory grains, string? state, int? limit, CancellationToken cancellationToken)
+        IWorkStore store, IGrainFactory grains, HttpResponse response, string? state, int? limit, string? after, CancellationToken cancellationToken)
     {
         JobState? wanted = null;
         if (state is not null)
@@ -56,7 +61,32 @@ public static class JobsApi
         {
             return Problems.BadRequest($"'limit' must be between 1 and {MaxListedJobs}.");
         }
-        var records = await store.ListJobsAsync(wanted, limit ?? 100, cancellationToken);
+        JobRecord? previous = null;
+        if (after is not null)
+        {
+            if (!Guid.TryParse(after, out var afterId))
+            {
+                return Problems.BadRequest($"'after' must be a job id (a GUID), not {Problems.Quote(after)}.");
+            }
+            previous = await store.FindJobAsync(afterId, cancellationToken);
+            if (previous is null)
+            {
+                return Problems.BadRequest($"'after' names no job: there is no job {afterId}.");
+            }
+        }
+        var pageSize = limit ?? DefaultListedJobs;
+        var records = await store.ListJobsAsync(wanted, pageSize, previous, cancellationToken);
+        if (records.Count == pageSize)
+        {
+            var next = new List<KeyValuePair<string, string?>>();
+            if (wanted is { } filter)
+            {
+                next.Add(new("state", filter.ToString()));
+            }
+            next.Add(new("limit", pageSize.ToString(CultureInfo.InvariantCulture)));
+            next.Add(new("after", records[^1].Id.ToString()));
+            response.Headers.Link = $"</{Routes.Jobs}{QueryString.Create(next)}>; rel=\"next\"";
+        }
         // A job that has ended is all in its row; only a running one's grain knows its open units.
         var views = await Task.WhenAll(records.Select(async job => job.State == JobState.Running
             ? ViewOf(await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job))

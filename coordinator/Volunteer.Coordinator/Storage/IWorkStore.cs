@@ -18,8 +18,11 @@ public interface IWorkStore
 
     Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default);
 
-    /// <summary>Jobs newest first, optionally only those in <paramref name="state"/>.</summary>
-    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Jobs newest first (ties by id), optionally only those in <paramref name="state"/>: a page of at most
+    /// <paramref name="limit"/>, starting after the job <paramref name="after"/> (the last of the previous page).
+    /// </summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, JobRecord? after = null, CancellationToken cancellationToken = default);
 
     /// <summary>The job's units that are neither assimilated nor failed, with all their replicas.</summary>
     Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(

@@ -15,7 +15,7 @@ public abstract class SqlWorkStore : IWorkStore
 {
     private static readonly string ListJobsSql = $"""
         SELECT {StoreTables.Jobs.ColumnList()} FROM jobs
-        WHERE $1 IS NULL OR state = $1
+        WHERE ($1 IS NULL OR state = $1) AND ($3 IS NULL OR created_at < $3 OR (created_at = $3 AND id > $4))
         ORDER BY created_at DESC, id LIMIT $2
         """;
 
@@ -45,10 +45,12 @@ public abstract class SqlWorkStore : IWorkStore
     public Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default) =>
         FindAsync(StoreTables.Jobs, [jobId], cancellationToken);
 
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(
+        JobState? state, int limit, JobRecord? after = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, null, ListJobsSql, (ColumnKind.Enum, state), (ColumnKind.Int32, limit));
+        await using var command = Command(connection, null, ListJobsSql, (ColumnKind.Enum, state), (ColumnKind.Int32, limit),
+            (ColumnKind.Time, after?.CreatedAt), (ColumnKind.Id, after?.Id));
         return await ReadAllAsync(command, StoreTables.Jobs.Read, cancellationToken);
     }
 
