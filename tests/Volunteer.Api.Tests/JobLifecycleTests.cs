@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Apps.Primes;
@@ -227,5 +228,40 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : JobScenario<
         Assert.Equal(1, failed.Units.Failed);
         using var result = await Jobs.GetAsync(Api.ResultPath(job.Id));
         await Api.AssertProblemAsync(result, HttpStatusCode.Conflict, "Failed");
+    }
+
+    [Fact]
+    public async Task A_unit_that_fails_is_listed_and_the_job_completes_without_it()
+    {
+        // 100 one-number units, one replica each, no error allowed: an error fails its unit alone (1% may fail).
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 1,
+            ""","redundancy":{"targetResults":1,"minQuorum":1,"maxErrorResults":0,"maxTotalResults":1}"""));
+        var worker = await AttachAsync("mostly-fine");
+        var leases = new List<Assignment>();
+        while (leases.Count < 100)
+        {
+            var more = await worker.LeaseAsync(64);
+            Assert.NotEmpty(more);
+            leases.AddRange(more);
+        }
+
+        var reports = new List<ReplicaReport>();
+        foreach (var lease in leases)
+        {
+            reports.Add(lease.UnitIndex == 42
+                ? new ReplicaReport(job.Id, 42, lease.Replica, ReportOutcome.Error, Error: "the sieve ran out of memory")
+                : await worker.ComputeAsync(lease));
+        }
+        Assert.Equal(100, (await worker.SyncAsync(new SyncRequest(reports))).Accepted);
+
+        var done = await Api.GetJobAsync(Jobs, job.Id);
+        Assert.Equal(JobState.Completed, done.State);
+        Assert.Equal(new UnitCounts(0, 0, 0, 99, 1), done.Units);
+        Assert.Equal(PrimeSieve.CountPrimes(0, 100) - PrimeSieve.CountPrimes(42, 43), done.Result!.Value.GetProperty("primeCount").GetInt64());
+        using var listed = await Jobs.GetAsync("/" + Routes.JobFailedUnits(job.Id));
+        await Api.AssertStatusAsync(listed, HttpStatusCode.OK);
+        var failed = Assert.Single((await listed.Content.ReadFromJsonAsync<List<FailedUnit>>(ProtocolJson.Options))!);
+        Assert.Equal(42, failed.UnitIndex);
+        Assert.Equal("""{"from":42,"to":43}""", failed.Input.GetRawText());
     }
 }

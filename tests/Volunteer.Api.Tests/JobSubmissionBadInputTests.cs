@@ -181,6 +181,7 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
     [InlineData("GET", "")]
     [InlineData("GET", "/{id}")]
     [InlineData("GET", "/{id}/result")]
+    [InlineData("GET", "/{id}/failed-units")]
     [InlineData("DELETE", "/{id}")]
     public async Task Every_job_endpoint_needs_the_api_key(string method, string suffix)
     {

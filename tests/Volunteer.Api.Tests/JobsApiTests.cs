@@ -179,6 +179,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     [Theory]
     [InlineData("GET", "")]
     [InlineData("GET", "/result")]
+    [InlineData("GET", "/failed-units")]
     [InlineData("DELETE", "")]
     public async Task Unknown_job_is_404(string method, string suffix)
     {
@@ -190,8 +191,23 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     }
 
     [Theory]
+    [InlineData("?limit=0", "'limit' must be between 1 and 1000")]
+    [InlineData("?limit=1001", "'limit' must be between 1 and 1000")]
+    [InlineData("?after=-2", "'after' must be a unit index")]
+    [InlineData("?after=x", "after")]
+    public async Task Failed_units_with_a_bad_page_are_400(string query, string detail)
+    {
+        var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 10));
+
+        using var response = await _jobs.GetAsync("/" + Routes.JobFailedUnits(job.Id) + query);
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+    }
+
+    [Theory]
     [InlineData("GET", "")]
     [InlineData("GET", "/result")]
+    [InlineData("GET", "/failed-units")]
     [InlineData("DELETE", "")]
     public async Task Job_id_that_is_not_a_guid_is_400(string method, string suffix)
     {

@@ -14,6 +14,9 @@ public sealed class JobWorkbookTests
     private static readonly Guid Bob = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000000");
     private static readonly Guid Carol = Guid.Parse("cccccccc-0000-0000-0000-000000000000");
 
+    /// <summary>The coordinator's default: one unit in a hundred may fail.</summary>
+    private const double MaxFailedUnitShare = 0.01;
+
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
@@ -219,8 +222,50 @@ public sealed class JobWorkbookTests
         workbook.Apply(new ReplicaResult(new ReplicaRef(lease[0].JobId, 0, 0), ReportOutcome.Error, null, 0, null, "out of memory"), now);
 
         Assert.Equal(JobState.Failed, workbook.Job.State);
-        Assert.Equal("Unit 0 failed: 1 replicas reported errors; at most 0 are allowed.", workbook.Job.FailureReason);
+        Assert.Equal("Unit 0 failed: 1 replicas reported errors; at most 0 are allowed. 1 of 2 units have failed; at most 0 (1%) may.",
+            workbook.Job.FailureReason);
         Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice, lease[1].Ref, now));
+        Assert.Empty(workbook.Lease(Bob, 1, now));
+    }
+
+    [Fact]
+    public void A_failed_unit_is_the_units_own_and_the_job_completes_without_it()
+    {
+        var workbook = NewJob(unitCount: 100, redundancy: new Redundancy(1, 1, 0, 1));
+        var now = _time.GetUtcNow();
+        var leases = workbook.Lease(Alice, 100, now);
+
+        workbook.Apply(Error(leases[7]), now);
+        Assert.Equal(JobState.Running, workbook.Job.State);
+        foreach (var lease in leases.Where(l => l.UnitIndex != 7))
+        {
+            workbook.Apply(Result(lease, 25), now);
+        }
+
+        Assert.Equal(JobState.Completed, workbook.Job.State);
+        Assert.Null(workbook.Job.FailureReason);
+        Assert.Equal((99L, 1L), (workbook.Job.UnitsAssimilated, workbook.Job.UnitsFailed));
+        Assert.Equal("""{"primeCount":2475}""", workbook.Job.Accumulated);
+        var failed = Assert.Single(workbook.TakeChanges().Units, u => u.State == UnitState.Failed);
+        Assert.Equal(7, failed.UnitIndex);
+    }
+
+    [Fact]
+    public void One_failed_unit_more_than_the_allowed_share_fails_the_job()
+    {
+        // 1% of 100 units: one may fail, the second fails the job.
+        var workbook = NewJob(unitCount: 100, redundancy: new Redundancy(1, 1, 0, 1));
+        var now = _time.GetUtcNow();
+        var leases = workbook.Lease(Alice, 3, now);
+
+        workbook.Apply(Error(leases[0]), now);
+        workbook.Apply(Result(leases[1], 25), now);
+        Assert.Equal(JobState.Running, workbook.Job.State);
+        workbook.Apply(Error(leases[2]), now);
+
+        Assert.Equal(JobState.Failed, workbook.Job.State);
+        Assert.Equal("Unit 2 failed: 1 replicas reported errors; at most 0 are allowed. 2 of 100 units have failed; at most 1 (1%) may.",
+            workbook.Job.FailureReason);
         Assert.Empty(workbook.Lease(Bob, 1, now));
     }
 
@@ -251,7 +296,7 @@ public sealed class JobWorkbookTests
 
         var replicas = changes.Replicas.GroupBy(r => r.UnitIndex).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRecord>)g.ToList());
         var reloaded = new JobWorkbook(workbook.Job, ParametersOf(workbook.Job), new PrimesApp(),
-            changes.Units.Select(u => (u, replicas[u.UnitIndex])), maxOpenUnits: 100);
+            changes.Units.Select(u => (u, replicas[u.UnitIndex])), maxOpenUnits: 100, MaxFailedUnitShare);
 
         Assert.Equal(ReportVerdict.AlreadyReported, reloaded.Judge(Alice, alice[0].Ref, now));
         Assert.Equal(ReportVerdict.Accept, reloaded.Judge(Alice, alice[1].Ref, now));
@@ -263,8 +308,11 @@ public sealed class JobWorkbookTests
         var parameters = $$"""{"from":0,"to":{{unitCount * 100}},"unitSize":100}""";
         var job = new JobRecord(Guid.NewGuid(), "primes", parameters, redundancy ?? new Redundancy(2, 2, 2, 5), deadlineSeconds, 0,
             unitCount, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, _time.GetUtcNow(), null);
-        return new JobWorkbook(job, ParametersOf(job), new PrimesApp(), [], maxOpenUnits);
+        return new JobWorkbook(job, ParametersOf(job), new PrimesApp(), [], maxOpenUnits, MaxFailedUnitShare);
     }
+
+    private static ReplicaResult Error(ReplicaLease lease) =>
+        new(lease.Ref, ReportOutcome.Error, null, 0, null, "out of memory");
 
     private static JsonElement ParametersOf(JobRecord job) => JsonDocument.Parse(job.Parameters).RootElement.Clone();
 

@@ -107,6 +107,28 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_jobs_units_in_one_state_are_listed_in_unit_order_a_page_at_a_time()
+    {
+        var job = Job();
+        var states = new[] { UnitState.Failed, UnitState.Assimilated, UnitState.Failed, UnitState.InProgress, UnitState.Failed, UnitState.Failed };
+        await Commit(b =>
+        {
+            b.Jobs.Add(job);
+            b.Units.AddRange(states.Select((state, i) => new UnitRecord(job.Id, i, $$"""{"from":{{i}},"to":{{i + 1}}}""", state, 1, null)));
+            b.Units.Add(new UnitRecord(Job().Id, 0, "{}", UnitState.Failed, 1, null));
+        });
+
+        var first = await Store.ListUnitsAsync(job.Id, UnitState.Failed, afterIndex: -1, limit: 2);
+        var second = await Store.ListUnitsAsync(job.Id, UnitState.Failed, afterIndex: first[^1].UnitIndex, limit: 2);
+        var last = await Store.ListUnitsAsync(job.Id, UnitState.Failed, afterIndex: second[^1].UnitIndex, limit: 2);
+
+        Assert.Equal([0L, 2L], first.Select(u => u.UnitIndex));
+        Assert.Equal([4L, 5L], second.Select(u => u.UnitIndex));
+        Assert.Empty(last);
+        Assert.Equal("""{"from":2,"to":3}""", first[1].Input);
+    }
+
+    [Fact]
     public async Task Open_units_load_with_their_replicas_and_finished_units_stay_on_disk()
     {
         var job = Job();

@@ -43,6 +43,9 @@ public enum UnitState
     Failed,
 }
 
+/// <summary>A unit that failed (its error or replica budget ran out): the job went on without it.</summary>
+public sealed record FailedUnit(long UnitIndex, JsonElement Input);
+
 /// <summary>Units of a job by state; units not yet split out count as pending.</summary>
 public sealed record UnitCounts(long Pending, long InProgress, long Valid, long Assimilated, long Failed);
 

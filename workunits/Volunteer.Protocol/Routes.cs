@@ -21,5 +21,7 @@ public static class Routes
 
     public static string JobResult(Guid jobId) => $"{Job(jobId)}/result";
 
+    public static string JobFailedUnits(Guid jobId) => $"{Job(jobId)}/failed-units";
+
     public static string Worker(Guid workerId) => $"{Workers}/{workerId}";
 }

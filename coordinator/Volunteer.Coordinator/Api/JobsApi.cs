@@ -28,6 +28,8 @@ public static class JobsApi
         jobs.MapGet("/", ListJobsAsync).WithName("ListJobs")
             .WithSummary("Jobs, newest first, a page at a time: a full page has a Link header to the next.");
         jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");
+        jobs.MapGet("/{jobId}/failed-units", ListFailedUnitsAsync).WithName("ListFailedUnits")
+            .WithSummary("The units that failed, in unit order, a page at a time: a full page has a Link header to the next.");
         jobs.MapGet("/{jobId}/result", GetResultAsync).WithName("GetJobResult").WithSummary("The result of a completed job.");
         jobs.MapDelete("/{jobId}", CancelJobAsync).WithName("CancelJob").WithSummary("Cancel a running job.");
         return jobs;
@@ -92,6 +94,39 @@ public static class JobsApi
             ? ViewOf(await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job))
             : ViewOf(JobStatus.Ended(job))));
         return TypedResults.Ok<IReadOnlyList<JobView>>(views);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<FailedUnit>>, ProblemHttpResult>> ListFailedUnitsAsync(
+        string jobId, IWorkStore store, HttpResponse response, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(jobId, out var id))
+        {
+            return Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID).");
+        }
+        if (limit is < 1 or > MaxListedJobs)
+        {
+            return Problems.BadRequest($"'limit' must be between 1 and {MaxListedJobs}.");
+        }
+        if (after is < -1)
+        {
+            return Problems.BadRequest("'after' must be a unit index (0 or more), or -1 for the start.");
+        }
+        // Failed units are settled rows: the store answers, no grain wakes.
+        if (await store.FindJobAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"There is no job {id}.");
+        }
+        var pageSize = limit ?? DefaultListedJobs;
+        var units = await store.ListUnitsAsync(id, UnitState.Failed, after ?? -1, pageSize, cancellationToken);
+        if (units.Count == pageSize)
+        {
+            response.Headers.Link = $"</{Routes.JobFailedUnits(id)}?limit={pageSize}&after={units[^1].UnitIndex}>; rel=\"next\"";
+        }
+        return TypedResults.Ok<IReadOnlyList<FailedUnit>>(units.Select(unit =>
+        {
+            using var input = JsonDocument.Parse(unit.Input);
+            return new FailedUnit(unit.UnitIndex, input.RootElement.Clone());
+        }).ToList());
     }
 
     private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetJobAsync(string jobId, IGrainFactory grains) =>

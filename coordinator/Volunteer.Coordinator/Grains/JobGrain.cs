@@ -130,7 +130,7 @@ public sealed class JobGrain(
     private void OpenWorkbook(JobRecord job, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
     {
         var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
-        _workbook = new JobWorkbook(job, _parameters, app, openUnits, options.Value.MaxOpenUnitsPerJob);
+        _workbook = new JobWorkbook(job, _parameters, app, openUnits, options.Value.MaxOpenUnitsPerJob, options.Value.MaxFailedUnitShare);
         var sweep = options.Value.LeaseSweepInterval;
         this.RegisterGrainTimer(ExpireLeasesAsync, new GrainTimerCreationOptions(sweep, sweep) { Interleave = true });
     }

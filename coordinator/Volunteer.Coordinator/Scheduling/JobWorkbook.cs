@@ -14,6 +14,7 @@ public sealed class JobWorkbook
     private readonly IScienceApp _app;
     private readonly JsonElement _parameters;
     private readonly int _maxOpenUnits;
+    private readonly double _maxFailedUnitShare;
     private readonly SortedDictionary<long, OpenUnit> _open = [];
     private readonly SortedSet<long> _unitsWithUnsentReplicas = [];
     private readonly Dictionary<Guid, SortedSet<(long Unit, int Replica)>> _leasesByWorker = [];
@@ -28,12 +29,14 @@ public sealed class JobWorkbook
         JsonElement parameters,
         IScienceApp app,
         IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits,
-        int maxOpenUnits)
+        int maxOpenUnits,
+        double maxFailedUnitShare)
     {
         Job = job;
         _app = app;
         _parameters = parameters;
         _maxOpenUnits = maxOpenUnits;
+        _maxFailedUnitShare = maxFailedUnitShare;
         foreach (var (unit, replicas) in openUnits)
         {
             var open = new OpenUnit(unit, [.. replicas.OrderBy(r => r.Replica)]);
@@ -284,7 +287,13 @@ public sealed class JobWorkbook
         SetUnit(unit, unit.Record with { State = UnitState.Assimilated });
         Close(unit);
         SetJob(Job with { Accumulated = accumulated, UnitsAssimilated = Job.UnitsAssimilated + 1 });
-        if (Job.UnitsAssimilated == Job.UnitCount)
+        CompleteIfSettled(now);
+    }
+
+    /// <summary>Once every unit is assimilated or failed, the job is complete; its failed units are listed apart.</summary>
+    private void CompleteIfSettled(DateTimeOffset now)
+    {
+        if (Job.UnitsAssimilated + Job.UnitsFailed == Job.UnitCount)
         {
             EndJob(JobState.Completed, null, now);
         }
@@ -296,9 +305,21 @@ public sealed class JobWorkbook
         SetUnit(unit, unit.Record with { State = UnitState.Failed });
         Close(unit);
         SetJob(Job with { UnitsFailed = Job.UnitsFailed + 1 });
-        // Without this unit the job's result would be incomplete, so the job fails with it.
-        EndJob(JobState.Failed, $"Unit {unit.Record.UnitIndex} failed: {reason}", now);
+        // A unit's failure is the unit's: the job goes on without it and lists it, unless so many units
+        // have failed that the result would be worth little.
+        var allowed = MaxFailedUnits;
+        if (Job.UnitsFailed > allowed)
+        {
+            EndJob(JobState.Failed,
+                $"Unit {unit.Record.UnitIndex} failed: {reason} {Job.UnitsFailed} of {Job.UnitCount} units have failed; " +
+                $"at most {allowed} ({_maxFailedUnitShare * 100:0.##}%) may.", now);
+            return;
+        }
+        CompleteIfSettled(now);
     }
+
+    /// <summary>How many units may fail before the job fails with them.</summary>
+    private long MaxFailedUnits => (long)Math.Floor(_maxFailedUnitShare * Job.UnitCount);
 
     private void EndJob(JobState state, string? failureReason, DateTimeOffset now)
     {

@@ -23,6 +23,13 @@ public sealed class VolunteerOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The share of a job's units that may fail (exhaust their error or replica budget) with the job still
+    /// completing, its failed units listed; one more and the job fails.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MaxFailedUnitShare { get; set; } = 0.01;
+
     /// <summary>Result payloads up to this size travel inline in reports; larger ones stay with workers.</summary>
     [Range(0, 1024 * 1024)]
     public int InlinePayloadLimit { get; set; } = SyncLimits.Default.InlinePayloadLimit;

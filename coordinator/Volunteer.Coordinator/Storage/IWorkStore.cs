@@ -28,6 +28,10 @@ public interface IWorkStore
     Task<IReadOnlyList<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)>> LoadOpenUnitsAsync(
         Guid jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>A page of at most <paramref name="limit"/> of the job's units in <paramref name="state"/>, in unit order, after <paramref name="afterIndex"/>.</summary>
+    Task<IReadOnlyList<UnitRecord>> ListUnitsAsync(
+        Guid jobId, UnitState state, long afterIndex, int limit, CancellationToken cancellationToken = default);
+
     Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default);
 
     Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default);

@@ -19,6 +19,12 @@ public abstract class SqlWorkStore : IWorkStore
         ORDER BY created_at DESC, id LIMIT $2
         """;
 
+    private static readonly string UnitsInStateSql = $"""
+        SELECT {StoreTables.Units.ColumnList()} FROM units
+        WHERE job_id = $1 AND state = $2 AND unit_index > $3
+        ORDER BY unit_index LIMIT $4
+        """;
+
     private static readonly string OpenUnitsSql = $"""
         SELECT {StoreTables.Units.ColumnList()} FROM units
         WHERE job_id = $1 AND state NOT IN ('Assimilated', 'Failed')
@@ -66,6 +72,15 @@ public abstract class SqlWorkStore : IWorkStore
         var openUnits = await ReadAllAsync(units, StoreTables.Units.Read, cancellationToken);
         var byUnit = (await ReadAllAsync(replicas, StoreTables.Replicas.Read, cancellationToken)).ToLookup(r => r.UnitIndex);
         return openUnits.Select(u => (u, (IReadOnlyList<ReplicaRecord>)byUnit[u.UnitIndex].ToList())).ToList();
+    }
+
+    public async Task<IReadOnlyList<UnitRecord>> ListUnitsAsync(
+        Guid jobId, UnitState state, long afterIndex, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, UnitsInStateSql,
+            (ColumnKind.Id, jobId), (ColumnKind.Enum, state), (ColumnKind.Int64, afterIndex), (ColumnKind.Int32, limit));
+        return await ReadAllAsync(command, StoreTables.Units.Read, cancellationToken);
     }
 
     public Task<ReplicaRecord?> FindReplicaAsync(ReplicaRef replica, CancellationToken cancellationToken = default) =>
