@@ -121,7 +121,7 @@ public sealed class JobWorkbookTests
     }
 
     [Fact]
-    public void A_worker_whose_lease_timed_out_may_take_the_replacement()
+    public void A_worker_whose_lease_timed_out_never_gets_that_unit_again()
     {
         var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
         var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
@@ -130,12 +130,35 @@ public sealed class JobWorkbookTests
         _time.Advance(TimeSpan.FromSeconds(60));
         workbook.ExpireLeases(_time.GetUtcNow());
 
-        var again = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        Assert.Empty(workbook.Lease(Alice, 1, _time.GetUtcNow()));
         Assert.Empty(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+        var carol = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()));
 
-        Assert.Equal((0L, 2), (again.UnitIndex, again.Replica));
+        Assert.Equal((0L, 2), (carol.UnitIndex, carol.Replica));
         Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, late.Ref, _time.GetUtcNow()));
-        workbook.Apply(Result(again, 25), _time.GetUtcNow());
+        workbook.Apply(Result(carol, 25), _time.GetUtcNow());
+        Assert.Equal(JobState.Completed, workbook.Job.State);
+    }
+
+    [Fact]
+    public void A_worker_that_abandons_its_leases_cannot_exhaust_a_units_budget_alone()
+    {
+        // Up to 6 replicas per unit: an abandoning worker gets one of them, and honest workers complete the unit.
+        var workbook = NewJob(unitCount: 1, deadlineSeconds: 60, redundancy: new Redundancy(2, 2, 3, 6));
+        for (var round = 0; round < 6; round++)
+        {
+            workbook.Lease(Alice, 1, _time.GetUtcNow());
+            _time.Advance(TimeSpan.FromSeconds(60));
+            workbook.ExpireLeases(_time.GetUtcNow());
+        }
+        var timedOut = workbook.TakeChanges().Replicas.Count(r => r.State == ReplicaState.TimedOut && r.WorkerId == Alice);
+
+        var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+        var carol = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()));
+        workbook.Apply(Result(bob, 25), _time.GetUtcNow());
+        workbook.Apply(Result(carol, 25), _time.GetUtcNow());
+
+        Assert.Equal(1, timedOut);
         Assert.Equal(JobState.Completed, workbook.Job.State);
     }
 

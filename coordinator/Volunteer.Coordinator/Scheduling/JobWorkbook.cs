@@ -79,7 +79,7 @@ public sealed class JobWorkbook
         // Pick first, assign after: assigning changes the set being walked. Only as many as wanted are
         // picked, so a lease costs O(count), not a copy of every unit waiting for a replica.
         var eligible = _unitsWithUnsentReplicas
-            .Where(u => !_open[u].Replicas.Any(r => r.WorkerId == workerId && CountsForWorker(r)))
+            .Where(u => !HasHeld(_open[u], workerId))
             .Take(count - leases.Count)
             .ToList();
         foreach (var unitIndex in eligible)
@@ -201,11 +201,11 @@ public sealed class JobWorkbook
     }
 
     /// <summary>
-    /// Whether a worker's replica bars it from another replica of the same unit. One that timed out or
-    /// was cancelled produced no result, so it casts no vote; barring its worker for good would starve
-    /// the unit when there are few workers.
+    /// Whether the worker ever held a replica of the unit, which bars it from another (BOINC's one result
+    /// per host per workunit). A replica it let time out counts too: otherwise a worker that abandons its
+    /// leases again and again would be handed every replica of a unit and could exhaust its budget alone.
     /// </summary>
-    private static bool CountsForWorker(ReplicaRecord replica) => replica.State is not (ReplicaState.TimedOut or ReplicaState.Cancelled);
+    private static bool HasHeld(OpenUnit unit, Guid workerId) => unit.Replicas.Exists(r => r.WorkerId == workerId);
 
     private ReplicaLease Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
     {
