@@ -17,6 +17,15 @@ internal static class Api
 
     public static string JobPath(Guid jobId) => "/" + Routes.Job(jobId);
 
+    /// <summary>The endpoints of one job, as a method and a path after <see cref="JobPath"/>: every test of them tries all.</summary>
+    public static TheoryData<string, string> JobEndpoints => new()
+    {
+        { "GET", "" },
+        { "GET", "/result" },
+        { "GET", "/failed-units" },
+        { "DELETE", "" },
+    };
+
     public static string ResultPath(Guid jobId) => "/" + Routes.JobResult(jobId);
 
     /// <summary>A body sent byte for byte as given, so tests can send exactly the bad JSON they mean.</summary>

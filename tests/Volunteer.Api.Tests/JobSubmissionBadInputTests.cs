@@ -178,18 +178,26 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
     }
 
     [Theory]
-    [InlineData("GET", "")]
-    [InlineData("GET", "/{id}")]
-    [InlineData("GET", "/{id}/result")]
-    [InlineData("GET", "/{id}/failed-units")]
-    [InlineData("DELETE", "/{id}")]
+    [MemberData(nameof(Api.JobEndpoints), MemberType = typeof(Api))]
     public async Task Every_job_endpoint_needs_the_api_key(string method, string suffix)
     {
         var job = await Api.SubmitAsync(_jobs, Api.PrimesJob(0, 100, 10));
+        await AssertRefusedWithoutTheKeyAsync(method, Api.JobPath(job.Id) + suffix);
+
+        // In particular an unauthenticated DELETE cancelled nothing.
+        var after = await Api.GetJobAsync(_jobs, job.Id);
+        Assert.Equal(JobState.Running, after.State);
+        Assert.Null(after.FinishedAt);
+    }
+
+    [Fact]
+    public async Task Listing_jobs_needs_the_api_key() => await AssertRefusedWithoutTheKeyAsync("GET", Api.JobsPath);
+
+    private async Task AssertRefusedWithoutTheKeyAsync(string method, string path)
+    {
         using var anonymous = factory.CreateClient();
         using var wrong = factory.CreateClient();
         wrong.DefaultRequestHeaders.Add(Routes.ApiKeyHeader, "not-the-key");
-        var path = Api.JobsPath + suffix.Replace("{id}", job.Id.ToString(), StringComparison.Ordinal);
 
         using (var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
         {
@@ -199,11 +207,6 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         {
             await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "not recognised");
         }
-
-        // In particular an unauthenticated DELETE cancelled nothing.
-        var after = await Api.GetJobAsync(_jobs, job.Id);
-        Assert.Equal(JobState.Running, after.State);
-        Assert.Null(after.FinishedAt);
     }
 
     private async Task AssertNoJobRecordedAsync(IReadOnlyList<JobView> before)

@@ -177,10 +177,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     }
 
     [Theory]
-    [InlineData("GET", "")]
-    [InlineData("GET", "/result")]
-    [InlineData("GET", "/failed-units")]
-    [InlineData("DELETE", "")]
+    [MemberData(nameof(Api.JobEndpoints), MemberType = typeof(Api))]
     public async Task Unknown_job_is_404(string method, string suffix)
     {
         var id = Guid.NewGuid();
@@ -205,10 +202,7 @@ public sealed class JobsApiTests(CoordinatorFactory factory) : IClassFixture<Coo
     }
 
     [Theory]
-    [InlineData("GET", "")]
-    [InlineData("GET", "/result")]
-    [InlineData("GET", "/failed-units")]
-    [InlineData("DELETE", "")]
+    [MemberData(nameof(Api.JobEndpoints), MemberType = typeof(Api))]
     public async Task Job_id_that_is_not_a_guid_is_400(string method, string suffix)
     {
         var count = (await Api.ListJobsAsync(_jobs)).Count;

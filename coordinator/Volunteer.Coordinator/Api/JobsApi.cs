@@ -14,10 +14,6 @@ namespace Volunteer.Coordinator.Api;
 /// <summary>The job submission API: submit, list, inspect, fetch the result, cancel.</summary>
 public static class JobsApi
 {
-    public const int MaxListedJobs = 1000;
-
-    public const int DefaultListedJobs = 100;
-
     /// <summary>A submission is an app's name and its parameters: small.</summary>
     public const int MaxSubmissionBytes = 64 * 1024;
 
@@ -59,9 +55,10 @@ public static class JobsApi
             }
             wanted = Enum.Parse<JobState>(state, ignoreCase: true);
         }
-        if (limit is < 1 or > MaxListedJobs)
+        var (pageSize, pageProblem) = Paging.PageSize(limit);
+        if (pageProblem is not null)
         {
-            return Problems.BadRequest($"'limit' must be between 1 and {MaxListedJobs}.");
+            return pageProblem;
         }
         JobRecord? previous = null;
         if (after is not null)
@@ -76,18 +73,10 @@ public static class JobsApi
                 return Problems.BadRequest($"'after' names no job: there is no job {afterId}.");
             }
         }
-        var pageSize = limit ?? DefaultListedJobs;
         var records = await store.ListJobsAsync(wanted, pageSize, previous, cancellationToken);
-        if (records.Count == pageSize)
+        if (records.Count > 0)
         {
-            var next = new List<KeyValuePair<string, string?>>();
-            if (wanted is { } filter)
-            {
-                next.Add(new("state", filter.ToString()));
-            }
-            next.Add(new("limit", pageSize.ToString(CultureInfo.InvariantCulture)));
-            next.Add(new("after", records[^1].Id.ToString()));
-            response.Headers.Link = $"</{Routes.Jobs}{QueryString.Create(next)}>; rel=\"next\"";
+            Paging.LinkNext(response, Routes.Jobs, pageSize, records.Count, records[^1].Id.ToString(), ("state", wanted?.ToString()));
         }
         // A job that has ended is all in its row; only a running one's grain knows its open units.
         var views = await Task.WhenAll(records.Select(async job => job.State == JobState.Running
@@ -99,13 +88,11 @@ public static class JobsApi
     private static async Task<Results<Ok<IReadOnlyList<FailedUnit>>, ProblemHttpResult>> ListFailedUnitsAsync(
         string jobId, IWorkStore store, HttpResponse response, long? after, int? limit, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(jobId, out var id))
+        var (id, idProblem) = ParseJobId(jobId);
+        var (pageSize, pageProblem) = Paging.PageSize(limit);
+        if ((idProblem ?? pageProblem) is { } problem)
         {
-            return Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID).");
-        }
-        if (limit is < 1 or > MaxListedJobs)
-        {
-            return Problems.BadRequest($"'limit' must be between 1 and {MaxListedJobs}.");
+            return problem;
         }
         if (after is < -1)
         {
@@ -116,11 +103,10 @@ public static class JobsApi
         {
             return Problems.NotFound($"There is no job {id}.");
         }
-        var pageSize = limit ?? DefaultListedJobs;
         var units = await store.ListUnitsAsync(id, UnitState.Failed, after ?? -1, pageSize, cancellationToken);
-        if (units.Count == pageSize)
+        if (units.Count > 0)
         {
-            response.Headers.Link = $"</{Routes.JobFailedUnits(id)}?limit={pageSize}&after={units[^1].UnitIndex}>; rel=\"next\"";
+            Paging.LinkNext(response, Routes.JobFailedUnits(id), pageSize, units.Count, units[^1].UnitIndex.ToString(CultureInfo.InvariantCulture));
         }
         return TypedResults.Ok<IReadOnlyList<FailedUnit>>(units.Select(unit =>
         {
@@ -165,13 +151,17 @@ public static class JobsApi
 
     private static async Task<(JobView? View, ProblemHttpResult? Problem)> FindAsync(string jobId, IGrainFactory grains)
     {
-        if (!Guid.TryParse(jobId, out var id))
+        var (id, problem) = ParseJobId(jobId);
+        if (problem is not null)
         {
-            return (null, Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID)."));
+            return (null, problem);
         }
         var status = await grains.GetGrain<IJobGrain>(id).GetStatusAsync();
         return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (ViewOf(status), null);
     }
+
+    private static (Guid Id, ProblemHttpResult? Problem) ParseJobId(string jobId) =>
+        Guid.TryParse(jobId, out var id) ? (id, null) : (Guid.Empty, Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID)."));
 
     /// <summary>A job as the API shows it: its parameters and, once completed, its result as JSON.</summary>
     private static JobView ViewOf(JobStatus status)
