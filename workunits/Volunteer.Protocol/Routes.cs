@@ -8,6 +8,7 @@ public static class Routes
 {
     public const string Jobs = "api/v1/jobs";
     public const string Workers = "api/v1/workers";
+    public const string Accounts = "api/v1/accounts";
     public const string Sync = "sync";
     public const string WorkerSync = Workers + "/" + Sync;
     public const string Cluster = "api/v1/cluster";
@@ -22,6 +23,8 @@ public static class Routes
     public static string JobResult(Guid jobId) => $"{Job(jobId)}/result";
 
     public static string JobFailedUnits(Guid jobId) => $"{Job(jobId)}/failed-units";
+
+    public static string Account(Guid accountId) => $"{Accounts}/{accountId}";
 
     public static string Worker(Guid workerId) => $"{Workers}/{workerId}";
 }

@@ -5,13 +5,19 @@ namespace Volunteer.Protocol;
 
 /// <summary>Sent once by a worker agent to join the project.</summary>
 /// <param name="Name">The volunteer's name for this host.</param>
-/// <param name="PublicKey">The worker's ECDSA P-256 public key, SubjectPublicKeyInfo in base64.</param>
+/// <param name="PublicKey">The worker's ECDSA P-256 public key, SubjectPublicKeyInfo in base64. One key attaches once.</param>
 /// <param name="Cores">Processor count the agent will use.</param>
-public sealed record WorkerAttachRequest(string Name, string PublicKey, int Cores);
+/// <param name="AccountKey">The volunteer's account key; without one, the host gets a fresh anonymous account.</param>
+public sealed record WorkerAttachRequest(string Name, string PublicKey, int Cores, string? AccountKey = null);
 
 /// <summary>The worker's identity; the token is shown once and stored by the coordinator only hashed.</summary>
 /// <param name="Limits">The coordinator's bounds on one sync.</param>
-public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimits Limits);
+/// <param name="AccountId">The account the host belongs to.</param>
+/// <param name="AccountKey">
+/// Only when the attach created an anonymous account: its key, shown this once, with which the volunteer
+/// can attach more hosts to the same account.
+/// </param>
+public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimits Limits, Guid AccountId, string? AccountKey = null);
 
 /// <summary>Names one replica: a copy of a unit issued to one worker.</summary>
 public sealed record ReplicaRef(Guid JobId, long UnitIndex, int Replica);

@@ -59,7 +59,7 @@ public static class WorkersApi
         var batch = new WorkBatch();
         batch.Workers.Add(new WorkerRecord(workerId, request.Name, SecretHash.Of(token), request.PublicKey, request.Cores, time.GetUtcNow()));
         await store.CommitAsync(batch);
-        return TypedResults.Created("/" + Routes.Worker(workerId), new WorkerAttachResponse(workerId, token, options.Value.SyncLimits));
+        return TypedResults.Created("/" + Routes.Worker(workerId), new WorkerAttachResponse(workerId, token, options.Value.SyncLimits, Guid.Empty));
     }
 
     private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(

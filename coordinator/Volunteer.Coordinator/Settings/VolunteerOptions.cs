@@ -50,9 +50,65 @@ public sealed class VolunteerOptions
     [Range(1, 1_000_000)]
     public int AttachesPerAddressPerMinute { get; set; } = 120;
 
+    /// <summary>Who may create a volunteer account: anyone (the default), or only callers with an API key.</summary>
+    public SignUpPolicy SignUp { get; set; } = SignUpPolicy.Open;
+
+    /// <summary>
+    /// Whether two replicas of one unit may never go to hosts on the same network (IPv4 /<see cref="Ipv4NetworkPrefix"/>,
+    /// IPv6 /<see cref="Ipv6NetworkPrefix"/>), as they never go to one host or one account.
+    /// </summary>
+    public bool SeparateNetworks { get; set; } = true;
+
+    [Range(8, 32)]
+    public int Ipv4NetworkPrefix { get; set; } = 24;
+
+    [Range(16, 128)]
+    public int Ipv6NetworkPrefix { get; set; } = 48;
+
+    /// <summary>
+    /// Addresses of reverse proxies whose X-Forwarded-For header names the client. From any other address the
+    /// header is ignored, so no client can choose the network it is placed by.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>
+    /// A host is handed one of this many oldest waiting units at random, so which unit it gets cannot be
+    /// predicted from the order of requests (two colluding hosts cannot ask back to back for sibling replicas).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int PlacementPoolSize { get; set; } = 64;
+
+    /// <summary>Replicas one host may hold in progress per core it reported (BOINC's max_wus_in_progress).</summary>
+    [Range(1, 10_000)]
+    public int InProgressPerCore { get; set; } = 2;
+
+    /// <summary>Replicas one host may hold in progress at most, whatever cores it claims.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxInProgressPerHost { get; set; } = 128;
+
+    /// <summary>Replicas of one job that all of one account's hosts together may hold in progress.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxInProgressPerAccount { get; set; } = 1_024;
+
+    /// <summary>
+    /// Replicas a host may be issued per core per day (BOINC's max results per day). A host's quota halves on
+    /// each error, invalid result or missed deadline, and doubles back with each valid result.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int DailyQuotaPerCore { get; set; } = 500;
+
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with
     {
         MaxReportsPerSync = MaxReportsPerSync, MaxUnitsPerSync = MaxUnitsPerSync, InlinePayloadLimit = InlinePayloadLimit,
     };
+}
+
+public enum SignUpPolicy
+{
+    /// <summary>Anyone may sign up.</summary>
+    Open,
+
+    /// <summary>Only a caller with a job API key may create an account (a closed project).</summary>
+    ApiKey,
 }
