@@ -50,6 +50,16 @@ public sealed class JobGrain(
         }
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // What was judged since the last sweep is committed; the hosts still hear of it.
+        if (_workbook is not null)
+        {
+            TellHosts();
+        }
+        return Task.CompletedTask;
+    }
+
     public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
         if (_job is not null)
@@ -157,12 +167,14 @@ public sealed class JobGrain(
 
     /// <summary>
     /// Tells each host how its replicas were judged since the last sweep, for its quota: one message per host
-    /// per sweep, not one per result. Sent only after the judgements are committed.
+    /// per sweep, not one per result. A judgement whose commit is still in flight may be told a moment early;
+    /// should that commit fail, a quota is off by one halving or doubling, nothing more.
     /// </summary>
     private void TellHosts()
     {
         foreach (var (workerId, tally) in _workbook!.TakeTallies())
         {
+            metrics.CountJudged(tally);
             GrainFactory.GetGrain<IHostGrain>(workerId).RecordAsync(tally).Ignore();
         }
     }
