@@ -96,7 +96,7 @@ public sealed class VolunteerOptions
     /// each error, invalid result or missed deadline, and doubles back with each valid result.
     /// </summary>
     [Range(1, 100_000_000)]
-    public int DailyQuotaPerCore { get; set; } = 500;
+    public int DailyQuotaPerCore { get; set; } = 10_000;
 
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with
