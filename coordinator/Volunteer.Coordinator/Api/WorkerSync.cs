@@ -34,7 +34,7 @@ public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> 
         }
 
         var outcome = await grains.GetGrain<IHostGrain>(worker.Id).SyncAsync(
-            new HostSync(new VolunteerHost(worker.Id, worker.AccountId, network), worker.Record.Cores, results, request.InProgress, request.RequestUnits));
+            new HostSync(new VolunteerHost(worker.Id, worker.AccountId, network), results, request.InProgress, request.RequestUnits));
         if (outcome.Refused.Count > 0)
         {
             return Refuse(outcome.Refused);

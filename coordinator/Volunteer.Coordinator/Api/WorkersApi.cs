@@ -117,7 +117,7 @@ public static class WorkersApi
         {
             return Problems.NotFound($"There is no worker {Problems.Quote(workerId)}.");
         }
-        var limits = await grains.GetGrain<IHostGrain>(id).GetLimitsAsync(worker.Cores);
+        var limits = await grains.GetGrain<IHostGrain>(id).GetLimitsAsync();
         return TypedResults.Ok(new HostStatus(worker.Id, worker.AccountId, worker.Name, worker.Cores, worker.CreatedAt,
             limits.DailyQuota, limits.IssuedToday, limits.InProgress, limits.MaxInProgress));
     }

@@ -75,14 +75,12 @@ public sealed record JobSyncOutcome(
     [property: Id(5)] int Holding = 0);
 
 /// <summary>A worker's sync, checked at the API edge (payloads decoded, signature verified), for its host's grain.</summary>
-/// <param name="Cores">The cores the host attached with: its in-progress cap and daily quota scale with them.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.HostSync")]
 public sealed record HostSync(
     [property: Id(0)] VolunteerHost Host,
-    [property: Id(1)] int Cores,
-    [property: Id(2)] IReadOnlyList<ReplicaResult> Results,
-    [property: Id(3)] IReadOnlyList<ReplicaRef>? InProgress,
-    [property: Id(4)] int RequestUnits);
+    [property: Id(1)] IReadOnlyList<ReplicaResult> Results,
+    [property: Id(2)] IReadOnlyList<ReplicaRef>? InProgress,
+    [property: Id(3)] int RequestUnits);
 
 /// <summary>What the jobs made of a host's sync: refused results (then nothing else happened), replicas to stop, each job's leases.</summary>
 [GenerateSerializer, Immutable, Alias("Volunteer.HostSyncOutcome")]

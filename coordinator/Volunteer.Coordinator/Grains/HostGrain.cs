@@ -21,7 +21,7 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
     private readonly Dictionary<Guid, int> _holdingByJob = [];
     private HostQuotaRecord? _quota;
     private HostQuotaRecord? _stored;
-    private int _cores = 1;
+    private int _cores;
 
     private Guid WorkerId => this.GetPrimaryKey();
 
@@ -33,6 +33,8 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // The cores it attached with never change; a job telling of its results may wake the grain before any sync.
+        _cores = (await store.FindWorkerAsync(WorkerId, cancellationToken))?.Cores ?? 1;
         _stored = await store.FindHostQuotaAsync(WorkerId, cancellationToken);
         _quota = _stored;
     }
@@ -42,7 +44,6 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
 
     public async Task<HostSyncOutcome> SyncAsync(HostSync sync)
     {
-        _cores = sync.Cores;
         var now = time.GetUtcNow();
         Quota(now);
         var heldByJob = sync.InProgress?.GroupBy(r => r.JobId).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRef>)g.ToList());
@@ -130,9 +131,8 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         await SaveQuotaAsync();
     }
 
-    public Task<HostLimits> GetLimitsAsync(int cores)
+    public Task<HostLimits> GetLimitsAsync()
     {
-        _cores = cores;
         var quota = Quota(time.GetUtcNow());
         return Task.FromResult(new HostLimits(quota.Quota, quota.IssuedToday, _holdingByJob.Values.Sum(), MaxInProgress));
     }

@@ -23,5 +23,5 @@ public interface IHostGrain : IGrainWithGuidKey
     Task RecordAsync(HostTally tally);
 
     [Alias("GetLimits"), AlwaysInterleave]
-    Task<HostLimits> GetLimitsAsync(int cores);
+    Task<HostLimits> GetLimitsAsync();
 }
