@@ -88,10 +88,11 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
                 return new HostSyncOutcome(outcome.Refused, [], []);
             }
         }
-        // Then the jobs in line, one after another, each once, until the host has what it asked for or all it may hold.
+        // Then the jobs in line, one after another, each once, until the host has what it asked for or all it
+        // may hold. The first is always asked: it sends again the leases whose answer the host lost, cap or not.
         foreach (var job in running)
         {
-            if (leased >= sync.RequestUnits || _holdingByJob.Values.Sum() >= MaxInProgress)
+            if (leased >= sync.RequestUnits || (called.Count > 0 && _holdingByJob.Values.Sum() >= MaxInProgress))
             {
                 break;
             }
@@ -125,8 +126,18 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         return new HostSyncOutcome([], cancelled, outcomes);
     }
 
-    public async Task RecordAsync(HostTally tally)
+    public async Task RecordAsync(Guid jobId, HostTally tally, int holding)
     {
+        // A lease that timed out or was cancelled is no longer held: without this, a host at its cap would
+        // never be offered work again until it synced with that very job.
+        if (holding > 0)
+        {
+            _holdingByJob[jobId] = holding;
+        }
+        else
+        {
+            _holdingByJob.Remove(jobId);
+        }
         _quota = Quota(time.GetUtcNow()).Judged(tally, FullQuota);
         await SaveQuotaAsync();
     }

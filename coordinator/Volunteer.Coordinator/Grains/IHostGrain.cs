@@ -18,9 +18,12 @@ public interface IHostGrain : IGrainWithGuidKey
     [Alias("Sync")]
     Task<HostSyncOutcome> SyncAsync(HostSync sync);
 
-    /// <summary>How a job judged the host's replicas: its quota halves per failure and doubles per valid result.</summary>
+    /// <summary>
+    /// How a job judged the host's replicas (its quota halves per failure and doubles per valid result) and how
+    /// many of the job's replicas it holds now.
+    /// </summary>
     [Alias("Record"), OneWay, AlwaysInterleave]
-    Task RecordAsync(HostTally tally);
+    Task RecordAsync(Guid jobId, HostTally tally, int holding);
 
     [Alias("GetLimits"), AlwaysInterleave]
     Task<HostLimits> GetLimitsAsync();

@@ -166,16 +166,17 @@ public sealed class JobGrain(
     }
 
     /// <summary>
-    /// Tells each host how its replicas were judged since the last sweep, for its quota: one message per host
-    /// per sweep, not one per result. A judgement whose commit is still in flight may be told a moment early;
-    /// should that commit fail, a quota is off by one halving or doubling, nothing more.
+    /// Tells each host how its replicas were judged since the last sweep, for its quota, and how many of this
+    /// job's replicas it holds now (leases that timed out or were cancelled are no longer held): one message
+    /// per host per sweep, not one per result. A judgement whose commit is still in flight may be told a moment
+    /// early; should that commit fail, a quota is off by one halving or doubling, nothing more.
     /// </summary>
     private void TellHosts()
     {
         foreach (var (workerId, tally) in _workbook!.TakeTallies())
         {
             metrics.CountJudged(tally);
-            GrainFactory.GetGrain<IHostGrain>(workerId).RecordAsync(tally).Ignore();
+            GrainFactory.GetGrain<IHostGrain>(workerId).RecordAsync(JobId, tally, _workbook.HoldingOf(workerId)).Ignore();
         }
     }
 

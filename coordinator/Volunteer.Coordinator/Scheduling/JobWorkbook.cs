@@ -123,7 +123,10 @@ public sealed class JobWorkbook
     /// <summary>The replicas of this job leased to the worker and not yet reported, timed out or cancelled.</summary>
     public int HoldingOf(Guid workerId) => _leasesByWorker.TryGetValue(workerId, out var leases) ? leases.Count : 0;
 
-    /// <summary>How each host's replicas were judged since the last call, for the hosts' quotas.</summary>
+    /// <summary>
+    /// How each host's replicas were judged since the last call, for the hosts' quotas; a host whose leases
+    /// ended in any other way (cancelled, say) is listed too, with nothing judged, so it learns what it holds.
+    /// </summary>
     public IReadOnlyDictionary<Guid, HostTally> TakeTallies()
     {
         var tallies = new Dictionary<Guid, HostTally>(_tallies);
@@ -490,6 +493,7 @@ public sealed class JobWorkbook
             {
                 _leasesByWorker.Remove(worker);
             }
+            Tally(worker, HostTally.None);
             if (replica.AccountId is { } account && _leaseCountByAccount.TryGetValue(account, out var count))
             {
                 if (count <= 1)
