@@ -73,7 +73,7 @@ public static class AgentCommands
         output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {options.StateDirectory}.");
         if (attached.AccountKey is { } accountKey)
         {
-            output.WriteLine($"This host has a new anonymous account. Its key attaches more hosts to the same account (attach URL --account KEY); it is shown only this once:");
+            output.WriteLine("This host has a new anonymous account. Its key attaches more hosts to the same account (attach URL --account KEY); it is shown only this once:");
             output.WriteLine(accountKey);
         }
         return 0;

@@ -6,8 +6,8 @@ namespace Volunteer.Worker.Storage;
 
 /// <summary>
 /// Who this agent is to the project: its id, secret token, coordinator URLs and the private key that
-/// signs its reports, with the account it belongs to and the coordinator's limits as told at attach time. Kept in identity.json,
-/// readable by its owner only.
+/// signs its reports, with the account it belongs to and the coordinator's limits as told at attach time.
+/// Kept in identity.json, readable by its owner only.
 /// </summary>
 public sealed record WorkerIdentity(Guid WorkerId, string Token, IReadOnlyList<Uri> Coordinators, string PrivateKey)
 {
