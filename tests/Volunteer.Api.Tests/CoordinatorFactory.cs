@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -93,6 +94,10 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
         builder.UseSetting("Volunteer:DataDirectory", DataDirectory);
         builder.UseSetting("Orleans:SiloPort", ports[0].ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:GatewayPort", ports[1].ToString(CultureInfo.InvariantCulture));
+        // Tests name the unit a host gets, so hosts get the oldest waiting units in order; the placement tests
+        // turn the random pick back on.
+        builder.UseSetting("Volunteer:PlacementPoolSize", "1");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PeerAddressFromTestHeader>());
         foreach (var (key, value) in _extraSettings)
         {
             builder.UseSetting(key, value);
@@ -132,4 +137,27 @@ public sealed class UnthrottledCoordinatorFactory : CoordinatorFactory
         : base(new Dictionary<string, string> { ["Volunteer:SyncsPerWorkerPerSecond"] = "100000" })
     {
     }
+}
+
+/// <summary>
+/// The in-memory test server has no network peer: a test gives a request's peer address in
+/// <see cref="Header"/>, as the connection would, so placement by network can be tested over the HTTP
+/// pipeline. Test code only: the coordinator itself takes the address from the connection.
+/// </summary>
+internal sealed class PeerAddressFromTestHeader : IStartupFilter
+{
+    public const string Header = "X-Test-Peer-Address";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (http, nextMiddleware) =>
+        {
+            if (http.Request.Headers.TryGetValue(Header, out var address))
+            {
+                http.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+            }
+            await nextMiddleware(http);
+        });
+        next(app);
+    };
 }

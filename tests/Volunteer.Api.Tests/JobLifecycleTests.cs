@@ -236,7 +236,8 @@ public sealed class JobLifecycleTests(CoordinatorFactory factory) : JobScenario<
         // 100 one-number units, one replica each, no error allowed: an error fails its unit alone (1% may fail).
         var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 100, 1,
             ""","redundancy":{"targetResults":1,"minQuorum":1,"maxErrorResults":0,"maxTotalResults":1}"""));
-        var worker = await AttachAsync("mostly-fine");
+        // 64 cores: the host may hold all 100 units at once (2 per core).
+        var worker = await AttachAsync("mostly-fine", cores: 64);
         var leases = new List<Assignment>();
         while (leases.Count < 100)
         {

@@ -22,10 +22,10 @@ public abstract class JobScenario<TFactory>(TFactory factory) : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>A worker of this test alone, attached now.</summary>
-    private protected async Task<SimulatedWorker> AttachAsync(string name)
+    /// <summary>A worker of this test alone, attached now; it may hold 2 replicas per core in progress.</summary>
+    private protected async Task<SimulatedWorker> AttachAsync(string name, int cores = 4)
     {
-        var worker = await SimulatedWorker.AttachAsync(Factory, name);
+        var worker = await SimulatedWorker.AttachAsync(Factory, name, cores);
         _workers.Add(worker);
         return worker;
     }

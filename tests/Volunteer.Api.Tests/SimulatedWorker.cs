@@ -29,12 +29,12 @@ internal sealed class SimulatedWorker : IDisposable
 
     public string Token => _host.Token;
 
-    public static async Task<SimulatedWorker> AttachAsync(CoordinatorFactory factory, string name)
+    public static async Task<SimulatedWorker> AttachAsync(CoordinatorFactory factory, string name, int cores = 4)
     {
         var worker = new SimulatedWorker(factory.CreateClient());
         try
         {
-            using var response = await worker._host.PostAttachAsync(name, cores: 4);
+            using var response = await worker._host.PostAttachAsync(name, cores);
             await Api.AssertStatusAsync(response, HttpStatusCode.Created);
             Assert.Equal("/" + Routes.Worker(worker.Id), response.Headers.Location?.OriginalString);
             return worker;

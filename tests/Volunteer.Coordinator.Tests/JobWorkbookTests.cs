@@ -10,9 +10,10 @@ namespace Volunteer.Coordinator.Tests;
 
 public sealed class JobWorkbookTests
 {
-    private static readonly Guid Alice = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000000");
-    private static readonly Guid Bob = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000000");
-    private static readonly Guid Carol = Guid.Parse("cccccccc-0000-0000-0000-000000000000");
+    // Three volunteers on three networks, each with an account of their own.
+    private static readonly VolunteerHost Alice = Host("aaaaaaaa", "192.0.2.0/24");
+    private static readonly VolunteerHost Bob = Host("bbbbbbbb", "198.51.100.0/24");
+    private static readonly VolunteerHost Carol = Host("cccccccc", "203.0.113.0/24");
 
     /// <summary>The coordinator's default: one unit in a hundred may fail.</summary>
     private const double MaxFailedUnitShare = 0.01;
@@ -24,7 +25,7 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 1000);
 
-        var leased = workbook.Lease(Alice, 3, _time.GetUtcNow());
+        var leased = workbook.Lease(Alice, 3, _time.GetUtcNow()).Leases;
 
         Assert.Equal([0L, 1L, 2L], leased.Select(a => a.UnitIndex));
         Assert.Equal(3, workbook.Job.UnitsOpened);
@@ -36,7 +37,7 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 1000, maxOpenUnits: 4);
 
-        var leased = workbook.Lease(Alice, 10, _time.GetUtcNow());
+        var leased = workbook.Lease(Alice, 10, _time.GetUtcNow()).Leases;
 
         Assert.Equal(4, leased.Count);
         Assert.Equal(4, workbook.Job.UnitsOpened);
@@ -47,9 +48,9 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 2);
 
-        var alice = workbook.Lease(Alice, 2, _time.GetUtcNow());
-        var aliceAgain = workbook.Lease(Alice, 2, _time.GetUtcNow());
-        var bob = workbook.Lease(Bob, 5, _time.GetUtcNow());
+        var alice = workbook.Lease(Alice, 2, _time.GetUtcNow()).Leases;
+        var aliceAgain = workbook.Lease(Alice, 2, _time.GetUtcNow()).Leases;
+        var bob = workbook.Lease(Bob, 5, _time.GetUtcNow()).Leases;
 
         Assert.Equal([0L, 1L], alice.Select(a => a.UnitIndex));
         Assert.Empty(aliceAgain);
@@ -61,12 +62,12 @@ public sealed class JobWorkbookTests
     public void Leases_a_worker_says_it_does_not_hold_are_sent_again()
     {
         var workbook = NewJob(unitCount: 10, deadlineSeconds: 60);
-        var first = workbook.Lease(Alice, 2, _time.GetUtcNow());
+        var first = workbook.Lease(Alice, 2, _time.GetUtcNow()).Leases;
         workbook.TakeChanges();
         _time.Advance(TimeSpan.FromSeconds(10));
 
-        var unknown = workbook.Lease(Alice, 1, _time.GetUtcNow(), held: null);
-        var resent = workbook.Lease(Alice, 2, _time.GetUtcNow(), held: [first[0].Ref, unknown[0].Ref]);
+        var unknown = workbook.Lease(Alice, 1, _time.GetUtcNow(), held: null).Leases;
+        var resent = workbook.Lease(Alice, 2, _time.GetUtcNow(), held: [first[0].Ref, unknown[0].Ref]).Leases;
 
         Assert.Equal([2L], unknown.Select(a => a.UnitIndex));
         Assert.Equal([1L, 3L], resent.Select(a => a.UnitIndex));
@@ -81,7 +82,7 @@ public sealed class JobWorkbookTests
         workbook.Lease(Alice, 1, _time.GetUtcNow());
         _time.Advance(TimeSpan.FromSeconds(60));
 
-        var leased = workbook.Lease(Alice, 1, _time.GetUtcNow(), held: []);
+        var leased = workbook.Lease(Alice, 1, _time.GetUtcNow(), held: []).Leases;
 
         Assert.Equal([1L], leased.Select(a => a.UnitIndex));
     }
@@ -91,7 +92,7 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 10, deadlineSeconds: 60);
 
-        var assignment = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        var assignment = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()).Leases);
 
         Assert.Equal("""{"from":0,"to":100}""", assignment.Input);
         Assert.Equal(_time.GetUtcNow().AddSeconds(60), assignment.Deadline);
@@ -101,9 +102,9 @@ public sealed class JobWorkbookTests
     public void A_missed_deadline_voids_the_lease_and_sends_out_another_replica()
     {
         var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
-        var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()).Leases);
         _time.Advance(TimeSpan.FromSeconds(30));
-        Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+        Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()).Leases);
         workbook.TakeChanges();
 
         _time.Advance(TimeSpan.FromSeconds(29));
@@ -115,8 +116,8 @@ public sealed class JobWorkbookTests
         Assert.Equal(
             [(0, ReplicaState.TimedOut), (2, ReplicaState.Unsent)],
             changes.Replicas.Select(r => (r.Replica, r.State)).OrderBy(r => r.Replica));
-        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, late.Ref, _time.GetUtcNow()));
-        var replacement = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()));
+        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice.WorkerId, late.Ref, _time.GetUtcNow()));
+        var replacement = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()).Leases);
         Assert.Equal(2, replacement.Replica);
     }
 
@@ -124,18 +125,18 @@ public sealed class JobWorkbookTests
     public void A_worker_whose_lease_timed_out_never_gets_that_unit_again()
     {
         var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
-        var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
-        var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
+        var late = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()).Leases);
+        var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()).Leases);
         workbook.Apply(Result(bob, 25), _time.GetUtcNow());
         _time.Advance(TimeSpan.FromSeconds(60));
         workbook.ExpireLeases(_time.GetUtcNow());
 
-        Assert.Empty(workbook.Lease(Alice, 1, _time.GetUtcNow()));
-        Assert.Empty(workbook.Lease(Bob, 1, _time.GetUtcNow()));
-        var carol = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()));
+        Assert.Empty(workbook.Lease(Alice, 1, _time.GetUtcNow()).Leases);
+        Assert.Empty(workbook.Lease(Bob, 1, _time.GetUtcNow()).Leases);
+        var carol = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()).Leases);
 
         Assert.Equal((0L, 2), (carol.UnitIndex, carol.Replica));
-        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, late.Ref, _time.GetUtcNow()));
+        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice.WorkerId, late.Ref, _time.GetUtcNow()));
         workbook.Apply(Result(carol, 25), _time.GetUtcNow());
         Assert.Equal(JobState.Completed, workbook.Job.State);
     }
@@ -151,10 +152,10 @@ public sealed class JobWorkbookTests
             _time.Advance(TimeSpan.FromSeconds(60));
             workbook.ExpireLeases(_time.GetUtcNow());
         }
-        var timedOut = workbook.TakeChanges().Replicas.Count(r => r.State == ReplicaState.TimedOut && r.WorkerId == Alice);
+        var timedOut = workbook.TakeChanges().Replicas.Count(r => r.State == ReplicaState.TimedOut && r.WorkerId == Alice.WorkerId);
 
-        var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()));
-        var carol = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()));
+        var bob = Assert.Single(workbook.Lease(Bob, 1, _time.GetUtcNow()).Leases);
+        var carol = Assert.Single(workbook.Lease(Carol, 1, _time.GetUtcNow()).Leases);
         workbook.Apply(Result(bob, 25), _time.GetUtcNow());
         workbook.Apply(Result(carol, 25), _time.GetUtcNow());
 
@@ -166,28 +167,28 @@ public sealed class JobWorkbookTests
     public void A_report_after_the_deadline_is_refused_even_before_the_sweep()
     {
         var workbook = NewJob(unitCount: 1, deadlineSeconds: 60);
-        var lease = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        var lease = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()).Leases);
 
         _time.Advance(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice, lease.Ref, _time.GetUtcNow()));
+        Assert.Equal(ReportVerdict.LeaseExpired, workbook.Judge(Alice.WorkerId, lease.Ref, _time.GetUtcNow()));
     }
 
     [Fact]
     public void Reports_are_judged_against_the_lease()
     {
         var workbook = NewJob(unitCount: 1);
-        var lease = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()));
+        var lease = Assert.Single(workbook.Lease(Alice, 1, _time.GetUtcNow()).Leases);
         var now = _time.GetUtcNow();
 
-        Assert.Equal(ReportVerdict.Accept, workbook.Judge(Alice, lease.Ref, now));
-        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Bob, lease.Ref, now));
-        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice, lease.Ref with { Replica = 1 }, now));
-        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice, lease.Ref with { Replica = 7 }, now));
-        Assert.Null(workbook.Judge(Alice, lease.Ref with { UnitIndex = 5 }, now));
+        Assert.Equal(ReportVerdict.Accept, workbook.Judge(Alice.WorkerId, lease.Ref, now));
+        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Bob.WorkerId, lease.Ref, now));
+        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice.WorkerId, lease.Ref with { Replica = 1 }, now));
+        Assert.Equal(ReportVerdict.NotLeasedToWorker, workbook.Judge(Alice.WorkerId, lease.Ref with { Replica = 7 }, now));
+        Assert.Null(workbook.Judge(Alice.WorkerId, lease.Ref with { UnitIndex = 5 }, now));
 
         workbook.Apply(Result(lease, 25), now);
-        Assert.Equal(ReportVerdict.AlreadyReported, workbook.Judge(Alice, lease.Ref, now));
+        Assert.Equal(ReportVerdict.AlreadyReported, workbook.Judge(Alice.WorkerId, lease.Ref, now));
     }
 
     [Fact]
@@ -195,8 +196,8 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 2);
         var now = _time.GetUtcNow();
-        var alice = workbook.Lease(Alice, 2, now);
-        var bob = workbook.Lease(Bob, 2, now);
+        var alice = workbook.Lease(Alice, 2, now).Leases;
+        var bob = workbook.Lease(Bob, 2, now).Leases;
 
         workbook.Apply(Result(alice[0], 25), now);
         workbook.Apply(Result(alice[1], 21), now);
@@ -220,12 +221,12 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 1);
         var now = _time.GetUtcNow();
-        var alice = Assert.Single(workbook.Lease(Alice, 1, now));
-        var bob = Assert.Single(workbook.Lease(Bob, 1, now));
+        var alice = Assert.Single(workbook.Lease(Alice, 1, now).Leases);
+        var bob = Assert.Single(workbook.Lease(Bob, 1, now).Leases);
 
         workbook.Apply(Result(alice, 25), now);
         workbook.Apply(Result(bob, 99), now);
-        var carol = Assert.Single(workbook.Lease(Carol, 1, now));
+        var carol = Assert.Single(workbook.Lease(Carol, 1, now).Leases);
         Assert.Equal(2, carol.Replica);
         workbook.Apply(Result(carol, 25), now);
 
@@ -240,15 +241,15 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 2, redundancy: new Redundancy(1, 1, 0, 3));
         var now = _time.GetUtcNow();
-        var lease = workbook.Lease(Alice, 2, now);
+        var lease = workbook.Lease(Alice, 2, now).Leases;
 
         workbook.Apply(new ReplicaResult(new ReplicaRef(lease[0].JobId, 0, 0), ReportOutcome.Error, null, 0, null, "out of memory"), now);
 
         Assert.Equal(JobState.Failed, workbook.Job.State);
-        Assert.Equal("Unit 0 failed: 1 replicas reported errors; at most 0 are allowed. 1 of 2 units have failed; at most 0 (1%) may.",
+        Assert.Equal("Unit 0 failed: Replicas of 1 account(s) reported errors; at most 0 are allowed. 1 of 2 units have failed; at most 0 (1%) may.",
             workbook.Job.FailureReason);
-        Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice, lease[1].Ref, now));
-        Assert.Empty(workbook.Lease(Bob, 1, now));
+        Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice.WorkerId, lease[1].Ref, now));
+        Assert.Empty(workbook.Lease(Bob, 1, now).Leases);
     }
 
     [Fact]
@@ -256,7 +257,7 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 100, redundancy: new Redundancy(1, 1, 0, 1));
         var now = _time.GetUtcNow();
-        var leases = workbook.Lease(Alice, 100, now);
+        var leases = workbook.Lease(Alice, 100, now).Leases;
 
         workbook.Apply(Error(leases[7]), now);
         Assert.Equal(JobState.Running, workbook.Job.State);
@@ -279,7 +280,7 @@ public sealed class JobWorkbookTests
         // 1% of 100 units: one may fail, the second fails the job.
         var workbook = NewJob(unitCount: 100, redundancy: new Redundancy(1, 1, 0, 1));
         var now = _time.GetUtcNow();
-        var leases = workbook.Lease(Alice, 3, now);
+        var leases = workbook.Lease(Alice, 3, now).Leases;
 
         workbook.Apply(Error(leases[0]), now);
         workbook.Apply(Result(leases[1], 25), now);
@@ -287,9 +288,9 @@ public sealed class JobWorkbookTests
         workbook.Apply(Error(leases[2]), now);
 
         Assert.Equal(JobState.Failed, workbook.Job.State);
-        Assert.Equal("Unit 2 failed: 1 replicas reported errors; at most 0 are allowed. 2 of 100 units have failed; at most 1 (1%) may.",
+        Assert.Equal("Unit 2 failed: Replicas of 1 account(s) reported errors; at most 0 are allowed. 2 of 100 units have failed; at most 1 (1%) may.",
             workbook.Job.FailureReason);
-        Assert.Empty(workbook.Lease(Bob, 1, now));
+        Assert.Empty(workbook.Lease(Bob, 1, now).Leases);
     }
 
     [Fact]
@@ -297,15 +298,15 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 5);
         var now = _time.GetUtcNow();
-        var lease = Assert.Single(workbook.Lease(Alice, 1, now));
+        var lease = Assert.Single(workbook.Lease(Alice, 1, now).Leases);
 
         Assert.True(workbook.Cancel(now));
         Assert.False(workbook.Cancel(now));
 
         Assert.Equal(JobState.Cancelled, workbook.Job.State);
-        Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice, lease.Ref, now));
-        Assert.False(workbook.IsLeasedTo(Alice, lease.Ref, now));
-        Assert.Empty(workbook.Lease(Bob, 1, now));
+        Assert.Equal(ReportVerdict.ReplicaCancelled, workbook.Judge(Alice.WorkerId, lease.Ref, now));
+        Assert.False(workbook.IsLeasedTo(Alice.WorkerId, lease.Ref, now));
+        Assert.Empty(workbook.Lease(Bob, 1, now).Leases);
     }
 
     [Fact]
@@ -313,17 +314,17 @@ public sealed class JobWorkbookTests
     {
         var workbook = NewJob(unitCount: 3);
         var now = _time.GetUtcNow();
-        var alice = workbook.Lease(Alice, 2, now);
+        var alice = workbook.Lease(Alice, 2, now).Leases;
         workbook.Apply(Result(alice[0], 25), now);
         var changes = workbook.TakeChanges();
 
         var replicas = changes.Replicas.GroupBy(r => r.UnitIndex).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRecord>)g.ToList());
         var reloaded = new JobWorkbook(workbook.Job, ParametersOf(workbook.Job), new PrimesApp(),
-            changes.Units.Select(u => (u, replicas[u.UnitIndex])), maxOpenUnits: 100, MaxFailedUnitShare);
+            changes.Units.Select(u => (u, replicas[u.UnitIndex])), Limits(maxOpenUnits: 100));
 
-        Assert.Equal(ReportVerdict.AlreadyReported, reloaded.Judge(Alice, alice[0].Ref, now));
-        Assert.Equal(ReportVerdict.Accept, reloaded.Judge(Alice, alice[1].Ref, now));
-        Assert.Equal([0L, 1L, 2L], reloaded.Lease(Bob, 3, now).Select(a => a.UnitIndex));
+        Assert.Equal(ReportVerdict.AlreadyReported, reloaded.Judge(Alice.WorkerId, alice[0].Ref, now));
+        Assert.Equal(ReportVerdict.Accept, reloaded.Judge(Alice.WorkerId, alice[1].Ref, now));
+        Assert.Equal([0L, 1L, 2L], reloaded.Lease(Bob, 3, now).Leases.Select(a => a.UnitIndex));
     }
 
     private JobWorkbook NewJob(long unitCount, int deadlineSeconds = 3600, Redundancy? redundancy = null, int maxOpenUnits = 100)
@@ -331,8 +332,15 @@ public sealed class JobWorkbookTests
         var parameters = $$"""{"from":0,"to":{{unitCount * 100}},"unitSize":100}""";
         var job = new JobRecord(Guid.NewGuid(), "primes", parameters, redundancy ?? new Redundancy(2, 2, 2, 5), deadlineSeconds, 0,
             unitCount, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, _time.GetUtcNow(), null);
-        return new JobWorkbook(job, ParametersOf(job), new PrimesApp(), [], maxOpenUnits, MaxFailedUnitShare);
+        return new JobWorkbook(job, ParametersOf(job), new PrimesApp(), [], Limits(maxOpenUnits));
     }
+
+    /// <summary>Placement pool 1: the oldest waiting unit first, so tests can name which unit a host gets.</summary>
+    private static WorkbookLimits Limits(int maxOpenUnits, int placementPoolSize = 1, int maxInProgressPerAccount = 1_000_000) =>
+        new(maxOpenUnits, MaxFailedUnitShare, placementPoolSize, maxInProgressPerAccount);
+
+    private static VolunteerHost Host(string id, string? network) =>
+        new(Guid.Parse($"{id}-0000-0000-0000-000000000000"), Guid.Parse($"{id}-1111-0000-0000-000000000000"), network);
 
     private static ReplicaResult Error(ReplicaLease lease) =>
         new(lease.Ref, ReportOutcome.Error, null, 0, null, "out of memory");

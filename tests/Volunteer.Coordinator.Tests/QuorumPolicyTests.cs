@@ -59,7 +59,7 @@ public sealed class QuorumPolicyTests
         var decision = Decide(TwoOfTwo, Error(0), Error(1), Error(2));
 
         var fail = Assert.IsType<QuorumDecision.Fail>(decision);
-        Assert.Equal("3 replicas reported errors; at most 2 are allowed.", fail.Reason);
+        Assert.Equal("Replicas of 3 account(s) reported errors; at most 2 are allowed.", fail.Reason);
     }
 
     [Fact]

@@ -160,7 +160,7 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     [Fact]
     public async Task Workers_and_api_keys_are_found_by_id_and_hash()
     {
-        var worker = new WorkerRecord(Guid.NewGuid(), "laptop", "hash-of-token", "public-key", 8, Now);
+        var worker = new WorkerRecord(Guid.NewGuid(), Guid.NewGuid(), "laptop", "hash-of-token", $"public-key-{Guid.NewGuid()}", 8, Now);
         await Commit(b =>
         {
             b.Workers.Add(worker);
@@ -194,7 +194,7 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     [Fact]
     public async Task A_batch_that_fails_commits_nothing_of_itself()
     {
-        var worker = new WorkerRecord(Guid.NewGuid(), "laptop", "hash", "key", 1, Now);
+        var worker = new WorkerRecord(Guid.NewGuid(), Guid.NewGuid(), "laptop", "hash", $"key-{Guid.NewGuid()}", 1, Now);
         await Commit(b => b.Workers.Add(worker));
         var job = Job();
 
@@ -213,7 +213,7 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     [Fact]
     public async Task A_failing_batch_does_not_fail_the_batches_committed_with_it()
     {
-        var worker = new WorkerRecord(Guid.NewGuid(), "laptop", "hash", "key", 1, Now);
+        var worker = new WorkerRecord(Guid.NewGuid(), Guid.NewGuid(), "laptop", "hash", $"key-{Guid.NewGuid()}", 1, Now);
         await Commit(b => b.Workers.Add(worker));
         var jobs = Enumerable.Range(0, 50).Select(_ => Job()).ToList();
 

@@ -19,6 +19,21 @@ public sealed record WorkerAttachRequest(string Name, string PublicKey, int Core
 /// </param>
 public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimits Limits, Guid AccountId, string? AccountKey = null);
 
+/// <summary>An attached host as operators see it (GET /api/v1/workers/{id}, with an API key).</summary>
+/// <param name="DailyQuota">Replicas it may be issued today: halved by each error, invalid result or missed deadline.</param>
+/// <param name="InProgress">Replicas it held after its last sync with each running job.</param>
+/// <param name="MaxInProgress">Its in-progress cap: a share per core, bounded.</param>
+public sealed record HostStatus(
+    Guid WorkerId,
+    Guid AccountId,
+    string Name,
+    int Cores,
+    DateTimeOffset AttachedAt,
+    int DailyQuota,
+    int IssuedToday,
+    int InProgress,
+    int MaxInProgress);
+
 /// <summary>Names one replica: a copy of a unit issued to one worker.</summary>
 public sealed record ReplicaRef(Guid JobId, long UnitIndex, int Replica);
 

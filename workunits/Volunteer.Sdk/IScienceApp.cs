@@ -15,5 +15,8 @@ public interface IScienceApp
 
     IResultComparator Comparator { get; }
 
+    /// <summary>Judges each result alone; an app that cannot leaves this at its default.</summary>
+    IResultValidator Validator => AnyResultIsPlausible.Instance;
+
     IResultReducer Reducer { get; }
 }

@@ -11,13 +11,15 @@ using Volunteer.Protocol;
 namespace Volunteer.Coordinator.Api;
 
 /// <summary>
-/// One sync round trip (BOINC's scheduler RPC): checks and commits the worker's reports, tells it
-/// which replicas to drop, and leases new work from the running jobs in priority order. Each job's
-/// grain is called at most once per sync; a sync with any bad report is refused whole and changes nothing.
+/// One sync round trip (BOINC's scheduler RPC): checks the worker's reports here, at the edge, then hands the
+/// sync to the host's grain, which commits the reports, says which replicas to drop, and leases new work from
+/// the running jobs in priority order within the host's limits. Each job's grain is called at most once per
+/// sync; a sync with any bad report is refused whole and changes nothing.
 /// </summary>
-public sealed class WorkerSync(IGrainFactory grains, RunningJobs runningJobs, IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
+public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
 {
-    public async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(AttachedWorker worker, SyncRequest request)
+    /// <param name="network">The network the sync comes from (<see cref="ClientNetwork"/>).</param>
+    public async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(AttachedWorker worker, string? network, SyncRequest request)
     {
         var limits = options.Value.SyncLimits;
         var (results, problem) = SyncRequestRules.Check(request, limits);
@@ -31,68 +33,14 @@ public sealed class WorkerSync(IGrainFactory grains, RunningJobs runningJobs, IO
             return Refuse(results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature)).ToList());
         }
 
-        var heldByJob = request.InProgress?.GroupBy(r => r.JobId).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRef>)g.ToList());
-        IReadOnlyList<ReplicaRef>? HeldOf(Guid jobId) => heldByJob is null ? null : heldByJob.GetValueOrDefault(jobId, []);
-        IReadOnlyList<RunningJob> running = request.RequestUnits > 0 || heldByJob is { Count: > 0 } ? await runningJobs.GetAsync() : [];
-        var called = new HashSet<Guid>();
-        var cancelled = new List<ReplicaRef>();
-        var assignments = new List<Assignment>();
-
-        Task<JobSyncOutcome> CallAsync(Guid jobId, IReadOnlyList<ReplicaResult> jobResults, int wanted)
+        var outcome = await grains.GetGrain<IHostGrain>(worker.Id).SyncAsync(
+            new HostSync(new VolunteerHost(worker.Id, worker.AccountId, network), results, request.InProgress, request.RequestUnits));
+        if (outcome.Refused.Count > 0)
         {
-            called.Add(jobId);
-            return grains.GetGrain<IJobGrain>(jobId).SyncAsync(worker.Id, new JobSync(jobResults, HeldOf(jobId), wanted));
+            return Refuse(outcome.Refused);
         }
-        void Take(JobSyncOutcome outcome)
-        {
-            cancelled.AddRange(outcome.Cancelled);
-            assignments.AddRange(outcome.Leases.Select(lease => AssignmentOf(outcome.App, lease)));
-        }
-
-        // The reports' job first, alone: until it has accepted them no other job may lease, or a refused
-        // sync would hand out work. It leases too when it is first in line, as in the common sync.
-        if (results.Count > 0)
-        {
-            var jobId = results[0].Replica.JobId;
-            var firstInLine = running.Count > 0 && running[0].JobId == jobId;
-            var outcome = await CallAsync(jobId, results, firstInLine ? request.RequestUnits : 0);
-            if (outcome.Refused.Count > 0)
-            {
-                return Refuse(outcome.Refused);
-            }
-            Take(outcome);
-        }
-        // Then the jobs in line, one after another, each once, until the worker has what it asked for.
-        foreach (var job in running)
-        {
-            if (assignments.Count >= request.RequestUnits)
-            {
-                break;
-            }
-            if (!called.Contains(job.JobId))
-            {
-                Take(await CallAsync(job.JobId, [], request.RequestUnits - assignments.Count));
-            }
-        }
-        // Last, the other jobs the worker holds replicas of. A running one says which to drop, all together;
-        // of a job that is not running (ended, or never was) every replica is dropped, and no grain wakes for it.
-        var uncalled = heldByJob?.Keys.Where(job => !called.Contains(job)).ToList() ?? [];
-        if (uncalled.Any(job => !running.Any(r => r.JobId == job)))
-        {
-            // This silo's copy may miss a job just started through another silo: ask the catalog itself.
-            running = await runningJobs.GetAsync(fresh: true);
-        }
-        var stillRunning = running.Select(r => r.JobId).ToHashSet();
-        foreach (var job in uncalled.Where(job => !stillRunning.Contains(job)))
-        {
-            cancelled.AddRange(heldByJob![job]);
-        }
-        var outcomes = await Task.WhenAll(uncalled.Where(stillRunning.Contains).Select(job => CallAsync(job, [], 0)));
-        foreach (var outcome in outcomes)
-        {
-            Take(outcome);
-        }
-        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, cancelled, limits));
+        var assignments = outcome.Jobs.SelectMany(job => job.Leases.Select(lease => AssignmentOf(job.App, lease))).ToList();
+        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, outcome.Cancelled, limits));
     }
 
     private static Assignment AssignmentOf(string app, ReplicaLease lease)

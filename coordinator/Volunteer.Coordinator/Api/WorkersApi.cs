@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Errors;
+using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
@@ -32,11 +33,14 @@ public static class WorkersApi
             .RequireWorkerToken()
             .WithMetadata(new BodyLimit(limits.MaxSyncBodyBytes))
             .WithSummary("Report finished replicas and ask for more work in one round trip.");
+        workers.MapGet("/{workerId}", GetAsync).WithName("GetWorker").RequireApiKey()
+            .WithSummary("An attached host as operators see it: its account, daily quota and replicas in progress.");
         return workers;
     }
 
     private static async Task<Results<Created<WorkerAttachResponse>, ProblemHttpResult>> AttachAsync(
-        WorkerAttachRequest request, IWorkStore store, TimeProvider time, IOptions<VolunteerOptions> options)
+        WorkerAttachRequest request, IWorkStore store, AccountKeys accountKeys, TimeProvider time, IOptions<VolunteerOptions> options,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
         {
@@ -46,23 +50,75 @@ public static class WorkersApi
         {
             return Problems.BadRequest($"'cores' must be between 1 and {MaxCores}.");
         }
+        string publicKey;
         try
         {
-            using var _ = ReportSignature.ImportPublicKey(request.PublicKey);
+            // Stored as the coordinator re-encodes it, so that no other spelling of one key (whitespace in the
+            // base64, say) passes for a second key.
+            using var key = ReportSignature.ImportPublicKey(request.PublicKey);
+            publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
         }
         catch (Exception ex) when (ex is FormatException or CryptographicException)
         {
             return Problems.BadRequest("'publicKey' must be an ECDSA P-256 public key (SubjectPublicKeyInfo, base64).");
         }
-        var workerId = Guid.NewGuid();
-        var token = WorkerDirectory.TokenFor(workerId, SecretHash.NewSecret());
+        var now = time.GetUtcNow();
         var batch = new WorkBatch();
-        batch.Workers.Add(new WorkerRecord(workerId, request.Name, SecretHash.Of(token), request.PublicKey, request.Cores, time.GetUtcNow()));
-        await store.CommitAsync(batch);
-        return TypedResults.Created("/" + Routes.Worker(workerId), new WorkerAttachResponse(workerId, token, options.Value.SyncLimits, Guid.Empty));
+        AccountRecord? account;
+        string? anonymousKey = null;
+        if (request.AccountKey is not null)
+        {
+            account = await accountKeys.AuthenticateAsync(request.AccountKey, cancellationToken);
+            if (account is null)
+            {
+                return Problems.Unauthorized("The account key is not recognised.");
+            }
+        }
+        else
+        {
+            (account, anonymousKey) = AccountKeys.Create("anonymous", null, AccountOrigin.Anonymous, now);
+            batch.Accounts.Add(account);
+        }
+        if (await store.FindWorkerByPublicKeyAsync(publicKey, cancellationToken) is not null)
+        {
+            return KeyAlreadyAttached();
+        }
+        var workerId = Guid.NewGuid();
+        var token = IdentifiedSecret.Format(workerId, SecretHash.NewSecret());
+        batch.Workers.Add(new WorkerRecord(workerId, account.Id, request.Name, SecretHash.Of(token), publicKey, request.Cores, now));
+        try
+        {
+            await store.CommitAsync(batch, cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Another attach with this key may have won a race; the store's unique index refused this one.
+            if (await store.FindWorkerByPublicKeyAsync(publicKey, CancellationToken.None) is not null)
+            {
+                return KeyAlreadyAttached();
+            }
+            throw;
+        }
+        return TypedResults.Created("/" + Routes.Worker(workerId),
+            new WorkerAttachResponse(workerId, token, options.Value.SyncLimits, account.Id, anonymousKey));
     }
 
+    private static ProblemHttpResult KeyAlreadyAttached() =>
+        Problems.Conflict("A host with this public key is already attached; each host attaches once with a key of its own.");
+
     private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
-        SyncRequest request, HttpContext http, WorkerSync sync) =>
-        await sync.SyncAsync(http.AttachedWorker()!, request);
+        SyncRequest request, HttpContext http, WorkerSync sync, IOptions<VolunteerOptions> options) =>
+        await sync.SyncAsync(http.AttachedWorker()!, ClientNetwork.Of(http, options.Value), request);
+
+    private static async Task<Results<Ok<HostStatus>, ProblemHttpResult>> GetAsync(
+        string workerId, IWorkStore store, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(workerId, out var id) || await store.FindWorkerAsync(id, cancellationToken) is not { } worker)
+        {
+            return Problems.NotFound($"There is no worker {Problems.Quote(workerId)}.");
+        }
+        var limits = await grains.GetGrain<IHostGrain>(id).GetLimitsAsync();
+        return TypedResults.Ok(new HostStatus(worker.Id, worker.AccountId, worker.Name, worker.Cores, worker.CreatedAt,
+            limits.DailyQuota, limits.IssuedToday, limits.InProgress, limits.MaxInProgress));
+    }
 }

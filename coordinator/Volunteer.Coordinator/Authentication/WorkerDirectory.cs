@@ -14,13 +14,9 @@ public sealed class WorkerDirectory(IWorkStore store)
 {
     private readonly ConcurrentDictionary<Guid, AttachedWorker> _workers = new();
 
-    /// <summary>Tokens look like "&lt;worker id&gt;.&lt;secret&gt;" so the worker can be found before the hash is checked.</summary>
-    public static string TokenFor(Guid workerId, string secret) => $"{workerId:N}.{secret}";
-
     public async Task<AttachedWorker?> AuthenticateAsync(string? token, CancellationToken cancellationToken)
     {
-        var separator = token?.IndexOf('.') ?? -1;
-        if (separator < 0 || !Guid.TryParseExact(token.AsSpan(0, separator), "N", out var workerId))
+        if (!IdentifiedSecret.TryParseId(token, out var workerId))
         {
             return null;
         }
@@ -41,4 +37,6 @@ public sealed class WorkerDirectory(IWorkStore store)
 public sealed record AttachedWorker(WorkerRecord Record, ECDsa PublicKey)
 {
     public Guid Id => Record.Id;
+
+    public Guid AccountId => Record.AccountId;
 }

@@ -51,17 +51,49 @@ public sealed record RunningJob(
 /// <param name="Results">This job's results in the sync.</param>
 /// <param name="InProgress">This job's replicas the worker still holds; null when the worker did not say.</param>
 /// <param name="Wanted">How many replicas to lease, if the results are accepted.</param>
+/// <param name="MayHold">Replicas of this job the host may hold in all (its in-progress cap, less what it holds elsewhere).</param>
+/// <param name="MayIssue">New replicas the host may be issued (what is left of its daily quota).</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSync")]
 public sealed record JobSync(
     [property: Id(0)] IReadOnlyList<ReplicaResult> Results,
     [property: Id(1)] IReadOnlyList<ReplicaRef>? InProgress,
-    [property: Id(2)] int Wanted);
+    [property: Id(2)] int Wanted,
+    [property: Id(3)] int MayHold = int.MaxValue,
+    [property: Id(4)] int MayIssue = int.MaxValue);
 
 /// <summary>What a job made of one worker's sync: refused results (then nothing else happened), replicas to stop, new leases.</summary>
 /// <param name="App">The job's app, which computes the leased replicas.</param>
+/// <param name="Issued">How many of the leases are new (the rest were sent again); they count against the host's quota.</param>
+/// <param name="Holding">Replicas of this job the host holds after the sync.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSyncOutcome")]
 public sealed record JobSyncOutcome(
     [property: Id(0)] IReadOnlyList<RefusedReport> Refused,
     [property: Id(1)] IReadOnlyList<ReplicaRef> Cancelled,
     [property: Id(2)] string App,
-    [property: Id(3)] IReadOnlyList<ReplicaLease> Leases);
+    [property: Id(3)] IReadOnlyList<ReplicaLease> Leases,
+    [property: Id(4)] int Issued = 0,
+    [property: Id(5)] int Holding = 0);
+
+/// <summary>A worker's sync, checked at the API edge (payloads decoded, signature verified), for its host's grain.</summary>
+[GenerateSerializer, Immutable, Alias("Volunteer.HostSync")]
+public sealed record HostSync(
+    [property: Id(0)] VolunteerHost Host,
+    [property: Id(1)] IReadOnlyList<ReplicaResult> Results,
+    [property: Id(2)] IReadOnlyList<ReplicaRef>? InProgress,
+    [property: Id(3)] int RequestUnits);
+
+/// <summary>What the jobs made of a host's sync: refused results (then nothing else happened), replicas to stop, each job's leases.</summary>
+[GenerateSerializer, Immutable, Alias("Volunteer.HostSyncOutcome")]
+public sealed record HostSyncOutcome(
+    [property: Id(0)] IReadOnlyList<RefusedReport> Refused,
+    [property: Id(1)] IReadOnlyList<ReplicaRef> Cancelled,
+    [property: Id(2)] IReadOnlyList<JobSyncOutcome> Jobs);
+
+/// <summary>A host's limits as its grain last saw them.</summary>
+/// <param name="InProgress">Replicas it held after its last sync with each running job.</param>
+[GenerateSerializer, Immutable, Alias("Volunteer.HostLimits")]
+public sealed record HostLimits(
+    [property: Id(0)] int DailyQuota,
+    [property: Id(1)] int IssuedToday,
+    [property: Id(2)] int InProgress,
+    [property: Id(3)] int MaxInProgress);

@@ -1,3 +1,5 @@
+using Volunteer.Coordinator.Scheduling;
+
 namespace Volunteer.Coordinator.Grains;
 
 /// <summary>One job: its spec, split cursor, open units, leases, validation and assimilation.</summary>
@@ -17,9 +19,10 @@ public interface IJobGrain : IGrainWithGuidKey
     /// results (signatures already verified) or refuses them all and changes nothing; names the
     /// replicas it holds that it should stop; and, if the results were accepted, leases up to the
     /// wanted number more, sending again first the leases it lost when it said which replicas it holds.
+    /// Called by the host's grain, which keeps the host's limits across jobs.
     /// </summary>
     [Alias("Sync")]
-    Task<JobSyncOutcome> SyncAsync(Guid workerId, JobSync sync);
+    Task<JobSyncOutcome> SyncAsync(VolunteerHost host, JobSync sync);
 
     /// <summary>Cancels the job; false if it had already ended.</summary>
     [Alias("Cancel")]

@@ -50,6 +50,16 @@ public sealed class JobGrain(
         }
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // What was judged since the last sweep is committed; the hosts still hear of it.
+        if (_workbook is not null)
+        {
+            TellHosts();
+        }
+        return Task.CompletedTask;
+    }
+
     public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
         if (_job is not null)
@@ -73,8 +83,9 @@ public sealed class JobGrain(
 
     public Task<JobStatus?> GetStatusAsync() => Task.FromResult(_job is null ? null : Status(_job));
 
-    public async Task<JobSyncOutcome> SyncAsync(Guid workerId, JobSync sync)
+    public async Task<JobSyncOutcome> SyncAsync(VolunteerHost host, JobSync sync)
     {
+        var workerId = host.WorkerId;
         var now = time.GetUtcNow();
         var results = sync.Results;
         var app = _job?.App ?? "";
@@ -93,11 +104,12 @@ public sealed class JobGrain(
             _workbook.Apply(result, now);
         }
         IReadOnlyList<ReplicaRef> cancelled = sync.InProgress?.Where(r => !_workbook.IsLeasedTo(workerId, r, now)).ToList() ?? [];
-        var leases = _workbook.Lease(workerId, sync.Wanted, now, sync.InProgress?.ToHashSet());
+        var leased = _workbook.Lease(host, sync.Wanted, now, sync.InProgress?.ToHashSet(), sync.MayHold, sync.MayIssue);
+        var holding = _workbook.HoldingOf(workerId);
         await CommitAsync();
         metrics.ReportsAccepted.Add(results.Count);
-        metrics.UnitsDispatched.Add(leases.Count);
-        return new JobSyncOutcome([], cancelled, app, leases);
+        metrics.UnitsDispatched.Add(leased.Leases.Count);
+        return new JobSyncOutcome([], cancelled, app, leased.Leases, leased.Issued, holding);
     }
 
     public async Task<bool> CancelAsync()
@@ -130,7 +142,9 @@ public sealed class JobGrain(
     private void OpenWorkbook(JobRecord job, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
     {
         var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
-        _workbook = new JobWorkbook(job, _parameters, app, openUnits, options.Value.MaxOpenUnitsPerJob, options.Value.MaxFailedUnitShare);
+        var settings = options.Value;
+        _workbook = new JobWorkbook(job, _parameters, app, openUnits, new WorkbookLimits(
+            settings.MaxOpenUnitsPerJob, settings.MaxFailedUnitShare, settings.PlacementPoolSize, settings.MaxInProgressPerAccount));
         var sweep = options.Value.LeaseSweepInterval;
         this.RegisterGrainTimer(ExpireLeasesAsync, new GrainTimerCreationOptions(sweep, sweep) { Interleave = true });
     }
@@ -148,6 +162,21 @@ public sealed class JobGrain(
             metrics.LeasesExpired.Add(expired);
         }
         await CommitAsync();
+        TellHosts();
+    }
+
+    /// <summary>
+    /// Tells each host how its replicas were judged since the last sweep, for its quota: one message per host
+    /// per sweep, not one per result. A judgement whose commit is still in flight may be told a moment early;
+    /// should that commit fail, a quota is off by one halving or doubling, nothing more.
+    /// </summary>
+    private void TellHosts()
+    {
+        foreach (var (workerId, tally) in _workbook!.TakeTallies())
+        {
+            metrics.CountJudged(tally);
+            GrainFactory.GetGrain<IHostGrain>(workerId).RecordAsync(tally).Ignore();
+        }
     }
 
     /// <summary>Commits what the workbook changed; nothing is acknowledged until this returns.</summary>

@@ -47,6 +47,7 @@ public static class CoordinatorSetup
         services.AddHostedService<StoreInitializer>();
         services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<ApiKeys>();
+        services.AddSingleton<AccountKeys>();
         services.AddSingleton<WorkerSync>();
         services.AddSingleton<RunningJobs>();
         services.Configure<JsonOptions>(o => ProtocolJson.Apply(o.SerializerOptions));
@@ -123,6 +124,7 @@ public static class CoordinatorSetup
         app.MapOpenApi();
         app.MapHealthChecks("/health");
         app.MapJobsApi();
+        app.MapAccountsApi();
         app.MapWorkersApi();
         app.MapClusterApi();
         return app;

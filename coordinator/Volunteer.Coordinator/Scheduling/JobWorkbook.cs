@@ -13,11 +13,12 @@ public sealed class JobWorkbook
 {
     private readonly IScienceApp _app;
     private readonly JsonElement _parameters;
-    private readonly int _maxOpenUnits;
-    private readonly double _maxFailedUnitShare;
+    private readonly WorkbookLimits _limits;
     private readonly SortedDictionary<long, OpenUnit> _open = [];
     private readonly SortedSet<long> _unitsWithUnsentReplicas = [];
     private readonly Dictionary<Guid, SortedSet<(long Unit, int Replica)>> _leasesByWorker = [];
+    private readonly Dictionary<Guid, int> _leaseCountByAccount = [];
+    private readonly Dictionary<Guid, HostTally> _tallies = [];
     private readonly Dictionary<long, UnitRecord> _changedUnits = [];
     private readonly Dictionary<(long Unit, int Replica), ReplicaRecord> _changedReplicas = [];
     private IEnumerator<UnitInput>? _split;
@@ -29,14 +30,12 @@ public sealed class JobWorkbook
         JsonElement parameters,
         IScienceApp app,
         IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits,
-        int maxOpenUnits,
-        double maxFailedUnitShare)
+        WorkbookLimits limits)
     {
         Job = job;
         _app = app;
         _parameters = parameters;
-        _maxOpenUnits = maxOpenUnits;
-        _maxFailedUnitShare = maxFailedUnitShare;
+        _limits = limits;
         foreach (var (unit, replicas) in openUnits)
         {
             var open = new OpenUnit(unit, [.. replicas.OrderBy(r => r.Replica)]);
@@ -52,20 +51,28 @@ public sealed class JobWorkbook
     public JobRecord Job { get; private set; }
 
     /// <summary>
-    /// Leases up to <paramref name="count"/> replicas to <paramref name="workerId"/>, never two of one
-    /// unit to the same worker, splitting more units out of the job only when the open ones cannot serve.
-    /// When the worker says which of this job's replicas it holds (<paramref name="held"/>), leases it
-    /// lost (say, the answer that carried them never arrived) are sent again first, as BOINC resends
-    /// lost results, instead of idling until their deadline.
+    /// Leases up to <paramref name="count"/> replicas to <paramref name="host"/>. When the host says which
+    /// of this job's replicas it holds (<paramref name="held"/>), leases it lost (say, the answer that carried
+    /// them never arrived) are sent again first, as BOINC resends lost results, instead of idling until their
+    /// deadline. New replicas follow the placement rules (<see cref="MayPlace"/>), each picked at random among
+    /// the oldest units waiting, so that which unit a host gets cannot be steered by the order of requests.
     /// </summary>
-    public IReadOnlyList<ReplicaLease> Lease(Guid workerId, int count, DateTimeOffset now, IReadOnlyCollection<ReplicaRef>? held = null)
+    /// <param name="mayHold">Replicas of this job the host may hold in all, resent ones included (its in-progress cap).</param>
+    /// <param name="mayIssue">New replicas the host may be issued (what is left of its daily quota); resends are not new.</param>
+    public LeaseOutcome Lease(
+        VolunteerHost host,
+        int count,
+        DateTimeOffset now,
+        IReadOnlyCollection<ReplicaRef>? held = null,
+        int mayHold = int.MaxValue,
+        int mayIssue = int.MaxValue)
     {
         var leases = new List<ReplicaLease>();
         if (Job.State != JobState.Running || count <= 0)
         {
-            return leases;
+            return new LeaseOutcome(leases, 0);
         }
-        if (held is not null && _leasesByWorker.TryGetValue(workerId, out var workerLeases))
+        if (held is not null && _leasesByWorker.TryGetValue(host.WorkerId, out var workerLeases))
         {
             foreach (var (unitIndex, replica) in workerLeases.Where(l => !held.Contains(new ReplicaRef(Job.Id, l.Unit, l.Replica))).Take(count))
             {
@@ -76,21 +83,52 @@ public sealed class JobWorkbook
                 }
             }
         }
-        // Pick first, assign after: assigning changes the set being walked. Only as many as wanted are
-        // picked, so a lease costs O(count), not a copy of every unit waiting for a replica.
-        var eligible = _unitsWithUnsentReplicas
-            .Where(u => !HasHeld(_open[u], workerId))
-            .Take(count - leases.Count)
-            .ToList();
-        foreach (var unitIndex in eligible)
+        var accountMayHold = _limits.MaxInProgressPerAccount - _leaseCountByAccount.GetValueOrDefault(host.AccountId);
+        var wanted = Math.Min(Math.Min(count - leases.Count, mayIssue), Math.Min(mayHold - HoldingOf(host.WorkerId), accountMayHold));
+        if (wanted <= 0)
         {
-            leases.Add(Assign(_open[unitIndex], workerId, now));
+            return new LeaseOutcome(leases, 0);
         }
-        while (leases.Count < count && _open.Count < _maxOpenUnits && Job.UnitsOpened < Job.UnitCount)
+        // Pick first, assign after: assigning changes the set being walked. The pool is the oldest units the
+        // host may get, with room to choose: PlacementPoolSize - 1 more than it wants.
+        var poolSize = wanted + _limits.PlacementPoolSize - 1;
+        var pool = new List<OpenUnit>(poolSize);
+        foreach (var unitIndex in _unitsWithUnsentReplicas)
         {
-            leases.Add(Assign(OpenNextUnit(), workerId, now));
+            if (pool.Count == poolSize)
+            {
+                break;
+            }
+            if (MayPlace(_open[unitIndex], host))
+            {
+                pool.Add(_open[unitIndex]);
+            }
         }
-        return leases;
+        // Split more units out only to keep the pool full: a pool of one would tell two hosts asking back to
+        // back that they will get the sibling replicas of the same unit.
+        while (pool.Count < poolSize && _open.Count < _limits.MaxOpenUnits && Job.UnitsOpened < Job.UnitCount)
+        {
+            pool.Add(OpenNextUnit());
+        }
+        for (var i = 0; i < wanted && i < pool.Count; i++)
+        {
+            // A pool of exactly what is wanted is still shuffled unless the setting asks for oldest first, in order.
+            var pick = _limits.PlacementPoolSize > 1 ? Random.Shared.Next(i, pool.Count) : i;
+            (pool[i], pool[pick]) = (pool[pick], pool[i]);
+            leases.Add(Assign(pool[i], host, now));
+        }
+        return new LeaseOutcome(leases, Math.Min(wanted, pool.Count));
+    }
+
+    /// <summary>The replicas of this job leased to the worker and not yet reported, timed out or cancelled.</summary>
+    public int HoldingOf(Guid workerId) => _leasesByWorker.TryGetValue(workerId, out var leases) ? leases.Count : 0;
+
+    /// <summary>How each host's replicas were judged since the last call, for the hosts' quotas.</summary>
+    public IReadOnlyDictionary<Guid, HostTally> TakeTallies()
+    {
+        var tallies = new Dictionary<Guid, HostTally>(_tallies);
+        _tallies.Clear();
+        return tallies;
     }
 
     /// <summary>Judges a report against the open window; <c>null</c> when its unit is not open here.</summary>
@@ -108,16 +146,24 @@ public sealed class JobWorkbook
     {
         var unit = _open[result.Replica.UnitIndex];
         var replica = unit.Find(result.Replica.Replica)!;
+        // A result the app can tell is wrong on its own is invalid at once: it never takes part in a quorum.
+        var implausible = result is { Outcome: ReportOutcome.Success, Payload: { } payload }
+            ? _app.Validator.Check(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload)
+            : null;
         SetReplica(unit, replica with
         {
-            State = ReplicaState.Reported,
+            State = implausible is null ? ReplicaState.Reported : ReplicaState.Invalid,
             ReportedAt = now,
             Outcome = result.Outcome,
             Digest = result.Digest,
             Size = result.Size,
             Payload = result.Payload,
-            Error = result.Error,
+            Error = implausible ?? result.Error,
         });
+        if (implausible is not null || result.Outcome == ReportOutcome.Error)
+        {
+            Tally(replica.WorkerId, implausible is not null ? new HostTally(0, 1, 0, 0) : new HostTally(0, 0, 1, 0));
+        }
         Reconcile(unit, now);
     }
 
@@ -131,7 +177,11 @@ public sealed class JobWorkbook
         foreach (var unit in _open.Values.Where(u => u.Replicas.Exists(isLate)).ToList())
         {
             var late = unit.Replicas.FindAll(isLate);
-            late.ForEach(replica => SetReplica(unit, replica with { State = ReplicaState.TimedOut }));
+            late.ForEach(replica =>
+            {
+                SetReplica(unit, replica with { State = ReplicaState.TimedOut });
+                Tally(replica.WorkerId, new HostTally(0, 0, 0, 1));
+            });
             expired += late.Count;
             Reconcile(unit, now);
         }
@@ -201,17 +251,24 @@ public sealed class JobWorkbook
     }
 
     /// <summary>
-    /// Whether the worker ever held a replica of the unit, which bars it from another (BOINC's one result
-    /// per host per workunit). A replica it let time out counts too: otherwise a worker that abandons its
-    /// leases again and again would be handed every replica of a unit and could exhaust its budget alone.
+    /// Whether a replica of the unit may go to the host: not if any replica of it was ever issued to the same
+    /// host, the same account or (when networks are separated) the same network. BOINC's one result per host
+    /// and per user per workunit, so no volunteer validates their own result, and a replica the host let time out
+    /// counts too: otherwise a host that abandons its leases again and again could exhaust a unit's budget alone.
     /// </summary>
-    private static bool HasHeld(OpenUnit unit, Guid workerId) => unit.Replicas.Exists(r => r.WorkerId == workerId);
+    private static bool MayPlace(OpenUnit unit, VolunteerHost host) => !unit.Replicas.Exists(r =>
+        r.WorkerId == host.WorkerId || r.AccountId == host.AccountId || (host.Network is not null && r.Network == host.Network));
 
-    private ReplicaLease Assign(OpenUnit unit, Guid workerId, DateTimeOffset now)
+    private ReplicaLease Assign(OpenUnit unit, VolunteerHost host, DateTimeOffset now)
     {
         var replica = unit.Replicas.First(r => r.State == ReplicaState.Unsent) with
         {
-            State = ReplicaState.Assigned, WorkerId = workerId, IssuedAt = now, Deadline = now.AddSeconds(Job.DeadlineSeconds),
+            State = ReplicaState.Assigned,
+            WorkerId = host.WorkerId,
+            AccountId = host.AccountId,
+            Network = host.Network,
+            IssuedAt = now,
+            Deadline = now.AddSeconds(Job.DeadlineSeconds),
         };
         SetReplica(unit, replica);
         SetUnit(unit, unit.Record with { State = UnitState.InProgress });
@@ -238,8 +295,7 @@ public sealed class JobWorkbook
         switch (QuorumPolicy.Decide(Job.Redundancy, unit.Replicas, _app.Comparator))
         {
             case QuorumDecision.Valid valid:
-                Validate(unit, valid);
-                Assimilate(unit, now);
+                Assimilate(unit, valid, now);
                 break;
             case QuorumDecision.IssueMore more:
                 AddReplicas(unit, more.Count);
@@ -268,12 +324,13 @@ public sealed class JobWorkbook
     }
 
     /// <summary>
-    /// Folds the canonical result into the job's result. The unit's Assimilated state and the new
-    /// accumulated result leave in the same batch, so a unit is assimilated exactly once.
+    /// Folds the canonical result into the job's result, then validates the unit. The unit's Assimilated state
+    /// and the new accumulated result leave in the same batch, so a unit is assimilated exactly once. A result
+    /// the reducer refuses was not valid after all, however many hosts agreed on it.
     /// </summary>
-    private void Assimilate(OpenUnit unit, DateTimeOffset now)
+    private void Assimilate(OpenUnit unit, QuorumDecision.Valid valid, DateTimeOffset now)
     {
-        var canonical = unit.Find(unit.Record.CanonicalReplica!.Value)!;
+        var canonical = unit.Find(valid.Canonical)!;
         string accumulated;
         try
         {
@@ -281,13 +338,42 @@ public sealed class JobWorkbook
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
         {
-            FailUnit(unit, $"Its canonical result could not be assimilated: {ex.Message}", now);
+            // Agreeing hosts (colluding, or sharing one bug) cannot sink the unit: their results are invalid,
+            // and fresh replicas go to other accounts until the unit's budget says otherwise.
+            Reject(unit, valid.Agreeing, $"The result could not be assimilated: {ex.Message}");
+            Reconcile(unit, now);
             return;
+        }
+        Validate(unit, valid);
+        foreach (var replica in valid.Agreeing)
+        {
+            Tally(unit.Replicas[replica].WorkerId, new HostTally(1, 0, 0, 0));
+        }
+        foreach (var replica in valid.Dissenting)
+        {
+            Tally(unit.Replicas[replica].WorkerId, new HostTally(0, 1, 0, 0));
         }
         SetUnit(unit, unit.Record with { State = UnitState.Assimilated });
         Close(unit);
         SetJob(Job with { Accumulated = accumulated, UnitsAssimilated = Job.UnitsAssimilated + 1 });
         CompleteIfSettled(now);
+    }
+
+    private void Reject(OpenUnit unit, IEnumerable<int> replicas, string reason)
+    {
+        foreach (var replica in replicas)
+        {
+            SetReplica(unit, unit.Replicas[replica] with { State = ReplicaState.Invalid, Error = reason });
+            Tally(unit.Replicas[replica].WorkerId, new HostTally(0, 1, 0, 0));
+        }
+    }
+
+    private void Tally(Guid? workerId, HostTally tally)
+    {
+        if (workerId is { } worker)
+        {
+            _tallies[worker] = _tallies.TryGetValue(worker, out var sum) ? sum.Add(tally) : tally;
+        }
     }
 
     /// <summary>Once every unit is assimilated or failed, the job is complete; its failed units are listed apart.</summary>
@@ -312,14 +398,14 @@ public sealed class JobWorkbook
         {
             EndJob(JobState.Failed,
                 $"Unit {unit.Record.UnitIndex} failed: {reason} {Job.UnitsFailed} of {Job.UnitCount} units have failed; " +
-                $"at most {allowed} ({_maxFailedUnitShare * 100:0.##}%) may.", now);
+                $"at most {allowed} ({_limits.MaxFailedUnitShare * 100:0.##}%) may.", now);
             return;
         }
         CompleteIfSettled(now);
     }
 
     /// <summary>How many units may fail before the job fails with them.</summary>
-    private long MaxFailedUnits => (long)Math.Floor(_maxFailedUnitShare * Job.UnitCount);
+    private long MaxFailedUnits => (long)Math.Floor(_limits.MaxFailedUnitShare * Job.UnitCount);
 
     private void EndJob(JobState state, string? failureReason, DateTimeOffset now)
     {
@@ -388,6 +474,10 @@ public sealed class JobWorkbook
                 _leasesByWorker[worker] = leases = [];
             }
             leases.Add((replica.UnitIndex, replica.Replica));
+            if (replica.AccountId is { } account)
+            {
+                _leaseCountByAccount[account] = _leaseCountByAccount.GetValueOrDefault(account) + 1;
+            }
         }
     }
 
@@ -399,6 +489,17 @@ public sealed class JobWorkbook
             if (leases.Count == 0)
             {
                 _leasesByWorker.Remove(worker);
+            }
+            if (replica.AccountId is { } account && _leaseCountByAccount.TryGetValue(account, out var count))
+            {
+                if (count <= 1)
+                {
+                    _leaseCountByAccount.Remove(account);
+                }
+                else
+                {
+                    _leaseCountByAccount[account] = count - 1;
+                }
             }
         }
     }
@@ -413,3 +514,13 @@ public sealed class JobWorkbook
         public ReplicaRecord? Find(int replica) => replica >= 0 && replica < Replicas.Count ? Replicas[replica] : null;
     }
 }
+
+/// <summary>The bounds a job's workbook keeps to, from the coordinator's settings.</summary>
+/// <param name="MaxOpenUnits">Units split out and in play at once (bounds memory).</param>
+/// <param name="MaxFailedUnitShare">The share of units that may fail with the job still completing.</param>
+/// <param name="PlacementPoolSize">How many of the oldest waiting units a new replica is picked from at random.</param>
+/// <param name="MaxInProgressPerAccount">Replicas of the job that one account's hosts may hold together.</param>
+public sealed record WorkbookLimits(int MaxOpenUnits, double MaxFailedUnitShare, int PlacementPoolSize, int MaxInProgressPerAccount);
+
+/// <summary>What a host was leased: resent leases first, then new ones; only the new ones count against its quota.</summary>
+public sealed record LeaseOutcome(IReadOnlyList<ReplicaLease> Leases, int Issued);

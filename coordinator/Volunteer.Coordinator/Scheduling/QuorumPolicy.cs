@@ -34,10 +34,12 @@ public static class QuorumPolicy
 {
     public static QuorumDecision Decide(Redundancy redundancy, IReadOnlyList<ReplicaRecord> replicas, IResultComparator comparator)
     {
-        var errors = replicas.Count(r => r.IsError);
+        // Errors count once per account: one volunteer's hosts reporting errors (or lying that they did) use up
+        // one error of the unit's budget, not several.
+        var errors = replicas.Where(r => r.IsError).Select(r => r.AccountId ?? Guid.NewGuid()).Distinct().Count();
         if (errors > redundancy.MaxErrorResults)
         {
-            return new QuorumDecision.Fail($"{errors} replicas reported errors; at most {redundancy.MaxErrorResults} are allowed.");
+            return new QuorumDecision.Fail($"Replicas of {errors} account(s) reported errors; at most {redundancy.MaxErrorResults} are allowed.");
         }
 
         var largestAgreement = LargestAgreement(replicas.Where(r => r.IsUnvalidatedSuccess).ToList(), comparator);

@@ -14,6 +14,9 @@ public enum ReplicaState
 }
 
 /// <summary>One copy of a unit (BOINC's "result"), issued to at most one worker.</summary>
+/// <param name="Error">An error report's message, or why the result was judged invalid.</param>
+/// <param name="AccountId">The account of the worker it was issued to: no other replica of the unit goes to that account.</param>
+/// <param name="Network">The network the worker synced from when it was issued: no other replica of the unit goes there.</param>
 public sealed record ReplicaRecord(
     Guid JobId,
     long UnitIndex,
@@ -27,7 +30,9 @@ public sealed record ReplicaRecord(
     string? Digest,
     long Size,
     byte[]? Payload,
-    string? Error)
+    string? Error,
+    Guid? AccountId = null,
+    string? Network = null)
 {
     public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
 

@@ -11,7 +11,10 @@ public sealed class WorkBatch
     public List<ReplicaRecord> Replicas { get; } = [];
     public List<WorkerRecord> Workers { get; } = [];
     public List<ApiKeyRecord> ApiKeys { get; } = [];
+    public List<AccountRecord> Accounts { get; } = [];
+    public List<HostQuotaRecord> HostQuotas { get; } = [];
 
     public bool IsEmpty =>
-        Jobs.Count == 0 && Units.Count == 0 && Replicas.Count == 0 && Workers.Count == 0 && ApiKeys.Count == 0;
+        Jobs.Count == 0 && Units.Count == 0 && Replicas.Count == 0 && Workers.Count == 0 && ApiKeys.Count == 0
+        && Accounts.Count == 0 && HostQuotas.Count == 0;
 }

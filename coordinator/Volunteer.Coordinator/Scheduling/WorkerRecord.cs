@@ -1,8 +1,9 @@
 namespace Volunteer.Coordinator.Scheduling;
 
-/// <summary>A volunteer host, to which replicas are leased. The token is kept only as a hash.</summary>
+/// <summary>A volunteer host, to which replicas are leased. The token is kept only as a hash; one public key attaches once.</summary>
 public sealed record WorkerRecord(
     Guid Id,
+    Guid AccountId,
     string Name,
     string TokenHash,
     string PublicKey,

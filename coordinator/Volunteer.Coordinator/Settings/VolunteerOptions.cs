@@ -72,8 +72,9 @@ public sealed class VolunteerOptions
     public string[] TrustedProxies { get; set; } = [];
 
     /// <summary>
-    /// A host is handed one of this many oldest waiting units at random, so which unit it gets cannot be
-    /// predicted from the order of requests (two colluding hosts cannot ask back to back for sibling replicas).
+    /// A host asking for n units is handed n at random among the n + this - 1 oldest waiting units it may get, so
+    /// which unit it gets cannot be predicted from the order of requests (two colluding hosts cannot ask back to
+    /// back for sibling replicas). 1 hands out the oldest, in order.
     /// </summary>
     [Range(1, 100_000)]
     public int PlacementPoolSize { get; set; } = 64;
@@ -95,7 +96,7 @@ public sealed class VolunteerOptions
     /// each error, invalid result or missed deadline, and doubles back with each valid result.
     /// </summary>
     [Range(1, 100_000_000)]
-    public int DailyQuotaPerCore { get; set; } = 500;
+    public int DailyQuotaPerCore { get; set; } = 10_000;
 
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with

@@ -37,4 +37,11 @@ public interface IWorkStore
     Task<WorkerRecord?> FindWorkerAsync(Guid workerId, CancellationToken cancellationToken = default);
 
     Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default);
+
+    Task<AccountRecord?> FindAccountAsync(Guid accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>The worker attached with this public key (as the coordinator re-encodes it), if any: one key attaches once.</summary>
+    Task<WorkerRecord?> FindWorkerByPublicKeyAsync(string publicKey, CancellationToken cancellationToken = default);
+
+    Task<HostQuotaRecord?> FindHostQuotaAsync(Guid workerId, CancellationToken cancellationToken = default);
 }

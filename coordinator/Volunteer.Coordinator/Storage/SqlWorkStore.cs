@@ -38,6 +38,10 @@ public abstract class SqlWorkStore : IWorkStore
         ORDER BY r.unit_index, r.replica
         """;
 
+    private static readonly string WorkerByPublicKeySql = $"""
+        SELECT {StoreTables.Workers.ColumnList()} FROM workers WHERE public_key = $1
+        """;
+
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
 
     public abstract Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default);
@@ -91,6 +95,19 @@ public abstract class SqlWorkStore : IWorkStore
 
     public async Task<bool> IsApiKeyKnownAsync(string keyHash, CancellationToken cancellationToken = default) =>
         await FindAsync(StoreTables.ApiKeys, [keyHash], cancellationToken) is not null;
+
+    public Task<AccountRecord?> FindAccountAsync(Guid accountId, CancellationToken cancellationToken = default) =>
+        FindAsync(StoreTables.Accounts, [accountId], cancellationToken);
+
+    public async Task<WorkerRecord?> FindWorkerByPublicKeyAsync(string publicKey, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, WorkerByPublicKeySql, (ColumnKind.Text, publicKey));
+        return (await ReadAllAsync(command, StoreTables.Workers.Read, cancellationToken)).SingleOrDefault();
+    }
+
+    public Task<HostQuotaRecord?> FindHostQuotaAsync(Guid workerId, CancellationToken cancellationToken = default) =>
+        FindAsync(StoreTables.HostQuotas, [workerId], cancellationToken);
 
     private async Task<TRecord?> FindAsync<TRecord>(Table<TRecord> table, object[] key, CancellationToken cancellationToken)
         where TRecord : class

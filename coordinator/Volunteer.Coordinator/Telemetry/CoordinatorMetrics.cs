@@ -15,6 +15,7 @@ public sealed class CoordinatorMetrics
         ReportsAccepted = meter.CreateCounter<long>("volunteer.reports.accepted", description: "Reports committed");
         ReportsRefused = meter.CreateCounter<long>("volunteer.reports.refused", description: "Reports refused, by reason");
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
+        ResultsJudged = meter.CreateCounter<long>("volunteer.results.judged", description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -24,6 +25,25 @@ public sealed class CoordinatorMetrics
     public Counter<long> ReportsRefused { get; }
 
     public Counter<long> LeasesExpired { get; }
+
+    public Counter<long> ResultsJudged { get; }
+
+    /// <summary>Counts a job's judgements as it tells the hosts of them.</summary>
+    public void CountJudged(HostTally tally)
+    {
+        Count("valid", tally.Valid);
+        Count("invalid", tally.Invalid);
+        Count("error", tally.Errors);
+        Count("timed out", tally.TimedOut);
+
+        void Count(string verdict, int count)
+        {
+            if (count > 0)
+            {
+                ResultsJudged.Add(count, new KeyValuePair<string, object?>("verdict", verdict));
+            }
+        }
+    }
 
     public void CountRefusal(ReportVerdict verdict) =>
         ReportsRefused.Add(1, new KeyValuePair<string, object?>("reason", verdict.ToString()));

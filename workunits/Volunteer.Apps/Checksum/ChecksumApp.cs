@@ -29,6 +29,9 @@ public sealed class ChecksumApp : IScienceApp
 
     public IResultReducer Reducer { get; } = new ChecksumReducer();
 
+    /// <summary>A result is a SHA-256: 32 bytes, whatever their value.</summary>
+    public IResultValidator Validator { get; } = new HashLength();
+
     internal static (long Units, long Seed) ReadParameters(JsonElement parameters)
     {
         Span<long> values = stackalloc long[2];
@@ -85,6 +88,12 @@ public sealed class ChecksumApp : IScienceApp
             }
             return Task.FromResult(HashOf(values[0], values[1]));
         }
+    }
+
+    private sealed class HashLength : IResultValidator
+    {
+        public string? Check(UnitInput unit, ReadOnlySpan<byte> payload) =>
+            payload.Length == 32 ? null : $"A checksum result is 32 bytes, not {payload.Length}.";
     }
 
     private sealed class ChecksumReducer : IResultReducer

@@ -9,6 +9,8 @@ public sealed class PrimesApp : IScienceApp
 {
     public const string AppName = "primes";
 
+    private readonly PrimesReducer _reducer = new();
+
     public PrimesApp()
         : this(TimeProvider.System)
     {
@@ -26,5 +28,8 @@ public sealed class PrimesApp : IScienceApp
     /// <summary>Counts are exact, so honest results are byte-identical and digests must match.</summary>
     public IResultComparator Comparator => DigestComparator.Instance;
 
-    public IResultReducer Reducer { get; } = new PrimesReducer();
+    public IResultReducer Reducer => _reducer;
+
+    /// <summary>The reducer's own check of a count, applied to each result as it arrives.</summary>
+    public IResultValidator Validator => _reducer;
 }

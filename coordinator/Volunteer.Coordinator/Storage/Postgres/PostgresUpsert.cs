@@ -41,4 +41,6 @@ internal static class PostgresUpserts
     public static readonly PostgresUpsert<ReplicaRecord> Replicas = new(StoreTables.Replicas);
     public static readonly PostgresUpsert<WorkerRecord> Workers = new(StoreTables.Workers);
     public static readonly PostgresUpsert<ApiKeyRecord> ApiKeys = new(StoreTables.ApiKeys);
+    public static readonly PostgresUpsert<AccountRecord> Accounts = new(StoreTables.Accounts);
+    public static readonly PostgresUpsert<HostQuotaRecord> HostQuotas = new(StoreTables.HostQuotas);
 }

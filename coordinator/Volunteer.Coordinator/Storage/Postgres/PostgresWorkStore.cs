@@ -74,6 +74,8 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         var replicas = new Dictionary<(Guid, long, int), ReplicaRecord>();
         var workers = new List<WorkerRecord>();
         var apiKeys = new Dictionary<string, ApiKeyRecord>();
+        var accounts = new List<AccountRecord>();
+        var hostQuotas = new Dictionary<Guid, HostQuotaRecord>();
         foreach (var batch in group)
         {
             batch.Jobs.ForEach(j => jobs[j.Id] = j);
@@ -81,6 +83,8 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
             batch.Replicas.ForEach(r => replicas[(r.JobId, r.UnitIndex, r.Replica)] = r);
             workers.AddRange(batch.Workers);
             batch.ApiKeys.ForEach(k => apiKeys.TryAdd(k.KeyHash, k));
+            accounts.AddRange(batch.Accounts);
+            batch.HostQuotas.ForEach(q => hostQuotas[q.WorkerId] = q);
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -97,6 +101,11 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         {
             statements.BatchCommands.Add(PostgresUpserts.Replicas.Command(replicas.Values));
         }
+        // An account before the hosts attached to it.
+        if (accounts.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.Accounts.Command(accounts));
+        }
         if (workers.Count > 0)
         {
             statements.BatchCommands.Add(PostgresUpserts.Workers.Command(workers));
@@ -104,6 +113,10 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         if (apiKeys.Count > 0)
         {
             statements.BatchCommands.Add(PostgresUpserts.ApiKeys.Command(apiKeys.Values));
+        }
+        if (hostQuotas.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.HostQuotas.Command(hostQuotas.Values));
         }
         await statements.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

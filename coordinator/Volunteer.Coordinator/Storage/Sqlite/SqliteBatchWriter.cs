@@ -11,13 +11,18 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
     private readonly TableWriter<ReplicaRecord> _replicas = new(SqliteUpserts.Replicas, connection, transaction);
     private readonly TableWriter<WorkerRecord> _workers = new(SqliteUpserts.Workers, connection, transaction);
     private readonly TableWriter<ApiKeyRecord> _apiKeys = new(SqliteUpserts.ApiKeys, connection, transaction);
+    private readonly TableWriter<AccountRecord> _accounts = new(SqliteUpserts.Accounts, connection, transaction);
+    private readonly TableWriter<HostQuotaRecord> _hostQuotas = new(SqliteUpserts.HostQuotas, connection, transaction);
 
     public async Task WriteAsync(WorkBatch batch, CancellationToken cancellationToken)
     {
         await _jobs.WriteAsync(batch.Jobs, cancellationToken);
         await _units.WriteAsync(batch.Units, cancellationToken);
         await _replicas.WriteAsync(batch.Replicas, cancellationToken);
+        // An account before the hosts attached to it.
+        await _accounts.WriteAsync(batch.Accounts, cancellationToken);
         await _workers.WriteAsync(batch.Workers, cancellationToken);
+        await _hostQuotas.WriteAsync(batch.HostQuotas, cancellationToken);
         await _apiKeys.WriteAsync(batch.ApiKeys, cancellationToken);
     }
 

@@ -56,4 +56,6 @@ internal static class SqliteUpserts
     public static readonly SqliteUpsert<ReplicaRecord> Replicas = new(StoreTables.Replicas);
     public static readonly SqliteUpsert<WorkerRecord> Workers = new(StoreTables.Workers);
     public static readonly SqliteUpsert<ApiKeyRecord> ApiKeys = new(StoreTables.ApiKeys);
+    public static readonly SqliteUpsert<AccountRecord> Accounts = new(StoreTables.Accounts);
+    public static readonly SqliteUpsert<HostQuotaRecord> HostQuotas = new(StoreTables.HostQuotas);
 }

@@ -12,6 +12,9 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
 {
+    /// <summary>The scripts under infra/sql/sqlite, in the order they apply; each can be applied again.</summary>
+    private static readonly string[] Scripts = ["sqlite/001_schema.sql", "sqlite/002_accounts.sql"];
+
     private readonly string _connectionString;
     private readonly GroupCommit _groupCommit;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
@@ -38,9 +41,10 @@ public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync(cancellationToken);
         }
-        await using var schema = connection.CreateCommand();
-        schema.CommandText = SqlScripts.Read("sqlite/001_schema.sql");
-        await schema.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var script in Scripts)
+        {
+            await SqliteSchema.ApplyAsync(connection, SqlScripts.Read(script), cancellationToken);
+        }
     }
 
     public override Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>

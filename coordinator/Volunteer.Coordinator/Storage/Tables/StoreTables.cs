@@ -24,7 +24,13 @@ internal static class StoreTables
     /// <summary>Adding a known API key again changes nothing.</summary>
     public static readonly Table<ApiKeyRecord> ApiKeys = DescribeApiKeys();
 
-    public static readonly IReadOnlyList<ITable> All = [Jobs, Units, Replicas, Workers, ApiKeys];
+    /// <summary>An account is created once: a second one under the same id is refused.</summary>
+    public static readonly Table<AccountRecord> Accounts = DescribeAccounts();
+
+    /// <summary>A host's quota row is overwritten as its results are judged and replicas issued to it.</summary>
+    public static readonly Table<HostQuotaRecord> HostQuotas = DescribeHostQuotas();
+
+    public static readonly IReadOnlyList<ITable> All = [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas];
 
     private static Table<JobRecord> DescribeJobs()
     {
@@ -90,13 +96,15 @@ internal static class StoreTables
         var size = t.Int64("size", r => r.Size);
         var payload = t.BytesOrNull("payload", r => r.Payload);
         var error = t.TextOrNull("error", r => r.Error);
+        var accountId = t.IdOrNull("account_id", r => r.AccountId);
+        var network = t.TextOrNull("network", r => r.Network);
         return t.Upsert(
             key: [jobId, unitIndex, replica],
-            update: [state, workerId, issuedAt, deadline, reportedAt, outcome, digest, size, payload, error],
+            update: [state, workerId, issuedAt, deadline, reportedAt, outcome, digest, size, payload, error, accountId, network],
             read: row => new ReplicaRecord(
                 jobId.Read(row), unitIndex.Read(row), replica.Read(row), state.Read(row), workerId.Read(row),
                 issuedAt.Read(row), deadline.Read(row), reportedAt.Read(row), outcome.Read(row), digest.Read(row),
-                size.Read(row), payload.Read(row), error.Read(row)));
+                size.Read(row), payload.Read(row), error.Read(row), accountId.Read(row), network.Read(row)));
     }
 
     private static Table<WorkerRecord> DescribeWorkers()
@@ -108,10 +116,39 @@ internal static class StoreTables
         var publicKey = t.Text("public_key", w => w.PublicKey);
         var cores = t.Int32("cores", w => w.Cores);
         var createdAt = t.Time("created_at", w => w.CreatedAt);
+        var accountId = t.Id("account_id", w => w.AccountId);
         return t.Insert(
             key: [id],
             read: row => new WorkerRecord(
-                id.Read(row), name.Read(row), tokenHash.Read(row), publicKey.Read(row), cores.Read(row), createdAt.Read(row)));
+                id.Read(row), accountId.Read(row), name.Read(row), tokenHash.Read(row), publicKey.Read(row), cores.Read(row),
+                createdAt.Read(row)));
+    }
+
+    private static Table<AccountRecord> DescribeAccounts()
+    {
+        var t = new TableBuilder<AccountRecord>("accounts");
+        var id = t.Id("id", a => a.Id);
+        var name = t.Text("name", a => a.Name);
+        var email = t.TextOrNull("email", a => a.Email);
+        var keyHash = t.Text("key_hash", a => a.KeyHash);
+        var origin = t.Enum("origin", a => a.Origin);
+        var createdAt = t.Time("created_at", a => a.CreatedAt);
+        return t.Insert(
+            key: [id],
+            read: row => new AccountRecord(id.Read(row), name.Read(row), email.Read(row), keyHash.Read(row), origin.Read(row), createdAt.Read(row)));
+    }
+
+    private static Table<HostQuotaRecord> DescribeHostQuotas()
+    {
+        var t = new TableBuilder<HostQuotaRecord>("host_quotas");
+        var workerId = t.Id("worker_id", q => q.WorkerId);
+        var quota = t.Int32("quota", q => q.Quota);
+        var issuedToday = t.Int32("issued_today", q => q.IssuedToday);
+        var day = t.Time("day", q => q.Day);
+        return t.Upsert(
+            key: [workerId],
+            update: [quota, issuedToday, day],
+            read: row => new HostQuotaRecord(workerId.Read(row), quota.Read(row), issuedToday.Read(row), day.Read(row)));
     }
 
     private static Table<ApiKeyRecord> DescribeApiKeys()

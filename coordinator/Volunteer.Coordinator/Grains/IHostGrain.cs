@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+using Volunteer.Coordinator.Scheduling;
+
+namespace Volunteer.Coordinator.Grains;
+
+/// <summary>
+/// One volunteer host (keyed by its worker id): runs its syncs one at a time against the jobs, and keeps
+/// what must hold across jobs: its in-progress cap and its daily quota.
+/// </summary>
+[Alias("Volunteer.IHostGrain")]
+public interface IHostGrain : IGrainWithGuidKey
+{
+    /// <summary>
+    /// The reports' job first (all accepted or all refused), then the running jobs in dispatch order, each
+    /// called at most once, within the host's cap and quota; last, the other jobs it holds replicas of, to
+    /// learn which to drop.
+    /// </summary>
+    [Alias("Sync")]
+    Task<HostSyncOutcome> SyncAsync(HostSync sync);
+
+    /// <summary>How a job judged the host's replicas: its quota halves per failure and doubles per valid result.</summary>
+    [Alias("Record"), OneWay, AlwaysInterleave]
+    Task RecordAsync(HostTally tally);
+
+    [Alias("GetLimits"), AlwaysInterleave]
+    Task<HostLimits> GetLimitsAsync();
+}

@@ -1,0 +1,45 @@
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+
+namespace Volunteer.Coordinator.Storage.Sqlite;
+
+/// <summary>
+/// Applies a schema script so that it can run at every start. SQLite has CREATE ... IF NOT EXISTS but no
+/// ADD COLUMN IF NOT EXISTS, so each "ALTER TABLE t ADD COLUMN c ..." statement runs only when t lacks c.
+/// </summary>
+internal static partial class SqliteSchema
+{
+    public static async Task ApplyAsync(SqliteConnection connection, string script, CancellationToken cancellationToken)
+    {
+        foreach (var statement in Statements(script))
+        {
+            if (AddColumn().Match(statement) is { Success: true } add
+                && await HasColumnAsync(connection, add.Groups["table"].Value, add.Groups["column"].Value, cancellationToken))
+            {
+                continue;
+            }
+            await using var command = connection.CreateCommand();
+            command.CommandText = statement;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The script's statements without comments (the scripts hold no semicolons in strings or comments' ends).</summary>
+    private static IEnumerable<string> Statements(string script)
+    {
+        var withoutComments = string.Join('\n', script.Split('\n').Select(line => line.Split("--")[0]));
+        return withoutComments.Split(';').Select(s => s.Trim()).Where(s => s.Length > 0);
+    }
+
+    private static async Task<bool> HasColumnAsync(SqliteConnection connection, string table, string column, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+        command.Parameters.AddWithValue("$table", table);
+        command.Parameters.AddWithValue("$column", column);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0;
+    }
+
+    [GeneratedRegex(@"^ALTER\s+TABLE\s+(?<table>\w+)\s+ADD\s+COLUMN\s+(?<column>\w+)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AddColumn();
+}
