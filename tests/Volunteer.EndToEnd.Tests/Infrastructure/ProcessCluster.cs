@@ -20,14 +20,14 @@ public abstract class ProcessCluster : IAsyncDisposable
 
     /// <param name="purpose">Names the folder and the API key, e.g. "e2e".</param>
     /// <param name="coordinatorNames">One coordinator process per name; its data folder has the same name.</param>
-    /// <param name="storeSettings">What selects the coordinators' store (environment variables).</param>
+    /// <param name="coordinatorSettings">The coordinators' settings (environment variables): what selects their store, and any a test needs.</param>
     protected ProcessCluster(ITestOutputHelper output, string purpose, IEnumerable<string> coordinatorNames, int workerCount,
-        IReadOnlyDictionary<string, string> storeSettings)
+        IReadOnlyDictionary<string, string> coordinatorSettings)
     {
         _output = output;
         _root = TestFolders.Create(purpose);
         var apiKey = $"{purpose}-{Guid.NewGuid():N}";
-        var settings = new Dictionary<string, string>(storeSettings)
+        var settings = new Dictionary<string, string>(coordinatorSettings)
         {
             // A lease past its deadline comes back within a second, not the production five.
             ["Volunteer__LeaseSweepInterval"] = "00:00:01",
