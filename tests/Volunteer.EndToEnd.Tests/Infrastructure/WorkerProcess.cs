@@ -74,20 +74,31 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     protected override string Program => RepoLayout.WorkerDll;
 
-    /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion and records the worker and account ids it printed.</summary>
-    public async Task AttachAsync(params Uri[] coordinators)
+    /// <summary>
+    /// Runs <c>volunteer-worker attach URL...</c> (with <c>--account</c> if given a key) to completion and records the
+    /// worker and account ids it printed; fails unless it attached. Returns every line it wrote.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
+    {
+        var (exitCode, lines) = await RunAttachAsync(coordinators, accountKey);
+        var tail = string.Join(Environment.NewLine, lines);
+        Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
+        var attached = lines.Select(l => AttachedLine().Match(l)).FirstOrDefault(m => m.Success);
+        Assert.True(attached is not null, $"attach of {Name} did not print its worker and account ids.\n{tail}");
+        (WorkerId, AccountId) = (Guid.Parse(attached.Groups["id"].Value), Guid.Parse(attached.Groups["account"].Value));
+        return lines;
+    }
+
+    /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion, whatever its outcome: its exit code and every line it wrote.</summary>
+    public async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunAttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
     {
         await using var attach = Run(
             $"{Name} attach",
             ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name,
-             "--source-address", SourceAddress.ToString()],
+             "--source-address", SourceAddress.ToString(), .. accountKey is null ? Array.Empty<string>() : ["--account", accountKey]],
             AgentSettings);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
-        var tail = attach.Tail();
-        Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
-        var attached = attach.Lines.Select(l => AttachedLine().Match(l)).FirstOrDefault(m => m.Success);
-        Assert.True(attached is not null, $"attach of {Name} did not print its worker and account ids.\n{tail}");
-        (WorkerId, AccountId) = (Guid.Parse(attached.Groups["id"].Value), Guid.Parse(attached.Groups["account"].Value));
+        return (exitCode, attach.Lines);
     }
 
     /// <summary>The secret token the agent keeps in its identity file (worker/Volunteer.Worker/Storage/WorkerIdentity.cs).</summary>
