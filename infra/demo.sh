@@ -46,12 +46,16 @@ echo "Coordinator up at $URL (data in $STATE/coordinator, API key $API_KEY)"
 
 slots=$(( ($(nproc) + WORKERS - 1) / WORKERS ))
 for i in $(seq 1 "$WORKERS"); do
-  dotnet "$worker" attach "$URL" --state-dir "$STATE/worker-$i" --name "demo-worker-$i" --slots "$slots" >/dev/null
+  # The coordinator never gives two replicas of a unit to one account or one /24 network: each worker connects
+  # from a /24 of its own in 127.0.0.0/8 (all loopback on Linux) and attaches with an anonymous account of its own.
+  source="127.0.$((10 + i)).1"
+  dotnet "$worker" attach "$URL" --state-dir "$STATE/worker-$i" --name "demo-worker-$i" --slots "$slots" \
+    --source-address "$source" >/dev/null
   Worker__IdleSyncInterval=00:00:01 dotnet "$worker" run --state-dir "$STATE/worker-$i" --slots "$slots" \
-    >"$STATE/logs/worker-$i.log" 2>&1 &
+    --source-address "$source" >"$STATE/logs/worker-$i.log" 2>&1 &
   pids+=($!)
 done
-echo "$WORKERS workers attached and running ($slots slot(s) each)"
+echo "$WORKERS workers attached and running ($slots slot(s) each), each from a /24 of its own (127.0.11.1 on) with an account of its own"
 
 job=$(curl -sf -X POST "$URL/api/v1/jobs" -H "X-Api-Key: $API_KEY" -H 'Content-Type: application/json' \
   -d "{\"app\":\"primes\",\"parameters\":{\"from\":$FROM,\"to\":$TO,\"unitSize\":$UNIT_SIZE},\"redundancy\":{\"targetResults\":2,\"minQuorum\":2,\"maxErrorResults\":3,\"maxTotalResults\":6}}")

@@ -17,7 +17,8 @@ public sealed class LostSyncResponseTests(ITestOutputHelper output)
     [Fact]
     public async Task Leases_whose_sync_answer_was_lost_are_sent_again_and_the_job_completes_before_their_deadline()
     {
-        await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 3);
+        // Oldest unit first, not one picked at random among the oldest: both lost leases are then of unit 0.
+        await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 3, new Dictionary<string, string> { ["Volunteer__PlacementPoolSize"] = "1" });
         var coordinator = cluster.Coordinator;
         // The default deadline (an hour): only a resend, never an expiry, can finish the job in time.
         var submitted = await cluster.SubmitAsync(coordinator, VolunteerCluster.PrimesJob(unitSize: 10_000_000 / Units));
@@ -28,7 +29,7 @@ public sealed class LostSyncResponseTests(ITestOutputHelper output)
         var lost = new List<(WorkerProcess Worker, long UnitIndex, int Replica)>();
         foreach (var worker in cluster.Workers.Take(2))
         {
-            var leased = await coordinator.SyncAsWorkerAsync(worker.ReadToken(), units: 1);
+            var leased = await coordinator.SyncAsWorkerAsync(worker, units: 1);
             Assert.Single(leased);
             lost.Add((worker, leased[0].UnitIndex, leased[0].Replica));
         }

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Volunteer.Coordinator.Settings;
 using Volunteer.LoadGenerator;
 using Volunteer.Protocol;
+using Volunteer.Testing;
 
 // Load generator: N simulated volunteers over the real HTTP worker API against a running coordinator,
 // and (with --database) the raw PostgreSQL baseline for the same rows. Run through infra/bench.sh.
@@ -24,14 +26,20 @@ if (options.Database is not null)
     Console.WriteLine($"baseline: {options.BaselineUnits} units' rows written directly in {baseline.TotalSeconds:0.00} s");
 }
 
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-{
-    Timeout = TimeSpan.FromSeconds(60),
-};
+// The job API's client; each volunteer has a client of its own (SimulatedVolunteer).
+using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
 var coordinator = options.Coordinators[0];
 var volunteers = Enumerable.Range(0, options.Workers)
-    .Select(i => new SimulatedVolunteer(http, options.Coordinators[i % options.Coordinators.Count]))
+    .Select(i => new SimulatedVolunteer(options.Coordinators[i % options.Coordinators.Count], LoopbackSources.Next()))
     .ToList();
+// A host may hold InProgressPerCore replicas per core it reports, up to MaxInProgressPerHost (the coordinator's
+// defaults, which bench.sh keeps): each volunteer reports the cores that let it hold the batch it asks for.
+var coordinatorDefaults = new VolunteerOptions();
+var cores = (options.UnitsPerSync + coordinatorDefaults.InProgressPerCore - 1) / coordinatorDefaults.InProgressPerCore;
+if (Math.Min(coordinatorDefaults.MaxInProgressPerHost, coordinatorDefaults.InProgressPerCore * cores) < options.UnitsPerSync)
+{
+    throw new ArgumentException($"--units-per-sync {options.UnitsPerSync} is more than a host may hold ({coordinatorDefaults.MaxInProgressPerHost}).");
+}
 using (var gate = new SemaphoreSlim(32))
 {
     await Task.WhenAll(volunteers.Select(async (v, i) =>
@@ -39,7 +47,7 @@ using (var gate = new SemaphoreSlim(32))
         await gate.WaitAsync();
         try
         {
-            await v.AttachAsync($"load-{i}", CancellationToken.None);
+            await v.AttachAsync($"load-{i}", cores, CancellationToken.None);
         }
         finally
         {
@@ -47,7 +55,7 @@ using (var gate = new SemaphoreSlim(32))
         }
     }));
 }
-Console.WriteLine($"{options.Workers} simulated volunteers attached");
+Console.WriteLine($"{options.Workers} simulated volunteers attached, each with an account and a /24 of its own, claiming {cores} cores");
 
 if (options.WarmUpUnits > 0)
 {
@@ -113,6 +121,7 @@ if (runs.Any(r => r["jobState"] is "Running"))
 {
     Console.WriteLine($"The load stopped at the {options.Timeout.TotalSeconds:0} s timeout with the job still running.");
 }
+volunteers.ForEach(v => v.Dispose());
 return runs.All(r => r["jobState"] is "Completed" or "Running") ? 0 : 1;
 
 async Task<Dictionary<string, object>> MeasureAsync()

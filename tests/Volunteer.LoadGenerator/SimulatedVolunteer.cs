@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using Volunteer.Protocol;
 using Volunteer.Testing;
@@ -6,17 +7,32 @@ using Volunteer.Testing;
 namespace Volunteer.LoadGenerator;
 
 /// <summary>
-/// One simulated volunteer host over the real worker API: its own key pair and token, syncing in a loop,
-/// "computing" with the app's real computer (checksum costs no CPU) and reporting results, signed once per sync.
+/// One simulated volunteer host over the real worker API: an account of its own, its own key pair and token,
+/// syncing in a loop, "computing" with the app's real computer (checksum costs no CPU) and reporting results,
+/// signed once per sync. It connects from a loopback address in a /24 of its own, over connections of its own
+/// (kept alive between syncs), so the coordinator sees a thousand volunteers as a thousand hosts on as many
+/// networks, and places replicas with its rules on.
 /// </summary>
-public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator)
+public sealed class SimulatedVolunteer : IDisposable
 {
-    private readonly SimulatedHost _host = new(http, coordinator);
+    private readonly HttpClient _http;
+    private readonly Uri _coordinator;
+    private readonly SimulatedHost _host;
 
-    public async Task AttachAsync(string name, CancellationToken cancellationToken)
+    public SimulatedVolunteer(Uri coordinator, IPAddress source)
     {
-        using var response = await _host.PostAttachAsync(name, cores: 1, cancellationToken);
-        response.EnsureSuccessStatusCode();
+        _http = LoopbackSources.Client(source);
+        _http.Timeout = TimeSpan.FromSeconds(60);
+        _coordinator = coordinator;
+        _host = new SimulatedHost(_http, coordinator);
+    }
+
+    /// <summary>Signs up an account named <paramref name="name"/> and attaches this host to it, claiming <paramref name="cores"/> cores.</summary>
+    public async Task AttachAsync(string name, int cores, CancellationToken cancellationToken)
+    {
+        var account = await VolunteerAccounts.SignUpAsync(_http, _coordinator, name, cancellationToken);
+        using var response = await _host.PostAttachAsync(name, cores, account.AccountKey, cancellationToken);
+        await response.ExpectAsync(HttpStatusCode.Created);
     }
 
     /// <summary>
@@ -91,5 +107,11 @@ public sealed class SimulatedVolunteer(HttpClient http, Uri coordinator)
             figures.RecordFailure("timeout");
             return null;
         }
+    }
+
+    public void Dispose()
+    {
+        _host.Dispose();
+        _http.Dispose();
     }
 }

@@ -25,20 +25,30 @@ public sealed class SimulatedHost(HttpClient http, Uri coordinator) : IDisposabl
 
     public string Token { get; private set; } = "";
 
+    /// <summary>The account the coordinator attached this host to.</summary>
+    public Guid AccountId { get; private set; }
+
     /// <summary>
-    /// Asks to attach with this host's public key; a successful answer gives the host its id and token.
-    /// The response is the caller's to check and dispose.
+    /// The key of the anonymous account the attach created for this host, with which more hosts join that
+    /// account; null when the host attached under an account key of its own.
     /// </summary>
-    public async Task<HttpResponseMessage> PostAttachAsync(string name, int cores, CancellationToken cancellationToken = default)
+    public string? AccountKey { get; private set; }
+
+    /// <summary>
+    /// Asks to attach with this host's public key, under the account of <paramref name="accountKey"/> (or a new
+    /// anonymous one without); a successful answer gives the host its id, token and account. The response is the
+    /// caller's to check and dispose.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostAttachAsync(string name, int cores, string? accountKey = null, CancellationToken cancellationToken = default)
     {
-        var request = new WorkerAttachRequest(name, Convert.ToBase64String(Key.ExportSubjectPublicKeyInfo()), cores);
+        var request = new WorkerAttachRequest(name, Convert.ToBase64String(Key.ExportSubjectPublicKeyInfo()), cores, accountKey);
         var response = await http.PostAsJsonAsync(_workers, request, ProtocolJson.Options, cancellationToken);
         try
         {
             if (response.IsSuccessStatusCode)
             {
                 var attached = (await response.Content.ReadFromJsonAsync<WorkerAttachResponse>(ProtocolJson.Options, cancellationToken))!;
-                (Id, Token) = (attached.WorkerId, attached.Token);
+                (Id, Token, AccountId, AccountKey) = (attached.WorkerId, attached.Token, attached.AccountId, attached.AccountKey);
             }
             return response;
         }

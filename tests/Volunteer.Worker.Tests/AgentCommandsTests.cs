@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
 using Volunteer.Protocol;
 using Volunteer.Worker.Agent;
 using Volunteer.Worker.Commands;
@@ -23,6 +24,7 @@ public sealed class AgentCommandsTests : IDisposable
     private string[] WhoAndWhere =>
     [
         $"Worker {_identity.WorkerId}",
+        $"  account:                 {_identity.AccountId}",
         "  coordinators:            http://127.0.0.1:1/, http://127.0.0.2:1/",
         $"  state directory:         {_state.Path}",
     ];
@@ -38,7 +40,7 @@ public sealed class AgentCommandsTests : IDisposable
         var (exitCode, lines) = Status();
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(WhoAndWhere, lines[..3]);
+        Assert.Equal(WhoAndWhere, lines[..4]);
         Assert.Equal(
         [
             "  agent:                   running, 2 of 4 slots busy (as of 2026-11-25 12:00:05Z)",
@@ -46,7 +48,7 @@ public sealed class AgentCommandsTests : IDisposable
             $"    job {Job} unit 3 replica 1 (primes): 26% done",
             $"    job {Job} unit 9 replica 0 (primes): 100% done",
             "  reports awaiting ack:    7",
-        ], lines[3..]);
+        ], lines[4..]);
     }
 
     [Fact]
@@ -63,14 +65,14 @@ public sealed class AgentCommandsTests : IDisposable
         var (exitCode, lines) = Status();
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(WhoAndWhere, lines[..3]);
+        Assert.Equal(WhoAndWhere, lines[..4]);
         Assert.Equal(
         [
             "  agent:                   not running",
             "  last sync:               2026-11-25 12:00:00Z, rejected (HTTP 400): bad",
             "  units leased, not done:  1 (1 with a checkpoint)",
             "  reports awaiting ack:    1",
-        ], lines[3..]);
+        ], lines[4..]);
     }
 
     [Fact]
@@ -80,8 +82,18 @@ public sealed class AgentCommandsTests : IDisposable
 
         var (_, lines) = Status();
 
-        Assert.Equal(WhoAndWhere, lines[..3]);
-        Assert.Equal(["  agent:                   not running", "  last sync:               none yet"], lines[3..5]);
+        Assert.Equal(WhoAndWhere, lines[..4]);
+        Assert.Equal(["  agent:                   not running", "  last sync:               none yet"], lines[4..6]);
+    }
+
+    [Fact]
+    public void Status_of_a_worker_attached_before_accounts_says_it_has_no_account_recorded()
+    {
+        (_identity with { AccountId = null }).Save(_state.Path);
+
+        var (_, lines) = Status();
+
+        Assert.Equal("  account:                 none recorded (attached before accounts)", lines[1]);
     }
 
     [Fact]
@@ -100,8 +112,10 @@ public sealed class AgentCommandsTests : IDisposable
     {
         _identity.Save(_state.Path);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddHttpClient<CoordinatorClient>()
-            .ConfigurePrimaryHttpMessageHandler(() => new ScriptedHandler(ScriptedHandler.Answer(status, """{"detail":"The worker token is not recognised."}""")));
+        var coordinator = new ScriptedHandler(ScriptedHandler.Answer(status, """{"detail":"The worker token is not recognised."}"""));
+        // Post-configured, so the scripted coordinator replaces the handler the run command gives the agent's client afterwards.
+        builder.Services.PostConfigure<HttpClientFactoryOptions>(typeof(CoordinatorClient).Name,
+            o => o.HttpMessageHandlerBuilderActions.Add(handler => handler.PrimaryHandler = coordinator));
 
         var exitCode = await AgentCommands.RunAsync(builder, Settings).WaitAsync(TimeSpan.FromSeconds(30));
 

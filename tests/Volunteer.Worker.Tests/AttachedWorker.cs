@@ -15,6 +15,7 @@ public static class AttachedWorker
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         return new WorkerIdentity(Guid.Parse("99999999-8888-7777-6666-555555555555"), "token", [First, Second], Convert.ToBase64String(key.ExportPkcs8PrivateKey()))
         {
+            AccountId = Guid.Parse("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
             Limits = limits ?? SyncLimits.Default,
         };
     }

@@ -29,7 +29,7 @@ public sealed class WorkerIdentityTests : IDisposable
     }
 
     [Fact]
-    public void An_identity_saved_before_coordinators_told_their_limits_has_the_default_limits()
+    public void An_identity_saved_before_coordinators_told_their_limits_has_the_default_limits_and_no_account()
     {
         File.WriteAllText(WorkerIdentity.PathIn(_state.Path), """
             {"WorkerId":"99999999-8888-7777-6666-555555555555","Token":"token","Coordinators":["http://127.0.0.1:5080/"],"PrivateKey":"key"}
@@ -37,7 +37,7 @@ public sealed class WorkerIdentityTests : IDisposable
 
         var identity = WorkerIdentity.Load(_state.Path)!;
 
-        Assert.Equal(("token", SyncLimits.Default), (identity.Token, identity.Limits));
+        Assert.Equal(("token", SyncLimits.Default, (Guid?)null), (identity.Token, identity.Limits, identity.AccountId));
     }
 
     public void Dispose() => _state.Dispose();

@@ -14,6 +14,23 @@ public sealed class WorkerOptionsTests
     }
 
     [Fact]
+    public void The_account_key_and_the_source_address_are_bound_from_the_worker_section()
+    {
+        var options = WorkerOptions.From(Configuration(("Worker:AccountKey", "the-account-key"), ("Worker:SourceAddress", "127.0.0.57")));
+
+        Assert.Equal(("the-account-key", "127.0.0.57"), (options.AccountKey, options.SourceAddress));
+    }
+
+    [Fact]
+    public void A_source_address_that_is_not_an_ip_address_is_named()
+    {
+        var invalid = Assert.Throws<OptionsValidationException>(() => WorkerOptions.From(Configuration(("Worker:SourceAddress", "eth0"))));
+
+        Assert.Equal(["DataAnnotation validation failed for 'WorkerOptions' members: 'SourceAddress' with the error: 'The field SourceAddress must be an IP address of this host, not 'eth0'.'."],
+            invalid.Failures);
+    }
+
+    [Fact]
     public void A_setting_out_of_its_range_is_named()
     {
         var invalid = Assert.Throws<OptionsValidationException>(() => WorkerOptions.From(Configuration(("Worker:Slots", "0"))));

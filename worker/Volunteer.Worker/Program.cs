@@ -18,6 +18,8 @@ builder.Configuration.AddCommandLine(switches, new Dictionary<string, string>
     ["--state-dir"] = "Worker:StateDirectory",
     ["--slots"] = "Worker:Slots",
     ["--name"] = "Worker:Name",
+    ["--account"] = "Worker:AccountKey",
+    ["--source-address"] = "Worker:SourceAddress",
 });
 builder.Logging.AddSimpleConsole(console =>
 {
@@ -32,7 +34,7 @@ try
 {
     return command switch
     {
-        "attach" => await AgentCommands.AttachAsync(positional, Settings(), CancellationToken.None),
+        "attach" => await AgentCommands.AttachAsync(positional, Settings(), Console.Out, CancellationToken.None),
         "run" => await AgentCommands.RunAsync(builder, Settings()),
         "status" => AgentCommands.Status(Settings(), Console.Out),
         "detach" => AgentCommands.Detach(Settings()),

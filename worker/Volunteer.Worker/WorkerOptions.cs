@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Volunteer.Worker;
 
 /// <summary>The agent's settings, section "Worker" (environment: Worker__Slots; command line: --slots).</summary>
-public sealed class WorkerOptions
+public sealed class WorkerOptions : IValidatableObject
 {
     public const string Section = "Worker";
 
@@ -18,6 +19,18 @@ public sealed class WorkerOptions
 
     /// <summary>This host's name as the project sees it.</summary>
     public string Name { get; set; } = Environment.MachineName;
+
+    /// <summary>
+    /// The volunteer account attach joins this host to (its key, from sign-up or from the first host's attach);
+    /// without one, attach makes a new anonymous account and prints its key.
+    /// </summary>
+    public string? AccountKey { get; set; }
+
+    /// <summary>
+    /// The local address every connection to the coordinators leaves from, on a host with several; by default the
+    /// system picks one. The project tells networks apart by it.
+    /// </summary>
+    public string? SourceAddress { get; set; }
 
     /// <summary>How long to wait between syncs when there is nothing to report and no work was offered.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
@@ -57,6 +70,14 @@ public sealed class WorkerOptions
         return validation.Failed
             ? throw new OptionsValidationException(Options.DefaultName, typeof(WorkerOptions), validation.Failures)
             : options;
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (SourceAddress is not null && !IPAddress.TryParse(SourceAddress, out _))
+        {
+            yield return new ValidationResult($"The field SourceAddress must be an IP address of this host, not '{SourceAddress}'.", [nameof(SourceAddress)]);
+        }
     }
 
     private static string DefaultStateDirectory()

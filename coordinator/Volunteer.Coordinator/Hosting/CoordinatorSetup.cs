@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
@@ -116,6 +117,8 @@ public static class CoordinatorSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before the credentials and the rate limiter, so the attach limit per address and replica placement see the real client.
+        app.UseForwardedClientAddress(app.Services.GetRequiredService<IOptions<VolunteerOptions>>().Value.TrustedProxies);
         app.UseCredentials();
         app.UseRateLimiter();
         app.MapOpenApi();
@@ -125,5 +128,30 @@ public static class CoordinatorSetup
         app.MapWorkersApi();
         app.MapClusterApi();
         return app;
+    }
+
+    /// <summary>
+    /// Behind reverse proxies the client is the address the proxy puts last in X-Forwarded-For, believed only on a
+    /// connection from one of <paramref name="trustedProxies"/>. ASP.NET Core's defaults trust all of loopback,
+    /// which would let any client on the coordinator's host name the address it is rate-limited and placed by, so
+    /// they are cleared. With no trusted proxies the header is not read at all.
+    /// </summary>
+    private static void UseForwardedClientAddress(this WebApplication app, string[] trustedProxies)
+    {
+        if (trustedProxies.Length == 0)
+        {
+            return;
+        }
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 };
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.KnownProxies.Clear();
+        foreach (var proxy in trustedProxies)
+        {
+            forwarded.KnownProxies.Add(IPAddress.TryParse(proxy, out var address)
+                ? address
+                : throw new OptionsValidationException(Options.DefaultName, typeof(VolunteerOptions),
+                    [$"{VolunteerOptions.Section}:{nameof(VolunteerOptions.TrustedProxies)} lists '{proxy}', which is not an IP address."]));
+        }
+        app.UseForwardedHeaders(forwarded);
     }
 }

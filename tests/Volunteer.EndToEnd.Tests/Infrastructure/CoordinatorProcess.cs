@@ -89,13 +89,15 @@ public sealed class CoordinatorProcess : RestartableProcess
     }
 
     /// <summary>
-    /// One sync in the worker's name, as the agent would send it with nothing held and nothing to
-    /// report, asking for <paramref name="units"/> units. Returns the (unit, replica) pairs leased.
+    /// One sync in the worker's name, as its agent would send it with nothing held and nothing to report,
+    /// asking for <paramref name="units"/> units: with its token, from its source address (the network replica
+    /// placement sees). Returns the (unit, replica) pairs leased.
     /// </summary>
-    public async Task<IReadOnlyList<(long UnitIndex, int Replica)>> SyncAsWorkerAsync(string workerToken, int units)
+    public async Task<IReadOnlyList<(long UnitIndex, int Replica)>> SyncAsWorkerAsync(WorkerProcess worker, int units)
     {
-        using var host = new SimulatedHost(_http, BaseAddress);
-        using var response = await (await host.PostSyncAsync(new SyncRequest([], [], units), workerToken)).ExpectAsync(HttpStatusCode.OK);
+        using var http = LoopbackSources.Client(worker.SourceAddress);
+        using var host = new SimulatedHost(http, BaseAddress);
+        using var response = await (await host.PostSyncAsync(new SyncRequest([], [], units), worker.ReadToken())).ExpectAsync(HttpStatusCode.OK);
         var answer = (await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options))!;
         return answer.Assignments.Select(a => (a.UnitIndex, a.Replica)).ToList();
     }

@@ -6,7 +6,9 @@ namespace Volunteer.EndToEnd.Tests;
 
 /// <summary>
 /// Coordinator processes (one Orleans silo each) and worker processes on loopback, in a temporary folder of
-/// their own, over a store the subclass provides. Worker i lists every coordinator, starting from coordinator i.
+/// their own, over a store the subclass provides. Worker i lists every coordinator, starting from coordinator i,
+/// and connects from a loopback /24 of its own with an anonymous account of its own: to the coordinators the
+/// workers are hosts of different volunteers on different networks, as replica placement requires.
 /// Disposing kills every process by its id (workers first), writes their log tails and what the store holds
 /// to the test output, and deletes the folder, whatever the outcome.
 /// </summary>
@@ -18,14 +20,14 @@ public abstract class ProcessCluster : IAsyncDisposable
 
     /// <param name="purpose">Names the folder and the API key, e.g. "e2e".</param>
     /// <param name="coordinatorNames">One coordinator process per name; its data folder has the same name.</param>
-    /// <param name="storeSettings">What selects the coordinators' store (environment variables).</param>
+    /// <param name="coordinatorSettings">The coordinators' settings (environment variables): what selects their store, and any a test needs.</param>
     protected ProcessCluster(ITestOutputHelper output, string purpose, IEnumerable<string> coordinatorNames, int workerCount,
-        IReadOnlyDictionary<string, string> storeSettings)
+        IReadOnlyDictionary<string, string> coordinatorSettings)
     {
         _output = output;
         _root = TestFolders.Create(purpose);
         var apiKey = $"{purpose}-{Guid.NewGuid():N}";
-        var settings = new Dictionary<string, string>(storeSettings)
+        var settings = new Dictionary<string, string>(coordinatorSettings)
         {
             // A lease past its deadline comes back within a second, not the production five.
             ["Volunteer__LeaseSweepInterval"] = "00:00:01",
@@ -33,7 +35,9 @@ public abstract class ProcessCluster : IAsyncDisposable
             ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         Silos = coordinatorNames.Select(name => new CoordinatorProcess(name, Path.Combine(_root, name), apiKey, settings)).ToList();
-        Workers = Enumerable.Range(1, workerCount).Select(i => new WorkerProcess($"w{i}", Path.Combine(_root, $"w{i}"), _root)).ToList();
+        Workers = Enumerable.Range(1, workerCount)
+            .Select(i => new WorkerProcess($"w{i}", Path.Combine(_root, $"w{i}"), _root, LoopbackSources.Next()))
+            .ToList();
     }
 
     /// <summary>The coordinator processes, in the order they were first started.</summary>
@@ -181,7 +185,8 @@ public abstract class ProcessCluster : IAsyncDisposable
             if (Workers.Count > 0)
             {
                 Log($"{Workers.Count} workers attached: " +
-                    string.Join(", ", Workers.Select((w, i) => $"{w.Name}={w.WorkerId} first to {Silos[i % Silos.Count].Name}")));
+                    string.Join(", ", Workers.Select((w, i) =>
+                        $"{w.Name}={w.WorkerId} (account {w.AccountId}) from {w.SourceAddress} first to {Silos[i % Silos.Count].Name}")));
             }
         }
         catch

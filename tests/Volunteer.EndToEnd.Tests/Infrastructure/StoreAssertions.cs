@@ -7,7 +7,8 @@ public static class StoreAssertions
 
     /// <summary>
     /// Every unit of the job has exactly <paramref name="quorum"/> Valid replicas, computed by that many
-    /// distinct workers of this cluster.
+    /// distinct workers of this cluster; and no two replicas of a unit were issued to one network (the
+    /// workers connect from loopback /24s of their own, so placement keeps them apart by network too).
     /// </summary>
     public static void EveryUnitValidByDistinctWorkers(IReadOnlyList<ReplicaRow> replicas, long unitCount, int quorum, IReadOnlyCollection<Guid> workers)
     {
@@ -27,6 +28,11 @@ public static class StoreAssertions
                 problems.Add($"unit {unit}: {valid.Count} Valid replicas from workers [{string.Join(", ", valid.Select(r => r.WorkerId))}]; " +
                     $"all replicas: {string.Join("; ", rows.Select(r => $"#{r.Replica} {r.State} {r.WorkerId} {r.Outcome}"))}");
             }
+            var issued = rows.Where(r => r.WorkerId is not null).ToList();
+            if (issued.Any(r => r.Network is null) || issued.Select(r => r.Network).Distinct().Count() != issued.Count)
+            {
+                problems.Add($"unit {unit}: replicas issued to networks [{string.Join(", ", issued.Select(r => $"#{r.Replica} {r.Network ?? "none"}"))}]");
+            }
         }
         var extra = byUnit.Keys.Where(u => u < 0 || u >= unitCount).ToList();
         if (extra.Count > 0)
@@ -34,7 +40,8 @@ public static class StoreAssertions
             problems.Add($"replicas of units outside 0..{unitCount - 1}: {string.Join(", ", extra)}");
         }
         Assert.True(problems.Count == 0,
-            $"{problems.Count} units lack a quorum of {quorum} Valid replicas from distinct workers:\n" + string.Join("\n", problems.Take(20)));
+            $"{problems.Count} problems: units without a quorum of {quorum} Valid replicas from distinct workers, or with replicas on one network:\n" +
+            string.Join("\n", problems.Take(20)));
     }
 
     /// <summary>

@@ -2,8 +2,9 @@ using System.Data.Common;
 
 namespace Volunteer.EndToEnd.Tests;
 
-/// <summary>A replica row of the coordinator's store (infra/sql/*/001_schema.sql).</summary>
-public sealed record ReplicaRow(Guid JobId, long UnitIndex, int Replica, string State, Guid? WorkerId, string? Outcome);
+/// <summary>A replica row of the coordinator's store (infra/sql/*/001_schema.sql; the network since 002/003_accounts.sql).</summary>
+/// <param name="Network">The network of the host it was issued to, as placement saw it (e.g. 127.1.0.0/24); null while unsent.</param>
+public sealed record ReplicaRow(Guid JobId, long UnitIndex, int Replica, string State, Guid? WorkerId, string? Outcome, string? Network);
 
 /// <summary>
 /// Read-only queries on a coordinator's store, the same on SQLite and on PostgreSQL; each store opens the
@@ -15,7 +16,7 @@ public static class StoreQueries
     public static IReadOnlyList<ReplicaRow> Replicas(DbConnection connection, Guid jobId, object jobKey)
     {
         using var command = Command(connection, jobKey, """
-            SELECT unit_index, replica, state, worker_id, outcome FROM replicas
+            SELECT unit_index, replica, state, worker_id, outcome, network FROM replicas
             WHERE job_id = @job ORDER BY unit_index, replica
             """);
         using var reader = command.ExecuteReader();
@@ -24,7 +25,8 @@ public static class StoreQueries
         {
             rows.Add(new ReplicaRow(jobId, reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : Guid.Parse(reader.GetValue(3).ToString()!),
-                reader.IsDBNull(4) ? null : reader.GetString(4)));
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
         return rows;
     }

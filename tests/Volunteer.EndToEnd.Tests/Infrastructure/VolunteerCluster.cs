@@ -8,17 +8,20 @@ public sealed class VolunteerCluster : ProcessCluster
     /// <summary>The primes below 10^7 (a fact nobody here invented).</summary>
     public const long PrimesBelowTenMillion = 664_579;
 
-    private VolunteerCluster(ITestOutputHelper output, int workerCount)
-        : base(output, "e2e", ["coordinator"], workerCount, new Dictionary<string, string>())
+    private VolunteerCluster(ITestOutputHelper output, int workerCount, IReadOnlyDictionary<string, string> coordinatorSettings)
+        : base(output, "e2e", ["coordinator"], workerCount, coordinatorSettings)
     {
     }
 
     public CoordinatorProcess Coordinator => Silos[0];
 
-    /// <summary>Starts the coordinator and attaches (but does not yet run) <paramref name="workerCount"/> workers.</summary>
-    public static async Task<VolunteerCluster> StartAsync(ITestOutputHelper output, int workerCount)
+    /// <summary>
+    /// Starts the coordinator, with <paramref name="coordinatorSettings"/> (environment variables) if given, and
+    /// attaches (but does not yet run) <paramref name="workerCount"/> workers.
+    /// </summary>
+    public static async Task<VolunteerCluster> StartAsync(ITestOutputHelper output, int workerCount, IReadOnlyDictionary<string, string>? coordinatorSettings = null)
     {
-        var cluster = new VolunteerCluster(output, workerCount);
+        var cluster = new VolunteerCluster(output, workerCount, coordinatorSettings ?? new Dictionary<string, string>());
         await cluster.StartProcessesAsync();
         return cluster;
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using Volunteer.Testing;
 
@@ -8,9 +9,11 @@ public sealed record AcknowledgedReport(Guid WorkerId, string WorkerName, Guid J
 
 /// <summary>
 /// One worker agent as a separate process with its own state directory: attached once, then run,
-/// killed (SIGKILL) and run again on the same state as the test wants.
+/// killed (SIGKILL) and run again on the same state as the test wants. Every connection it makes leaves
+/// from <paramref name="sourceAddress"/> (--source-address), so workers on one machine are hosts on
+/// different networks to the coordinator, and each attaches with an anonymous account of its own.
 /// </summary>
-public sealed partial class WorkerProcess(string name, string stateDirectory, string workingDirectory)
+public sealed partial class WorkerProcess(string name, string stateDirectory, string workingDirectory, IPAddress sourceAddress)
     : RestartableProcess(name, workingDirectory)
 {
     private static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(60);
@@ -30,8 +33,14 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     public string StateDirectory { get; } = stateDirectory;
 
+    /// <summary>The local address the agent's connections leave from.</summary>
+    public IPAddress SourceAddress { get; } = sourceAddress;
+
     /// <summary>The id the coordinator gave this worker when it attached.</summary>
     public Guid WorkerId { get; private set; }
+
+    /// <summary>The account the worker attached to (a new anonymous one).</summary>
+    public Guid AccountId { get; private set; }
 
     /// <summary>Called (on a reader thread) for every acknowledged report the moment its log line arrives.</summary>
     public Action<WorkerProcess, AcknowledgedReport>? OnAcknowledged { get; set; }
@@ -65,19 +74,31 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     protected override string Program => RepoLayout.WorkerDll;
 
-    /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion and records the worker id it printed.</summary>
-    public async Task AttachAsync(params Uri[] coordinators)
+    /// <summary>
+    /// Runs <c>volunteer-worker attach URL...</c> (with <c>--account</c> if given a key) to completion and records the
+    /// worker and account ids it printed; fails unless it attached. Returns every line it wrote.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
+    {
+        var (exitCode, lines) = await RunAttachAsync(coordinators, accountKey);
+        var tail = string.Join(Environment.NewLine, lines);
+        Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
+        var attached = lines.Select(l => AttachedLine().Match(l)).FirstOrDefault(m => m.Success);
+        Assert.True(attached is not null, $"attach of {Name} did not print its worker and account ids.\n{tail}");
+        (WorkerId, AccountId) = (Guid.Parse(attached.Groups["id"].Value), Guid.Parse(attached.Groups["account"].Value));
+        return lines;
+    }
+
+    /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion, whatever its outcome: its exit code and every line it wrote.</summary>
+    public async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunAttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
     {
         await using var attach = Run(
             $"{Name} attach",
-            ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name],
+            ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name,
+             "--source-address", SourceAddress.ToString(), .. accountKey is null ? Array.Empty<string>() : ["--account", accountKey]],
             AgentSettings);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
-        var tail = attach.Tail();
-        Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
-        var attached = attach.Lines.Select(l => AttachedLine().Match(l)).FirstOrDefault(m => m.Success);
-        Assert.True(attached is not null, $"attach of {Name} did not print its worker id.\n{tail}");
-        WorkerId = Guid.Parse(attached.Groups["id"].Value);
+        return (exitCode, attach.Lines);
     }
 
     /// <summary>The secret token the agent keeps in its identity file (worker/Volunteer.Worker/Storage/WorkerIdentity.cs).</summary>
@@ -89,7 +110,8 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     }
 
     /// <summary>Starts <c>volunteer-worker run</c> on this worker's state directory.</summary>
-    public void Start() => StartGeneration(["run", "--state-dir", StateDirectory, "--slots", "1"], AgentSettings, OnLine);
+    public void Start() =>
+        StartGeneration(["run", "--state-dir", StateDirectory, "--slots", "1", "--source-address", SourceAddress.ToString()], AgentSettings, OnLine);
 
     /// <summary>
     /// kill -9 at a moment the agent certainly holds work: it is frozen (SIGSTOP) now and then until its
@@ -192,7 +214,7 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     [GeneratedRegex(@"job=(?<job>[0-9a-fA-F-]{36}) unit=(?<unit>\d+) replica=(?<replica>\d+)")]
     private static partial Regex ReplicaInLine();
 
-    [GeneratedRegex(@"Attached as worker (?<id>[0-9a-fA-F-]{36})")]
+    [GeneratedRegex(@"Attached as worker (?<id>[0-9a-fA-F-]{36}) of account (?<account>[0-9a-fA-F-]{36})")]
     private static partial Regex AttachedLine();
 
     [GeneratedRegex(@"Report acknowledged job=(?<job>[0-9a-fA-F-]{36}) unit=(?<unit>\d+) replica=(?<replica>\d+) outcome=(?<outcome>\w+)")]

@@ -25,7 +25,8 @@ public static class WorkerAgentServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UnitRunner>();
         // Each attempt has its own timeout in the client's resilience pipeline.
-        services.AddHttpClient<CoordinatorClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient<CoordinatorClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => CoordinatorConnections.Handler(options));
         services.AddSingleton<WorkerAgent>();
         services.AddHostedService(provider => provider.GetRequiredService<WorkerAgent>());
         return services;

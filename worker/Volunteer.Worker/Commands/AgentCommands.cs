@@ -17,12 +17,20 @@ public static class AgentCommands
           detach                forget the identity and all local work state
 
         Options (also settable as configuration Worker:X or environment Worker__X):
-          --state-dir DIR   where the agent keeps its state (default ~/.local/share/volunteer-worker)
-          --slots N         units computed at once (default: processor count)
-          --name NAME       this host's name shown to the project (default: machine name)
+          --state-dir DIR          where the agent keeps its state (default ~/.local/share/volunteer-worker)
+          --slots N                units computed at once (default: processor count)
+          --name NAME              this host's name shown to the project (default: machine name)
+          --account KEY            attach: join the volunteer account with this key (Worker:AccountKey); without
+                                   it, attach makes a new anonymous account and prints its key once
+          --source-address ADDR    the local address every connection to the coordinators leaves from, on a host
+                                   with several (Worker:SourceAddress; give it to attach and run alike)
         """;
 
-    public static async Task<int> AttachAsync(IReadOnlyList<string> urls, WorkerOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers this host with the first of <paramref name="urls"/> and saves its identity. When the attach made a
+    /// new anonymous account, its key goes to <paramref name="output"/>: the coordinator keeps it only hashed.
+    /// </summary>
+    public static async Task<int> AttachAsync(IReadOnlyList<string> urls, WorkerOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         if (urls.Count == 0)
         {
@@ -45,8 +53,8 @@ public static class AgentCommands
             return 1;
         }
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var http = new HttpClient { Timeout = options.RequestTimeout };
-        var request = new WorkerAttachRequest(options.Name, Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), options.Slots);
+        using var http = new HttpClient(CoordinatorConnections.Handler(options)) { Timeout = options.RequestTimeout };
+        var request = new WorkerAttachRequest(options.Name, Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), options.Slots, options.AccountKey);
         WorkerAttachResponse attached;
         try
         {
@@ -57,9 +65,17 @@ public static class AgentCommands
             Console.Error.WriteLine($"Could not attach: {ex.Message}");
             return 1;
         }
-        new WorkerIdentity(attached.WorkerId, attached.Token, coordinators, Convert.ToBase64String(key.ExportPkcs8PrivateKey())) { Limits = attached.Limits }
-            .Save(options.StateDirectory);
-        Console.WriteLine($"Attached as worker {attached.WorkerId}; state in {options.StateDirectory}.");
+        new WorkerIdentity(attached.WorkerId, attached.Token, coordinators, Convert.ToBase64String(key.ExportPkcs8PrivateKey()))
+        {
+            AccountId = attached.AccountId,
+            Limits = attached.Limits,
+        }.Save(options.StateDirectory);
+        output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {options.StateDirectory}.");
+        if (attached.AccountKey is { } accountKey)
+        {
+            output.WriteLine("This host has a new anonymous account. Its key attaches more hosts to the same account (attach URL --account KEY); it is shown only this once:");
+            output.WriteLine(accountKey);
+        }
         return 0;
     }
 
@@ -72,6 +88,7 @@ public static class AgentCommands
             return 1;
         }
         output.WriteLine($"Worker {identity.WorkerId}");
+        output.WriteLine($"  account:                 {identity.AccountId?.ToString() ?? "none recorded (attached before accounts)"}");
         output.WriteLine($"  coordinators:            {string.Join(", ", identity.Coordinators)}");
         output.WriteLine($"  state directory:         {options.StateDirectory}");
         var status = WorkerStatus.Load(options.StateDirectory);

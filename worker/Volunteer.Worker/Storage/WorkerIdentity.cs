@@ -6,12 +6,15 @@ namespace Volunteer.Worker.Storage;
 
 /// <summary>
 /// Who this agent is to the project: its id, secret token, coordinator URLs and the private key that
-/// signs its reports, with the coordinator's limits as told at attach time. Kept in identity.json,
-/// readable by its owner only.
+/// signs its reports, with the account it belongs to and the coordinator's limits as told at attach time.
+/// Kept in identity.json, readable by its owner only.
 /// </summary>
 public sealed record WorkerIdentity(Guid WorkerId, string Token, IReadOnlyList<Uri> Coordinators, string PrivateKey)
 {
     public const string FileName = "identity.json";
+
+    /// <summary>The volunteer account this host is attached to; null in identities saved before accounts existed.</summary>
+    public Guid? AccountId { get; init; }
 
     /// <summary>The coordinator's bounds on one sync; identities saved before coordinators told them have the defaults.</summary>
     public SyncLimits Limits { get; init; } = SyncLimits.Default;
