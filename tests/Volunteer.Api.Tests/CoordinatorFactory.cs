@@ -47,7 +47,23 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>Workers attached so far, counted straight from the SQLite file.</summary>
-    public async Task<long> CountWorkersAsync()
+    public Task<long> CountWorkersAsync() => CountRowsAsync("workers");
+
+    /// <summary>Volunteer accounts so far, signed up or anonymous, counted straight from the SQLite file.</summary>
+    public Task<long> CountAccountsAsync() => CountRowsAsync("accounts");
+
+    /// <summary>Every byte the coordinator has written to its SQLite database, write-ahead log included.</summary>
+    public byte[] ReadDatabaseFiles() =>
+        [.. Directory.EnumerateFiles(DataDirectory, "volunteer.db*").SelectMany(path =>
+        {
+            // The coordinator holds the files open; read them as they are, beside it.
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            file.CopyTo(copy);
+            return copy.ToArray();
+        })];
+
+    private async Task<long> CountRowsAsync(string table)
     {
         var connectionString = new SqliteConnectionStringBuilder
         {
@@ -57,7 +73,7 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM workers";
+        command.CommandText = $"SELECT COUNT(*) FROM {table}";
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
@@ -123,6 +139,45 @@ public sealed class FastSweepCoordinatorFactory : CoordinatorFactory
 {
     public FastSweepCoordinatorFactory()
         : base(new Dictionary<string, string> { ["Volunteer:LeaseSweepInterval"] = "00:00:00.200" })
+    {
+    }
+}
+
+/// <summary>A closed project: only a caller with the API key may create a volunteer account.</summary>
+public sealed class ApiKeySignUpCoordinatorFactory : CoordinatorFactory
+{
+    public ApiKeySignUpCoordinatorFactory()
+        : base(new Dictionary<string, string> { ["Volunteer:SignUp"] = "ApiKey" })
+    {
+    }
+}
+
+/// <summary>
+/// A coordinator for the cheating-volunteer tests: it sweeps for expired leases every 200 ms (so one-second
+/// deadlines pass, and hosts hear of their judged results, within a test), lets each host sync as often as a
+/// cheater likes (the tests' hosts sync twice a turn), and lets one account hold at most 6 replicas of a job
+/// (so the per-account cap shows with a few hosts).
+/// </summary>
+public sealed class CheatingVolunteersCoordinatorFactory : CoordinatorFactory
+{
+    public const int MaxInProgressPerAccount = 6;
+
+    public CheatingVolunteersCoordinatorFactory()
+        : base(new Dictionary<string, string>
+        {
+            ["Volunteer:LeaseSweepInterval"] = "00:00:00.200",
+            ["Volunteer:SyncsPerWorkerPerSecond"] = "100000",
+            ["Volunteer:MaxInProgressPerAccount"] = MaxInProgressPerAccount.ToString(CultureInfo.InvariantCulture),
+        })
+    {
+    }
+}
+
+/// <summary>Replica placement as the coordinator ships: each new replica picked at random among the oldest waiting units.</summary>
+public sealed class RandomPlacementCoordinatorFactory : CoordinatorFactory
+{
+    public RandomPlacementCoordinatorFactory()
+        : base(new Dictionary<string, string> { ["Volunteer:PlacementPoolSize"] = "64" })
     {
     }
 }

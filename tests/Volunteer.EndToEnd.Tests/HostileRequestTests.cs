@@ -106,6 +106,27 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData(Routes.Accounts, "name")]
+    [InlineData(Routes.Workers, "accountKey")]
+    public async Task A_huge_sign_up_or_account_key_is_413_before_its_body_is_sent_and_creates_nothing(string path, string field)
+    {
+        // A request that is right but for one 20 MB field: the limit (2 KiB for a sign-up, 4 KiB for an attach)
+        // refuses it from its length alone, so the client's "Expect: 100-continue" is never answered with 100.
+        var huge = new string('k', 20 * 1024 * 1024);
+        var body = field == "name"
+            ? $$"""{"name":"{{huge}}"}"""
+            : $$"""{"name":"host","publicKey":"AAAA","cores":1,"accountKey":"{{huge}}"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, VolunteerDatabase.CountRows(Coordinator.DatabasePath, "accounts"));
+        Assert.Equal(0, VolunteerDatabase.CountRows(Coordinator.DatabasePath, "workers"));
+    }
+
     private async Task<SimulatedHost> AttachAsync(string name)
     {
         var host = new SimulatedHost(Http, Coordinator.BaseAddress);

@@ -25,7 +25,7 @@ public static class VolunteerDatabase
         using var command = connection.CreateCommand();
         command.CommandText = table switch
         {
-            "jobs" or "workers" or "units" or "replicas" => $"SELECT COUNT(*) FROM {table}",
+            "jobs" or "workers" or "units" or "replicas" or "accounts" => $"SELECT COUNT(*) FROM {table}",
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, "Not a table of the store."),
         };
         return (long)command.ExecuteScalar()!;
