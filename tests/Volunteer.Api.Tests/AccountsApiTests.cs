@@ -250,9 +250,9 @@ public sealed class AccountsApiTests(CoordinatorFactory factory) : IClassFixture
     }
 
     [Theory]
-    [InlineData(1, 500, 2)]
-    [InlineData(3, 1500, 6)]
-    [InlineData(100, 50_000, 128)]
+    [InlineData(1, 10_000, 2)]
+    [InlineData(3, 30_000, 6)]
+    [InlineData(100, 1_000_000, 128)]
     public async Task Host_status_shows_its_account_cores_daily_quota_and_in_progress_cap(int cores, int dailyQuota, int maxInProgress)
     {
         var account = await VolunteerAccount.SignUpAsync(factory, "Dorothy", NextAddress());
@@ -260,7 +260,7 @@ public sealed class AccountsApiTests(CoordinatorFactory factory) : IClassFixture
 
         var status = await host.StatusAsync(_jobs);
 
-        // 500 replicas a day per core; 2 in progress per core, at most 128.
+        // The defaults: 10,000 replicas a day per core; 2 in progress per core, at most 128.
         Assert.Equal(new HostStatus(host.Id, account.Id, "cruncher", cores, status.AttachedAt, dailyQuota, 0, 0, maxInProgress), status);
         Assert.Equal((await factory.Store.FindWorkerAsync(host.Id))!.CreatedAt, status.AttachedAt);
     }
@@ -345,6 +345,19 @@ public sealed class ApiKeySignUpTests(ApiKeySignUpCoordinatorFactory factory) : 
         var account = (await response.Content.ReadFromJsonAsync<AccountSignUpResponse>(ProtocolJson.Options))!;
         Assert.Equal("Ada", account.Name);
         Assert.Equal(before + 1, await factory.CountAccountsAsync());
+    }
+
+    [Fact]
+    public async Task In_a_closed_project_a_host_without_an_account_key_is_401_and_no_anonymous_account_is_made()
+    {
+        var (workers, accounts) = (await factory.CountWorkersAsync(), await factory.CountAccountsAsync());
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+
+        using var response = await _client.PostAsJsonAsync(Api.WorkersPath,
+            new WorkerAttachRequest("stray", AccountHost.PublicKeyOf(key), 2), ProtocolJson.Options);
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "account key");
+        Assert.Equal((workers, accounts), (await factory.CountWorkersAsync(), await factory.CountAccountsAsync()));
     }
 
     public void Dispose() => _client.Dispose();

@@ -100,7 +100,7 @@ public sealed class CheatingVolunteerTests(CheatingVolunteersCoordinatorFactory 
         var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 4000, 100));
         var liar = new Participant(await AttachAloneAsync("liar", cores: 1), OffByOne);
         var honest = await HonestAsync(3);
-        Assert.Equal(500, (await liar.Host.StatusAsync(Jobs)).DailyQuota);
+        Assert.Equal(CheatingVolunteersCoordinatorFactory.DailyQuotaPerCore, (await liar.Host.StatusAsync(Jobs)).DailyQuota);
 
         AssertCompletedWithTheTrueCount(await RunAsync(job.Id, [liar, .. honest]), 0, 4000);
         await AssertJudgedOnTheTruthAsync([liar, .. honest]);
@@ -108,7 +108,7 @@ public sealed class CheatingVolunteerTests(CheatingVolunteersCoordinatorFactory 
         // Every result it sent was a lie, and each halved its quota once it was judged; none doubled it back.
         var lies = liar.Accepted.Count;
         Assert.Equal(liar.Leased.Count, lies);
-        var quota = 500;
+        var quota = CheatingVolunteersCoordinatorFactory.DailyQuotaPerCore;
         for (var i = 0; i < lies; i++)
         {
             quota = Math.Max(1, quota / 2);

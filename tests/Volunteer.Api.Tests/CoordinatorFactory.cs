@@ -155,12 +155,15 @@ public sealed class ApiKeySignUpCoordinatorFactory : CoordinatorFactory
 /// <summary>
 /// A coordinator for the cheating-volunteer tests: it sweeps for expired leases every 200 ms (so one-second
 /// deadlines pass, and hosts hear of their judged results, within a test), lets each host sync as often as a
-/// cheater likes (the tests' hosts sync twice a turn), and lets one account hold at most 6 replicas of a job
-/// (so the per-account cap shows with a few hosts).
+/// cheater likes (the tests' hosts sync twice a turn), lets one account hold at most 6 replicas of a job
+/// (so the per-account cap shows with a few hosts), and gives a host 500 replicas a day per core (so a few
+/// dozen lies exhaust a quota).
 /// </summary>
 public sealed class CheatingVolunteersCoordinatorFactory : CoordinatorFactory
 {
     public const int MaxInProgressPerAccount = 6;
+
+    public const int DailyQuotaPerCore = 500;
 
     public CheatingVolunteersCoordinatorFactory()
         : base(new Dictionary<string, string>
@@ -168,6 +171,7 @@ public sealed class CheatingVolunteersCoordinatorFactory : CoordinatorFactory
             ["Volunteer:LeaseSweepInterval"] = "00:00:00.200",
             ["Volunteer:SyncsPerWorkerPerSecond"] = "100000",
             ["Volunteer:MaxInProgressPerAccount"] = MaxInProgressPerAccount.ToString(CultureInfo.InvariantCulture),
+            ["Volunteer:DailyQuotaPerCore"] = DailyQuotaPerCore.ToString(CultureInfo.InvariantCulture),
         })
     {
     }

@@ -74,6 +74,11 @@ public static class WorkersApi
                 return Problems.Unauthorized("The account key is not recognised.");
             }
         }
+        else if (options.Value.SignUp == SignUpPolicy.ApiKey)
+        {
+            // A closed project: an anonymous account would be a sign-up without the API key.
+            return Problems.Unauthorized("This project's accounts are created by its operators: attach with an account key.");
+        }
         else
         {
             (account, anonymousKey) = AccountKeys.Create("anonymous", null, AccountOrigin.Anonymous, now);
