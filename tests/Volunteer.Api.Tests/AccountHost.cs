@@ -26,7 +26,7 @@ internal sealed record VolunteerAccount(Guid Id, string Name, string Key)
 /// stands in for the connection's peer, so replica placement sees the host's network), and its reports signed with
 /// its own P-256 key as the worker agent signs them. What it reports is the test's choice.
 /// </summary>
-internal sealed class AccountHost : IDisposable
+internal sealed class AccountHost : ISyncingHost, IDisposable
 {
     public const string AccountsPath = "/" + Routes.Accounts;
 
@@ -101,17 +101,6 @@ internal sealed class AccountHost : IDisposable
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Token);
         return await _client.SendAsync(message);
     }
-
-    /// <summary>A sync that must succeed.</summary>
-    public async Task<SyncResponse> SyncAsync(SyncRequest request)
-    {
-        using var response = await PostSyncAsync(request);
-        await Api.AssertStatusAsync(response, HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options))!;
-    }
-
-    public async Task<IReadOnlyList<Assignment>> LeaseAsync(int count) =>
-        (await SyncAsync(new SyncRequest(RequestUnits: count))).Assignments;
 
     /// <summary>The request as this host sends it: its reports signed together, unless it carries a signature already.</summary>
     public SyncRequest Signed(SyncRequest request) =>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Volunteer.Apps.Primes;
@@ -12,7 +11,7 @@ namespace Volunteer.Api.Tests;
 /// A volunteer host of the API tests (a <see cref="SimulatedHost"/> on the in-process coordinator) whose
 /// requests must succeed unless a test sends them raw, and whose units are prime counts.
 /// </summary>
-internal sealed class SimulatedWorker : IDisposable
+internal sealed class SimulatedWorker : ISyncingHost, IDisposable
 {
     private readonly HttpClient _client;
     private readonly SimulatedHost _host;
@@ -53,17 +52,6 @@ internal sealed class SimulatedWorker : IDisposable
     public Task<HttpResponseMessage> PostSyncAsync(SyncRequest request, string? token = null) => _host.PostSyncAsync(request, token);
 
     public Task<HttpResponseMessage> PostSyncAsync(HttpContent content, string? token = null) => _host.PostSyncAsync(content, token);
-
-    /// <summary>A sync that must succeed.</summary>
-    public async Task<SyncResponse> SyncAsync(SyncRequest request)
-    {
-        using var response = await PostSyncAsync(request);
-        await Api.AssertStatusAsync(response, HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options))!;
-    }
-
-    public async Task<IReadOnlyList<Assignment>> LeaseAsync(int count) =>
-        (await SyncAsync(new SyncRequest(RequestUnits: count))).Assignments;
 
     /// <summary>Computes the assignment for real and returns the report.</summary>
     public Task<ReplicaReport> ComputeAsync(Assignment assignment)
