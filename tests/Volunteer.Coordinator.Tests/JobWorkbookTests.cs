@@ -1,24 +1,13 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Volunteer.Coordinator.Scheduling;
-using Volunteer.Apps.Primes;
-using Volunteer.Sdk;
 using Volunteer.Protocol;
+using static Volunteer.Coordinator.Tests.PrimesWorkbooks;
 
 namespace Volunteer.Coordinator.Tests;
 
 public sealed class JobWorkbookTests
 {
-    // Three volunteers on three networks, each with an account of their own.
-    private static readonly VolunteerHost Alice = Host("aaaaaaaa", "192.0.2.0/24");
-    private static readonly VolunteerHost Bob = Host("bbbbbbbb", "198.51.100.0/24");
-    private static readonly VolunteerHost Carol = Host("cccccccc", "203.0.113.0/24");
-
-    /// <summary>The coordinator's default: one unit in a hundred may fail.</summary>
-    private const double MaxFailedUnitShare = 0.01;
-
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(Start);
 
     [Fact]
     public void Units_are_split_out_only_as_workers_ask_for_them()
@@ -318,40 +307,10 @@ public sealed class JobWorkbookTests
         workbook.Apply(Result(alice[0], 25), now);
         var changes = workbook.TakeChanges();
 
-        var replicas = changes.Replicas.GroupBy(r => r.UnitIndex).ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaRecord>)g.ToList());
-        var reloaded = new JobWorkbook(workbook.Job, ParametersOf(workbook.Job), new PrimesApp(),
-            changes.Units.Select(u => (u, replicas[u.UnitIndex])), Limits(maxOpenUnits: 100));
+        var reloaded = Reopen(workbook, changes);
 
         Assert.Equal(ReportVerdict.AlreadyReported, reloaded.Judge(Alice.WorkerId, alice[0].Ref, now));
         Assert.Equal(ReportVerdict.Accept, reloaded.Judge(Alice.WorkerId, alice[1].Ref, now));
         Assert.Equal([0L, 1L, 2L], reloaded.Lease(Bob, 3, now).Leases.Select(a => a.UnitIndex));
-    }
-
-    private JobWorkbook NewJob(long unitCount, int deadlineSeconds = 3600, Redundancy? redundancy = null, int maxOpenUnits = 100)
-    {
-        var parameters = $$"""{"from":0,"to":{{unitCount * 100}},"unitSize":100}""";
-        var job = new JobRecord(Guid.NewGuid(), "primes", parameters, redundancy ?? new Redundancy(2, 2, 2, 5), deadlineSeconds, 0,
-            unitCount, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, _time.GetUtcNow(), null);
-        return new JobWorkbook(job, ParametersOf(job), new PrimesApp(), [], Limits(maxOpenUnits));
-    }
-
-    /// <summary>Placement pool 1: the oldest waiting unit first, so tests can name which unit a host gets.</summary>
-    private static WorkbookLimits Limits(int maxOpenUnits, int placementPoolSize = 1, int maxInProgressPerAccount = 1_000_000) =>
-        new(maxOpenUnits, MaxFailedUnitShare, placementPoolSize, maxInProgressPerAccount);
-
-    private static VolunteerHost Host(string id, string? network) =>
-        new(Guid.Parse($"{id}-0000-0000-0000-000000000000"), Guid.Parse($"{id}-1111-0000-0000-000000000000"), network);
-
-    private static ReplicaResult Error(ReplicaLease lease) =>
-        new(lease.Ref, ReportOutcome.Error, null, 0, null, "out of memory");
-
-    private static JsonElement ParametersOf(JobRecord job) => JsonDocument.Parse(job.Parameters).RootElement.Clone();
-
-    private static byte[] Payload(long primeCount) => Encoding.UTF8.GetBytes($$"""{"primeCount":{{primeCount}}}""");
-
-    private static ReplicaResult Result(ReplicaLease lease, long primeCount)
-    {
-        var payload = Payload(primeCount);
-        return new ReplicaResult(lease.Ref, ReportOutcome.Success, ContentDigest.Of(payload), payload.Length, payload, null);
     }
 }

@@ -69,6 +69,40 @@ public sealed class QuorumPolicyTests
     }
 
     [Fact]
+    public void Errors_from_hosts_of_one_account_count_once()
+    {
+        var account = Guid.Parse("aaaaaaaa-1111-0000-0000-000000000000");
+        var oneErrorAllowed = TwoOfTwo with { MaxErrorResults = 1 };
+
+        var decision = Decide(oneErrorAllowed, Error(0) with { AccountId = account }, Error(1) with { AccountId = account });
+
+        Assert.Equal(new QuorumDecision.IssueMore(2), decision);
+    }
+
+    [Fact]
+    public void Errors_from_two_accounts_count_twice()
+    {
+        var oneErrorAllowed = TwoOfTwo with { MaxErrorResults = 1 };
+
+        var decision = Decide(oneErrorAllowed,
+            Error(0) with { AccountId = Guid.Parse("aaaaaaaa-1111-0000-0000-000000000000") },
+            Error(1) with { AccountId = Guid.Parse("bbbbbbbb-1111-0000-0000-000000000000") });
+
+        var fail = Assert.IsType<QuorumDecision.Fail>(decision);
+        Assert.Equal("Replicas of 2 account(s) reported errors; at most 1 are allowed.", fail.Reason);
+    }
+
+    [Fact]
+    public void Errors_of_replicas_issued_before_accounts_existed_count_each()
+    {
+        // Such replicas were stored without an account: nothing says two of them came from one volunteer.
+        var decision = Decide(TwoOfTwo with { MaxErrorResults = 1 }, Error(0), Error(1));
+
+        var fail = Assert.IsType<QuorumDecision.Fail>(decision);
+        Assert.Equal("Replicas of 2 account(s) reported errors; at most 1 are allowed.", fail.Reason);
+    }
+
+    [Fact]
     public void No_agreement_within_the_total_allowed_fails_the_unit()
     {
         var decision = Decide(TwoOfTwo, Success(0, "a"), Success(1, "b"), Success(2, "c"), Success(3, "d"), Success(4, "e"));

@@ -12,7 +12,7 @@ namespace Volunteer.Coordinator.Tests;
 /// <summary>What every <see cref="IWorkStore"/> must do; each implementation runs these against a real database.</summary>
 public abstract class WorkStoreConformance : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private protected static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
     protected IWorkStore Store { get; private set; } = null!;
 
@@ -175,6 +175,93 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Accounts_are_found_by_id_and_created_once()
+    {
+        var signedUp = new AccountRecord(Guid.NewGuid(), "Ada", "ada@example.org", "hash-of-account-key", AccountOrigin.SignedUp, Now);
+        var anonymous = new AccountRecord(Guid.NewGuid(), "anonymous host", null, "hash-of-other-key", AccountOrigin.Anonymous, Now.AddMinutes(1));
+        await Commit(b => b.Accounts.AddRange([signedUp, anonymous]));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Commit(b => b.Accounts.Add(signedUp with { Name = "Eve", KeyHash = "hash-of-eves-key" })));
+
+        Assert.Equal(signedUp, await Store.FindAccountAsync(signedUp.Id));
+        Assert.Equal(anonymous, await Store.FindAccountAsync(anonymous.Id));
+        Assert.Null(await Store.FindAccountAsync(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public async Task Workers_are_found_by_their_public_key_with_their_account()
+    {
+        var account = Guid.NewGuid();
+        var laptop = new WorkerRecord(Guid.NewGuid(), account, "laptop", "hash-of-token", $"public-key-{Guid.NewGuid()}", 8, Now);
+        var desktop = new WorkerRecord(Guid.NewGuid(), account, "desktop", "hash-of-other-token", $"public-key-{Guid.NewGuid()}", 16, Now);
+        await Commit(b => b.Workers.AddRange([laptop, desktop]));
+
+        Assert.Equal(laptop, await Store.FindWorkerByPublicKeyAsync(laptop.PublicKey));
+        Assert.Equal(desktop, await Store.FindWorkerByPublicKeyAsync(desktop.PublicKey));
+        Assert.Null(await Store.FindWorkerByPublicKeyAsync($"public-key-{Guid.NewGuid()}"));
+    }
+
+    [Fact]
+    public async Task A_second_worker_with_a_public_key_already_attached_is_refused_with_its_whole_batch()
+    {
+        var first = new WorkerRecord(Guid.NewGuid(), Guid.NewGuid(), "laptop", "hash-of-token", $"public-key-{Guid.NewGuid()}", 8, Now);
+        await Commit(b => b.Workers.Add(first));
+        var account = new AccountRecord(Guid.NewGuid(), "anonymous host", null, "hash-of-account-key", AccountOrigin.Anonymous, Now);
+        var second = first with { Id = Guid.NewGuid(), AccountId = account.Id, Name = "clone", TokenHash = "hash-of-clones-token" };
+
+        // Two attaches racing with one key: the store's unique index is what stops the second.
+        await Assert.ThrowsAnyAsync<Exception>(() => Commit(b =>
+        {
+            b.Accounts.Add(account);
+            b.Workers.Add(second);
+        }));
+
+        Assert.Null(await Store.FindWorkerAsync(second.Id));
+        Assert.Null(await Store.FindAccountAsync(account.Id));
+        Assert.Equal(first, await Store.FindWorkerByPublicKeyAsync(first.PublicKey));
+    }
+
+    [Fact]
+    public async Task A_hosts_quota_round_trips_and_is_overwritten()
+    {
+        var day = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+        var quota = new HostQuotaRecord(Guid.NewGuid(), 1000, 37, day);
+        await Commit(b => b.HostQuotas.Add(quota));
+        var stored = await Store.FindHostQuotaAsync(quota.WorkerId);
+
+        var nextDay = quota with { Quota = 500, IssuedToday = 0, Day = day.AddDays(1) };
+        await Commit(b => b.HostQuotas.Add(nextDay));
+
+        Assert.Equal(quota, stored);
+        Assert.Equal(nextDay, await Store.FindHostQuotaAsync(quota.WorkerId));
+        Assert.Null(await Store.FindHostQuotaAsync(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public async Task Replicas_keep_the_account_and_network_they_were_issued_to()
+    {
+        var job = Job();
+        var unit = new UnitRecord(job.Id, 0, """{"from":0,"to":100}""", UnitState.InProgress, 2, null);
+        var onIpv4 = Replica(job.Id, 0, 0) with
+        {
+            State = ReplicaState.Assigned, WorkerId = Guid.NewGuid(), AccountId = Guid.NewGuid(), Network = "192.0.2.0/24",
+            IssuedAt = Now, Deadline = Now.AddHours(1),
+        };
+        var onIpv6 = onIpv4 with { Replica = 1, WorkerId = Guid.NewGuid(), AccountId = Guid.NewGuid(), Network = "2001:db8:d::/48" };
+        await Commit(b =>
+        {
+            b.Jobs.Add(job);
+            b.Units.Add(unit);
+            b.Replicas.AddRange([Replica(job.Id, 0, 0), Replica(job.Id, 0, 1)]);
+        });
+        await Commit(b => b.Replicas.AddRange([onIpv4, onIpv6]));
+
+        var loaded = Assert.Single(await Store.LoadOpenUnitsAsync(job.Id));
+        Assert.Equal([onIpv4, onIpv6], loaded.Replicas);
+        Assert.Equal(onIpv6, await Store.FindReplicaAsync(onIpv6.Ref));
+    }
+
+    [Fact]
     public async Task Many_concurrent_callers_are_all_committed()
     {
         var job = Job();
@@ -230,6 +317,12 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     public async Task Every_table_has_exactly_the_columns_of_its_description()
     {
         await using var connection = await OpenDatabaseAsync();
+        await AssertColumnsAsDescribedAsync(connection);
+    }
+
+    /// <summary>Every table of the database behind <paramref name="connection"/> has exactly the columns of its description.</summary>
+    private protected async Task AssertColumnsAsDescribedAsync(DbConnection connection)
+    {
         foreach (var table in StoreTables.All)
         {
             var key = table.Key.ToList();
@@ -259,7 +352,7 @@ public abstract class WorkStoreConformance : IAsyncLifetime
     protected static JobRecord Job() => new(Guid.NewGuid(), "primes", """{"from":0,"to":1000,"unitSize":100}""",
         new Redundancy(2, 2, 3, 6), 3600, 5, 10, 0, 0, 0, JobState.Running, """{"primeCount":0}""", null, Now, null);
 
-    private static ReplicaRecord Replica(Guid jobId, long unit, int replica) =>
+    private protected static ReplicaRecord Replica(Guid jobId, long unit, int replica) =>
         new(jobId, unit, replica, ReplicaState.Unsent, null, null, null, null, null, null, 0, null, null);
 
     private sealed record TableColumn(string Table, string Name, string Type, bool IsNullable, int KeyPosition);
@@ -267,16 +360,40 @@ public abstract class WorkStoreConformance : IAsyncLifetime
 
 public sealed class SqliteWorkStoreTests : WorkStoreConformance
 {
+    /// <summary>The workers and replicas tables as infra/sql/sqlite/001_schema.sql made them before accounts (issue 9).</summary>
+    private const string OldWorkersAndReplicas = """
+        CREATE TABLE workers (
+            id          TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            token_hash  TEXT NOT NULL,
+            public_key  TEXT NOT NULL,
+            cores       INTEGER NOT NULL,
+            created_at  TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE replicas (
+            job_id       TEXT NOT NULL,
+            unit_index   INTEGER NOT NULL,
+            replica      INTEGER NOT NULL,
+            state        TEXT NOT NULL,
+            worker_id    TEXT,
+            issued_at    TEXT,
+            deadline     TEXT,
+            reported_at  TEXT,
+            outcome      TEXT,
+            digest       TEXT,
+            size         INTEGER NOT NULL,
+            payload      BLOB,
+            error        TEXT,
+            PRIMARY KEY (job_id, unit_index, replica)
+        ) WITHOUT ROWID;
+        """;
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "volunteer-store-" + Guid.NewGuid().ToString("N"));
 
     protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult<IWorkStore>(new SqliteWorkStore(_directory));
 
-    private protected override async Task<DbConnection> OpenDatabaseAsync()
-    {
-        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "volunteer.db")}");
-        await connection.OpenAsync();
-        return connection;
-    }
+    private protected override async Task<DbConnection> OpenDatabaseAsync() => await OpenAsync(_directory);
 
     // A WITHOUT ROWID table refuses null in its primary key whether or not the column says NOT NULL.
     private protected override string ColumnsQuery(string table) =>
@@ -284,11 +401,74 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
 
     private protected override string TypeName(ColumnKind kind) => SqliteTypes.Name(kind);
 
+    [Fact]
+    public async Task A_database_from_before_accounts_is_upgraded_in_place_and_keeps_its_rows()
+    {
+        var directory = TestFolders.Create("store-upgrade");
+        try
+        {
+            var worker = new WorkerRecord(Guid.NewGuid(), Guid.Empty, "laptop", "hash-of-token", "public-key", 4, Now);
+            var replica = Replica(Guid.NewGuid(), 0, 0) with
+            {
+                State = ReplicaState.Assigned, WorkerId = worker.Id, IssuedAt = Now, Deadline = Now.AddHours(1),
+            };
+            await using (var old = await OpenAsync(directory))
+            {
+                await ExecuteAsync(old, OldWorkersAndReplicas);
+                await ExecuteAsync(old, "INSERT INTO workers VALUES ($id, $name, $token_hash, $public_key, $cores, $created_at)",
+                    ("$id", worker.Id.ToString()), ("$name", worker.Name), ("$token_hash", worker.TokenHash),
+                    ("$public_key", worker.PublicKey), ("$cores", worker.Cores), ("$created_at", worker.CreatedAt));
+                await ExecuteAsync(old, """
+                    INSERT INTO replicas VALUES ($job_id, 0, 0, 'Assigned', $worker_id, $issued_at, $deadline, NULL, NULL, NULL, 0, NULL, NULL)
+                    """,
+                    ("$job_id", replica.JobId.ToString()), ("$worker_id", worker.Id.ToString()),
+                    ("$issued_at", replica.IssuedAt!.Value), ("$deadline", replica.Deadline!.Value));
+            }
+
+            await using (var store = new SqliteWorkStore(directory))
+            {
+                await store.InitializeAsync(CancellationToken.None);
+                await store.InitializeAsync(CancellationToken.None);
+
+                // Hosts attached before accounts existed share the nil account.
+                Assert.Equal(worker, await store.FindWorkerAsync(worker.Id));
+                Assert.Equal(replica, await store.FindReplicaAsync(replica.Ref));
+            }
+            await using var upgraded = await OpenAsync(directory);
+            await AssertColumnsAsDescribedAsync(upgraded);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestFolders.Delete(directory);
+        }
+    }
+
     protected override Task DropStoreAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
         return Task.CompletedTask;
+    }
+
+    /// <summary>A connection of its own to the database a store in <paramref name="directory"/> keeps.</summary>
+    private static async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(string directory)
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "volunteer.db")}");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(
+        Microsoft.Data.Sqlite.SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        await command.ExecuteNonQueryAsync();
     }
 }
 
