@@ -133,7 +133,8 @@ public sealed class ResultJudgementTests
         var untilTheTieIsBroken = workbook.TakeTallies();
         workbook.Apply(Result(Assert.Single(workbook.Lease(Carol, 1, now).Leases), 25), now);
 
-        Assert.Empty(untilTheTieIsBroken);
+        // Nothing is judged while the two disagree; the hosts only learn that they hold nothing of the job any more.
+        Assert.Equal(new Dictionary<Guid, HostTally> { [Alice.WorkerId] = HostTally.None, [Bob.WorkerId] = HostTally.None }, untilTheTieIsBroken);
         Assert.Equal(
             new Dictionary<Guid, HostTally> { [Alice.WorkerId] = OneValid, [Bob.WorkerId] = OneInvalid, [Carol.WorkerId] = OneValid },
             workbook.TakeTallies());

@@ -408,6 +408,8 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
         try
         {
             var worker = new WorkerRecord(Guid.NewGuid(), Guid.Empty, "laptop", "hash-of-token", "public-key", 4, Now);
+            // Attached later with the same key, as the old attach allowed: a sybil copy.
+            var copy = worker with { Id = Guid.NewGuid(), TokenHash = "hash-of-another-token", CreatedAt = Now.AddMinutes(1) };
             var replica = Replica(Guid.NewGuid(), 0, 0) with
             {
                 State = ReplicaState.Assigned, WorkerId = worker.Id, IssuedAt = Now, Deadline = Now.AddHours(1),
@@ -415,9 +417,12 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
             await using (var old = await OpenAsync(directory))
             {
                 await ExecuteAsync(old, OldWorkersAndReplicas);
-                await ExecuteAsync(old, "INSERT INTO workers VALUES ($id, $name, $token_hash, $public_key, $cores, $created_at)",
-                    ("$id", worker.Id.ToString()), ("$name", worker.Name), ("$token_hash", worker.TokenHash),
-                    ("$public_key", worker.PublicKey), ("$cores", worker.Cores), ("$created_at", worker.CreatedAt));
+                foreach (var host in new[] { worker, copy })
+                {
+                    await ExecuteAsync(old, "INSERT INTO workers VALUES ($id, $name, $token_hash, $public_key, $cores, $created_at)",
+                        ("$id", host.Id.ToString()), ("$name", host.Name), ("$token_hash", host.TokenHash),
+                        ("$public_key", host.PublicKey), ("$cores", host.Cores), ("$created_at", host.CreatedAt));
+                }
                 await ExecuteAsync(old, """
                     INSERT INTO replicas VALUES ($job_id, 0, 0, 'Assigned', $worker_id, $issued_at, $deadline, NULL, NULL, NULL, 0, NULL, NULL)
                     """,
@@ -432,6 +437,9 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
 
                 // Hosts attached before accounts existed share the nil account.
                 Assert.Equal(worker, await store.FindWorkerAsync(worker.Id));
+                // One key, one host: the first keeps it, the later copy is detached.
+                Assert.Null(await store.FindWorkerAsync(copy.Id));
+                Assert.Equal(worker, await store.FindWorkerByPublicKeyAsync(worker.PublicKey));
                 Assert.Equal(replica, await store.FindReplicaAsync(replica.Ref));
             }
             await using var upgraded = await OpenAsync(directory);

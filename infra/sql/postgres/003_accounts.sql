@@ -14,7 +14,11 @@ CREATE TABLE IF NOT EXISTS accounts (
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS account_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';
 ALTER TABLE workers ALTER COLUMN account_id DROP DEFAULT;
 
--- One public key attaches once; the coordinator checks first, this catches two attaches racing.
+-- One public key attaches once; the coordinator checks first, this catches two attaches racing. Before there
+-- was such a rule one key could attach many times (a sybil trick): the first host with a key keeps it, the
+-- later copies are detached (their tokens stop working; their leases time out and go to others).
+DELETE FROM workers w WHERE EXISTS (
+    SELECT 1 FROM workers earlier WHERE earlier.public_key = w.public_key AND (earlier.created_at, earlier.id) < (w.created_at, w.id));
 CREATE UNIQUE INDEX IF NOT EXISTS workers_by_public_key ON workers (public_key);
 
 -- Placement: no two replicas of a unit on one account or one network.

@@ -14,7 +14,12 @@ CREATE TABLE IF NOT EXISTS accounts (
 
 ALTER TABLE workers ADD COLUMN account_id TEXT NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';
 
--- One public key attaches once; the coordinator checks first, this catches two attaches racing.
+-- One public key attaches once; the coordinator checks first, this catches two attaches racing. Before there
+-- was such a rule one key could attach many times (a sybil trick): the first host with a key keeps it, the
+-- later copies are detached (their tokens stop working; their leases time out and go to others).
+DELETE FROM workers WHERE EXISTS (
+    SELECT 1 FROM workers AS earlier WHERE earlier.public_key = workers.public_key
+    AND (earlier.created_at, earlier.id) < (workers.created_at, workers.id));
 CREATE UNIQUE INDEX IF NOT EXISTS workers_by_public_key ON workers (public_key);
 
 ALTER TABLE replicas ADD COLUMN account_id TEXT;
