@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Tests;
@@ -84,6 +85,17 @@ public sealed class GrainMessageSerializationTests
 
         Assert.Equal(spec with { Parameters = default }, copy with { Parameters = default });
         Assert.Equal("""{"units":5,"seed":1}""", copy.Parameters.GetRawText());
+    }
+
+    [Fact]
+    public void A_stale_epochs_refusal_reaches_a_caller_on_another_silo_as_itself()
+    {
+        // A grain call's failure travels as an Exception; the HTTP layer answers this one 503, not 500.
+        Exception refusal = new StaleEpochException(new JobEpoch(JobId, 4));
+
+        var copy = Assert.IsType<StaleEpochException>(RoundTrip(refusal));
+
+        Assert.Equal((JobId, 4L, refusal.Message), (copy.JobId, copy.Epoch, copy.Message));
     }
 
     private T RoundTrip<T>(T message) => _serializer.Deserialize<T>(_serializer.SerializeToArray(message))!;

@@ -1,16 +1,19 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Volunteer.Coordinator.Storage;
 
 namespace Volunteer.Coordinator.Errors;
 
 /// <summary>
-/// While a silo is dying and before the cluster has declared it dead, calls to its grains fail. That is
-/// a passing condition, not a server bug: answer 503 with Retry-After so clients (workers retry) come back.
+/// While a silo is dying and before the cluster has declared it dead, calls to its grains fail; during a
+/// partition a job's grain may run twice, and the activation that lost the job (<see cref="StaleEpochException"/>)
+/// refuses to write. Those are passing conditions, not server bugs: answer 503 with Retry-After so clients
+/// (workers retry) come back, and reach the job's current activation.
 /// </summary>
 public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (SiloUnavailableException or OrleansMessageRejectionException or TimeoutException))
+        if (exception is not (SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or StaleEpochException))
         {
             return false;
         }
@@ -24,7 +27,7 @@ public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService pr
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The coordinator cluster is recovering.",
-                Detail = "Part of the cluster is unavailable while it recovers from a lost silo; retry shortly.",
+                Detail = "Part of the cluster is unavailable while it recovers from a lost silo or a partition; retry shortly.",
             },
         });
     }

@@ -14,7 +14,9 @@ namespace Volunteer.Coordinator.Grains;
 /// Owns one job's hot state. Reentrant so that many workers' calls share group commits: each call
 /// changes the in-memory workbook synchronously, takes the changes and awaits their commit before
 /// answering. Should a commit fail, the grain deactivates and reloads from the store, which is the
-/// source of truth.
+/// source of truth. Every commit is fenced with the epoch this activation claimed (<see cref="JobEpoch"/>),
+/// so should Orleans briefly run a second activation (a partition), the one that claimed first can no
+/// longer write: its next commit is refused and it deactivates.
 /// </summary>
 [Reentrant]
 public sealed class JobGrain(
@@ -27,6 +29,7 @@ public sealed class JobGrain(
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private JobRecord? _job;
+    private JobEpoch? _epoch;
     private JsonElement _parameters;
     private JobWorkbook? _workbook;
 
@@ -34,6 +37,9 @@ public sealed class JobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // The claim comes before any read: once it is committed, no batch of an earlier activation can commit any
+        // more, so what is read next holds everything an earlier activation ever acknowledged.
+        _epoch = await store.ClaimEpochAsync(JobId, cancellationToken);
         _job = await store.FindJobAsync(JobId, cancellationToken);
         if (_job is null)
         {
@@ -44,7 +50,8 @@ public sealed class JobGrain(
         {
             _parameters = parameters.RootElement.Clone();
         }
-        if (_job.State == JobState.Running)
+        // Without an epoch the job was not running when claimed: no workbook, nothing to write.
+        if (_epoch is not null && _job.State == JobState.Running)
         {
             OpenWorkbook(_job, await store.LoadOpenUnitsAsync(JobId, cancellationToken));
         }
@@ -72,6 +79,7 @@ public sealed class JobGrain(
         batch.Jobs.Add(job);
         await store.CommitAsync(batch);
         _job = job;
+        _epoch = JobEpoch.Submitted(job.Id);
         _parameters = spec.Parameters;
         // A job just created has no units yet: nothing to load.
         OpenWorkbook(job, []);
@@ -185,6 +193,7 @@ public sealed class JobGrain(
     {
         var workbook = _workbook!;
         var changes = workbook.TakeChanges();
+        changes.Fence = _epoch;
         var wasRunning = _job!.State == JobState.Running;
         _job = workbook.Job;
         try
@@ -193,7 +202,14 @@ public sealed class JobGrain(
         }
         catch (Exception ex)
         {
-            Log.CommitFailed(logger, ex, JobId);
+            if (ex is StaleEpochException)
+            {
+                Log.EpochSuperseded(logger, JobId, _epoch!.Epoch);
+            }
+            else
+            {
+                Log.CommitFailed(logger, ex, JobId);
+            }
             DeactivateOnIdle();
             throw;
         }

@@ -14,6 +14,12 @@ public sealed class WorkBatch
     public List<AccountRecord> Accounts { get; } = [];
     public List<HostQuotaRecord> HostQuotas { get; } = [];
 
+    /// <summary>
+    /// The job epoch a job's grain writes this batch under, if any: the store commits the batch only while the job's
+    /// row still has that epoch, and otherwise writes none of it and refuses it.
+    /// </summary>
+    public JobEpoch? Fence { get; set; }
+
     public bool IsEmpty =>
         Jobs.Count == 0 && Units.Count == 0 && Replicas.Count == 0 && Workers.Count == 0 && ApiKeys.Count == 0
         && Accounts.Count == 0 && HostQuotas.Count == 0;

@@ -13,8 +13,19 @@ public interface IWorkStore
     /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Completes once <paramref name="batch"/> is durable (group-committed with other callers' batches).</summary>
+    /// <summary>
+    /// Completes once <paramref name="batch"/> is durable (group-committed with other callers' batches). A batch
+    /// whose <see cref="WorkBatch.Fence"/> is stale writes nothing and fails with <see cref="StaleEpochException"/>;
+    /// the batches it was grouped with are not failed by it.
+    /// </summary>
     Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims the next epoch of a running job, at once and outside any group commit: from then on only batches
+    /// fenced with it commit for the job, and every batch fenced with an earlier epoch that has not committed
+    /// yet never will. Null if the job is not running, or unknown.
+    /// </summary>
+    Task<JobEpoch?> ClaimEpochAsync(Guid jobId, CancellationToken cancellationToken = default);
 
     Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default);
 

@@ -10,6 +10,8 @@ namespace Volunteer.Coordinator.Storage;
 /// The reads both stores make, written once over ADO.NET: the SQL comes from the table descriptions
 /// (<see cref="StoreTables"/>) with parameters written $1, $2, ... (positional in PostgreSQL, named in SQLite),
 /// and the rows are read back by the same descriptions. A dialect supplies its connections and its parameters.
+/// The job epochs (<see cref="JobEpoch"/>) are claimed here too, and judged here from the epochs a dialect reads
+/// inside its group's transaction.
 /// </summary>
 public abstract class SqlWorkStore : IWorkStore
 {
@@ -42,6 +44,8 @@ public abstract class SqlWorkStore : IWorkStore
         SELECT {StoreTables.Workers.ColumnList()} FROM workers WHERE public_key = $1
         """;
 
+    private const string ClaimEpochSql = "UPDATE jobs SET epoch = epoch + 1 WHERE id = $1 AND state = $2 RETURNING epoch";
+
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
 
     public abstract Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default);
@@ -49,8 +53,18 @@ public abstract class SqlWorkStore : IWorkStore
     /// <summary>An open connection for reads; the caller disposes it.</summary>
     private protected abstract ValueTask<DbConnection> OpenReaderAsync(CancellationToken cancellationToken);
 
+    /// <summary>Runs one write of its own, outside the group commit, on a connection the dialect chooses.</summary>
+    private protected abstract Task<TResult> WriteAloneAsync<TResult>(Func<DbConnection, Task<TResult>> write, CancellationToken cancellationToken);
+
     /// <summary>Parameter $<paramref name="position"/>, holding <paramref name="value"/> as the dialect keeps a column of <paramref name="kind"/>.</summary>
     private protected abstract DbParameter Parameter(int position, ColumnKind kind, object? value);
+
+    public Task<JobEpoch?> ClaimEpochAsync(Guid jobId, CancellationToken cancellationToken = default) =>
+        WriteAloneAsync(async connection =>
+        {
+            await using var command = Command(connection, null, ClaimEpochSql, (ColumnKind.Id, jobId), (ColumnKind.Enum, JobState.Running));
+            return await command.ExecuteScalarAsync(cancellationToken) is long epoch ? new JobEpoch(jobId, epoch) : null;
+        }, cancellationToken);
 
     public Task<JobRecord?> FindJobAsync(Guid jobId, CancellationToken cancellationToken = default) =>
         FindAsync(StoreTables.Jobs, [jobId], cancellationToken);
@@ -116,6 +130,43 @@ public abstract class SqlWorkStore : IWorkStore
         await using var command = Command(connection, null, table.SelectByKey, [.. table.Key.Select((column, i) => (column.Kind, key[i]))]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? table.Read(reader) : null;
+    }
+
+    /// <summary>The distinct fences of a group's batches: the epochs its transaction must find still current.</summary>
+    private protected static IReadOnlyList<JobEpoch> FencesOf(IReadOnlyList<WorkBatch> group)
+    {
+        HashSet<JobEpoch>? fences = null;
+        foreach (var batch in group)
+        {
+            if (batch.Fence is { } fence)
+            {
+                (fences ??= []).Add(fence);
+            }
+        }
+        return fences is null ? [] : [.. fences];
+    }
+
+    /// <summary>The (id, epoch) rows of the fenced jobs, as the group's transaction reads them.</summary>
+    private protected static async Task<Dictionary<Guid, long>> ReadEpochsAsync(DbDataReader rows, CancellationToken cancellationToken)
+    {
+        var epochs = new Dictionary<Guid, long>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            epochs[rows.GetGuid(0)] = rows.GetInt64(1);
+        }
+        return epochs;
+    }
+
+    /// <summary>Throws <see cref="StaleEpochException"/> for the first fence whose job has moved on to another epoch, or has no row.</summary>
+    private protected static void EnsureCurrent(IReadOnlyList<JobEpoch> fences, Dictionary<Guid, long> epochs)
+    {
+        foreach (var fence in fences)
+        {
+            if (!epochs.TryGetValue(fence.JobId, out var epoch) || epoch != fence.Epoch)
+            {
+                throw new StaleEpochException(fence);
+            }
+        }
     }
 
     private DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (ColumnKind Kind, object? Value)[] parameters)

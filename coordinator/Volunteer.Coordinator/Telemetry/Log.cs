@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(1004, LogLevel.Error, "Job {JobId}: commit failed; the grain reloads from the store")]
     public static partial void CommitFailed(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Job {JobId}: another activation of the job's grain claimed it after epoch {Epoch}; this one's commit was refused and it deactivates")]
+    public static partial void EpochSuperseded(ILogger logger, Guid jobId, long epoch);
 }

@@ -8,5 +8,6 @@ internal static class PostgresSchema
         "postgres/001_schema.sql",
         "postgres/002_orleans_clustering.sql",
         "postgres/003_accounts.sql",
+        "postgres/004_job_epochs.sql",
     ];
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Npgsql;
+using NpgsqlTypes;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage.Tables;
 
@@ -7,12 +8,17 @@ namespace Volunteer.Coordinator.Storage.Postgres;
 
 /// <summary>
 /// The production store: PostgreSQL through Npgsql, shared by every silo of a cluster. Each group
-/// commit is one transaction of at most one statement per table: the group's rows travel as arrays
-/// and are upserted with unnest, so a commit costs the same few round trips for one report or a
-/// thousand.
+/// commit is one transaction of at most one statement per table, plus one that checks the group's
+/// job epochs: the group's rows travel as arrays and are upserted with unnest, so a commit costs the
+/// same few round trips for one report or a thousand.
 /// </summary>
 public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
 {
+    // The fenced jobs' rows stay locked until the group's transaction ends: a claim of a new epoch waits for it,
+    // and it waits for a claim under way, then reads the epoch that claim committed (a locking read sees the newest
+    // row). In id order, so that two silos' groups never wait on each other in a circle.
+    private const string LockEpochsSql = "SELECT id, epoch FROM jobs WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly GroupCommit _groupCommit;
 
@@ -58,7 +64,7 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         {
             await WriteGroupAsync(_writerConnection, group, cancellationToken);
         }
-        catch
+        catch (Exception ex) when (ex is not StaleEpochException)
         {
             // The connection may be what failed (a restarted server, say): the next attempt starts on a fresh one.
             await DropWriterConnectionAsync();
@@ -87,8 +93,13 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
             batch.HostQuotas.ForEach(q => hostQuotas[q.WorkerId] = q);
         }
 
+        var fences = FencesOf(group);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var statements = new NpgsqlBatch(connection, transaction);
+        if (fences.Count > 0)
+        {
+            statements.BatchCommands.Add(LockEpochs(fences));
+        }
         if (jobs.Count > 0)
         {
             statements.BatchCommands.Add(PostgresUpserts.Jobs.Command(jobs.Values));
@@ -118,12 +129,49 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         {
             statements.BatchCommands.Add(PostgresUpserts.HostQuotas.Command(hostQuotas.Values));
         }
-        await statements.ExecuteNonQueryAsync(cancellationToken);
+        if (fences.Count == 0)
+        {
+            await statements.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            // One round trip still: the writes go out with the check, and a stale group is rolled back, never committed.
+            Dictionary<Guid, long> epochs;
+            await using (var results = await statements.ExecuteReaderAsync(cancellationToken))
+            {
+                epochs = await ReadEpochsAsync(results, cancellationToken);
+                while (await results.NextResultAsync(cancellationToken))
+                {
+                }
+            }
+            EnsureCurrent(fences, epochs);
+        }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand LockEpochs(IReadOnlyList<JobEpoch> fences)
+    {
+        var jobIds = new Guid[fences.Count];
+        for (var i = 0; i < jobIds.Length; i++)
+        {
+            jobIds[i] = fences[i].JobId;
+        }
+        return new NpgsqlBatchCommand(LockEpochsSql)
+        {
+            Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = jobIds } },
+        };
     }
 
     private protected override async ValueTask<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    // On a pooled connection of its own: the group writer's connection belongs to the group commit. The row lock
+    // orders the write with the groups that check the same job.
+    private protected override async Task<TResult> WriteAloneAsync<TResult>(Func<DbConnection, Task<TResult>> write, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await write(connection);
+    }
 
     // Unnamed parameters are positional: $1 is the first one added.
     private protected override DbParameter Parameter(int position, ColumnKind kind, object? value) =>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage.Tables;
@@ -7,13 +8,16 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 
 /// <summary>
 /// The embedded default store: one SQLite file in the data folder, for a single silo. WAL mode with
-/// synchronous=FULL makes every commit durable; a single writer connection takes group commits while
-/// readers use their own connections.
+/// synchronous=FULL makes every commit durable; a single writer connection takes group commits and epoch
+/// claims while readers use their own connections.
 /// </summary>
 public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
 {
     /// <summary>The scripts under infra/sql/sqlite, in the order they apply; each can be applied again.</summary>
-    private static readonly string[] Scripts = ["sqlite/001_schema.sql", "sqlite/002_accounts.sql"];
+    private static readonly string[] Scripts = ["sqlite/001_schema.sql", "sqlite/002_accounts.sql", "sqlite/003_job_epochs.sql"];
+
+    // The fenced jobs' ids travel as one JSON array: one statement for the whole group.
+    private const string FencedEpochsSql = "SELECT id, epoch FROM jobs WHERE id IN (SELECT value FROM json_each($1))";
 
     private readonly string _connectionString;
     private readonly GroupCommit _groupCommit;
@@ -50,23 +54,53 @@ public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
     public override Task CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
         _groupCommit.CommitAsync(batch).WaitAsync(cancellationToken);
 
-    private async Task CommitGroupAsync(IReadOnlyList<WorkBatch> group, CancellationToken cancellationToken)
-    {
-        await _writerGate.WaitAsync(cancellationToken);
-        try
+    private Task CommitGroupAsync(IReadOnlyList<WorkBatch> group, CancellationToken cancellationToken) =>
+        WithWriterAsync(async writer =>
         {
-            _writer ??= await OpenAsync(cancellationToken);
-            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-            var writes = new SqliteBatchWriter(_writer, transaction);
+            var fences = FencesOf(group);
+            // BEGIN IMMEDIATE: the transaction holds the database's write lock from its start, so the epochs it
+            // checks cannot move on before it commits.
+            await using var transaction = (SqliteTransaction)await writer.BeginTransactionAsync(cancellationToken);
+            if (fences.Count > 0)
+            {
+                await using var check = writer.CreateCommand();
+                check.Transaction = transaction;
+                check.CommandText = FencedEpochsSql;
+                check.Parameters.AddWithValue("$1", JsonSerializer.Serialize(fences.Select(f => f.JobId)));
+                Dictionary<Guid, long> epochs;
+                await using (var rows = await check.ExecuteReaderAsync(cancellationToken))
+                {
+                    epochs = await ReadEpochsAsync(rows, cancellationToken);
+                }
+                EnsureCurrent(fences, epochs);
+            }
+            var writes = new SqliteBatchWriter(writer, transaction);
             foreach (var batch in group)
             {
                 await writes.WriteAsync(batch, cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
-        }
-        catch
+        }, cancellationToken);
+
+    private protected override async Task<TResult> WriteAloneAsync<TResult>(Func<DbConnection, Task<TResult>> write, CancellationToken cancellationToken)
+    {
+        TResult result = default!;
+        await WithWriterAsync(async writer => result = await write(writer), cancellationToken);
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="write"/> on the one writer connection, which no other write uses meanwhile.</summary>
+    private async Task WithWriterAsync(Func<SqliteConnection, Task> write, CancellationToken cancellationToken)
+    {
+        await _writerGate.WaitAsync(cancellationToken);
+        try
         {
-            // A failed connection is not reused: the next group starts on a fresh one.
+            _writer ??= await OpenAsync(cancellationToken);
+            await write(_writer);
+        }
+        catch (Exception ex) when (ex is not StaleEpochException)
+        {
+            // A failed connection is not reused: the next write starts on a fresh one.
             if (_writer is not null)
             {
                 await _writer.DisposeAsync();

@@ -3,22 +3,28 @@ using System.Data.Common;
 namespace Volunteer.Coordinator.Storage.Tables;
 
 /// <summary>One column of a table, as the schema must declare it.</summary>
-internal abstract class Column(string name, ColumnKind kind, bool isNullable, int ordinal)
+internal abstract class Column(string name, ColumnKind kind, bool isNullable)
 {
     public string Name { get; } = name;
 
     public ColumnKind Kind { get; } = kind;
 
     public bool IsNullable { get; } = isNullable;
-
-    /// <summary>Its place in the table's column list, hence in every row the store selects from the table.</summary>
-    public int Ordinal { get; } = ordinal;
 }
+
+/// <summary>
+/// A column the store keeps for itself, such as a job's epoch: no record holds it, so no upsert writes it and no
+/// read returns it. Inserted rows take the schema's default; only the store's own statements change it.
+/// </summary>
+internal sealed class StoreKeptColumn(string name, ColumnKind kind) : Column(name, kind, isNullable: false);
 
 /// <summary>A column of the table that keeps <typeparamref name="TRecord"/>.</summary>
 internal abstract class Column<TRecord>(string name, ColumnKind kind, bool isNullable, int ordinal)
-    : Column(name, kind, isNullable, ordinal)
+    : Column(name, kind, isNullable)
 {
+    /// <summary>Its place in the table's column list, hence in every row the store selects from the table.</summary>
+    public int Ordinal { get; } = ordinal;
+
     /// <summary>Hands the column to a dialect with its value type known, so the dialect can build typed writers once.</summary>
     public abstract TResult Accept<TResult>(IColumnVisitor<TRecord, TResult> visitor);
 }

@@ -9,7 +9,11 @@ namespace Volunteer.Coordinator.Storage.Tables;
 /// </summary>
 internal static class StoreTables
 {
-    /// <summary>A job's spec is written once; its cursor, counters, state and running result change as it goes.</summary>
+    /// <summary>
+    /// A job's spec is written once; its cursor, counters, state and running result change as it goes. Its epoch
+    /// (<see cref="JobEpoch"/>) is the store's alone: claimed and checked by the store's own statements, never
+    /// written by the upsert, so no batch of a stale activation can set it back.
+    /// </summary>
     public static readonly Table<JobRecord> Jobs = DescribeJobs();
 
     /// <summary>A unit's input is written once; its state and replica bookkeeping change.</summary>
@@ -53,6 +57,7 @@ internal static class StoreTables
         var failureReason = t.TextOrNull("failure_reason", j => j.FailureReason);
         var createdAt = t.Time("created_at", j => j.CreatedAt);
         var finishedAt = t.TimeOrNull("finished_at", j => j.FinishedAt);
+        t.KeptByStore("epoch", ColumnKind.Int64);
         return t.Upsert(
             key: [id],
             update: [unitsOpened, unitsAssimilated, unitsFailed, state, accumulated, failureReason, finishedAt],

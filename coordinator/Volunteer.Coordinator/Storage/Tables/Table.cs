@@ -20,6 +20,7 @@ internal interface ITable
 {
     string Name { get; }
 
+    /// <summary>Every column the schema declares: the record's and those the store keeps for itself.</summary>
     IReadOnlyList<Column> Columns { get; }
 
     IReadOnlyList<Column> Key { get; }
@@ -34,12 +35,14 @@ internal sealed class Table<TRecord> : ITable
 {
     private readonly OnConflict _onConflict;
     private readonly IReadOnlyList<Column<TRecord>> _updated;
+    private readonly IReadOnlyList<Column> _declared;
 
-    public Table(string name, IReadOnlyList<Column<TRecord>> columns, IReadOnlyList<Column<TRecord>> key, OnConflict onConflict,
-        IReadOnlyList<Column<TRecord>> updated, Func<DbDataReader, TRecord> read)
+    public Table(string name, IReadOnlyList<Column<TRecord>> columns, IReadOnlyList<StoreKeptColumn> keptByStore,
+        IReadOnlyList<Column<TRecord>> key, OnConflict onConflict, IReadOnlyList<Column<TRecord>> updated, Func<DbDataReader, TRecord> read)
     {
         Name = name;
         Columns = columns;
+        _declared = [.. columns, .. keptByStore];
         Key = key;
         _onConflict = onConflict;
         _updated = updated;
@@ -50,6 +53,7 @@ internal sealed class Table<TRecord> : ITable
 
     public string Name { get; }
 
+    /// <summary>The record's columns, which every write and read of the table names.</summary>
     public IReadOnlyList<Column<TRecord>> Columns { get; }
 
     public IReadOnlyList<Column<TRecord>> Key { get; }
@@ -60,7 +64,7 @@ internal sealed class Table<TRecord> : ITable
     /// <summary>Selects the row with the key given as parameters $1, $2, ... in key order.</summary>
     public string SelectByKey { get; }
 
-    IReadOnlyList<Column> ITable.Columns => Columns;
+    IReadOnlyList<Column> ITable.Columns => _declared;
 
     IReadOnlyList<Column> ITable.Key => Key;
 

@@ -9,6 +9,7 @@ namespace Volunteer.Coordinator.Storage.Tables;
 internal sealed class TableBuilder<TRecord>(string name)
 {
     private readonly List<Column<TRecord>> _columns = [];
+    private readonly List<StoreKeptColumn> _keptByStore = [];
 
     public Column<TRecord, Guid> Id(string column, Func<TRecord, Guid> value) =>
         Add(column, ColumnKind.Id, isNullable: false, value, (r, i) => r.GetGuid(i));
@@ -46,17 +47,20 @@ internal sealed class TableBuilder<TRecord>(string name)
     public Column<TRecord, byte[]?> BytesOrNull(string column, Func<TRecord, byte[]?> value) =>
         Add(column, ColumnKind.Bytes, isNullable: true, value, (r, i) => r.GetFieldValue<byte[]>(i));
 
+    /// <summary>A column no record holds, which the store's own statements keep (<see cref="StoreKeptColumn"/>).</summary>
+    public void KeptByStore(string column, ColumnKind kind) => _keptByStore.Add(new StoreKeptColumn(column, kind));
+
     /// <summary>The table, where writing a stored key fails.</summary>
     public Table<TRecord> Insert(Column<TRecord>[] key, Func<DbDataReader, TRecord> read) =>
-        new(name, _columns, key, OnConflict.Fail, [], read);
+        new(name, _columns, _keptByStore, key, OnConflict.Fail, [], read);
 
     /// <summary>The table, where writing a stored key leaves the stored row as it is.</summary>
     public Table<TRecord> InsertOrIgnore(Column<TRecord>[] key, Func<DbDataReader, TRecord> read) =>
-        new(name, _columns, key, OnConflict.Ignore, [], read);
+        new(name, _columns, _keptByStore, key, OnConflict.Ignore, [], read);
 
     /// <summary>The table, where writing a stored key overwrites the <paramref name="update"/> columns; the others keep their first values.</summary>
     public Table<TRecord> Upsert(Column<TRecord>[] key, Column<TRecord>[] update, Func<DbDataReader, TRecord> read) =>
-        new(name, _columns, key, OnConflict.Update, update, read);
+        new(name, _columns, _keptByStore, key, OnConflict.Update, update, read);
 
     // Both drivers read timestamptz and ISO text as a DateTimeOffset; the records hold UTC.
     private static DateTimeOffset ReadTime(DbDataReader row, int ordinal) => row.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
