@@ -33,6 +33,9 @@ public sealed class JobGrain(
     private JsonElement _parameters;
     private JobWorkbook? _workbook;
 
+    /// <summary>A commit failed (a stale epoch, say): the grain is deactivating and reloads from the store.</summary>
+    private bool _commitFailed;
+
     private Guid JobId => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -60,7 +63,7 @@ public sealed class JobGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // What was judged since the last sweep is committed; the hosts still hear of it.
-        if (_workbook is not null)
+        if (_workbook is not null && !_commitFailed)
         {
             TellHosts();
         }
@@ -181,6 +184,10 @@ public sealed class JobGrain(
     /// </summary>
     private void TellHosts()
     {
+        if (_commitFailed)
+        {
+            return;
+        }
         foreach (var (workerId, tally) in _workbook!.TakeTallies())
         {
             metrics.CountJudged(tally);
@@ -210,6 +217,8 @@ public sealed class JobGrain(
             {
                 Log.CommitFailed(logger, ex, JobId);
             }
+            // The workbook may now hold changes the store never took: nothing more is told from it.
+            _commitFailed = true;
             DeactivateOnIdle();
             throw;
         }
