@@ -11,37 +11,16 @@ namespace Volunteer.Coordinator.Tests;
 /// The fence every <see cref="IWorkStore"/> must keep between two activations of one job's grain: each claims an
 /// epoch of the job, and a batch fenced with an epoch the job has moved on from writes nothing, alone or grouped.
 /// </summary>
-public abstract class StoreFencingConformance : IAsyncLifetime
+public abstract class StoreFencingConformance : StoreLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
     private static readonly Guid Worker = Guid.Parse("5d1c0a3e-7b9f-4e2a-9c4d-3f6e8a1b2c0d");
-
-    private IWorkStore Store { get; set; } = null!;
-
-    protected abstract Task<IWorkStore> CreateStoreAsync();
-
-    protected abstract Task DropStoreAsync();
 
     /// <summary>
     /// Holds every write to the jobs table off until disposed, from a connection of the test's own; the store's
     /// batches queue up meanwhile.
     /// </summary>
     protected abstract Task<IAsyncDisposable> HoldJobWritesAsync();
-
-    public async Task InitializeAsync()
-    {
-        Store = await CreateStoreAsync();
-        await Store.InitializeAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-        await DropStoreAsync();
-    }
 
     [Fact]
     public async Task A_running_job_gives_out_its_epochs_in_turn_after_the_one_its_submitter_holds()

@@ -10,15 +10,9 @@ using Volunteer.Protocol;
 namespace Volunteer.Coordinator.Tests;
 
 /// <summary>What every <see cref="IWorkStore"/> must do; each implementation runs these against a real database.</summary>
-public abstract class WorkStoreConformance : IAsyncLifetime
+public abstract class WorkStoreConformance : StoreLifetime
 {
     private protected static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
-
-    protected IWorkStore Store { get; private set; } = null!;
-
-    protected abstract Task<IWorkStore> CreateStoreAsync();
-
-    protected virtual Task DropStoreAsync() => Task.CompletedTask;
 
     /// <summary>A connection of its own to the store's database.</summary>
     private protected abstract Task<DbConnection> OpenDatabaseAsync();
@@ -31,21 +25,6 @@ public abstract class WorkStoreConformance : IAsyncLifetime
 
     /// <summary>The type the dialect declares for a column of <paramref name="kind"/>.</summary>
     private protected abstract string TypeName(ColumnKind kind);
-
-    public async Task InitializeAsync()
-    {
-        Store = await CreateStoreAsync();
-        await Store.InitializeAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-        await DropStoreAsync();
-    }
 
     [Fact]
     public async Task Initializing_twice_is_harmless()
