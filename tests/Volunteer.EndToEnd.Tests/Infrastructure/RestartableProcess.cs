@@ -34,6 +34,13 @@ public abstract class RestartableProcess(string name, string workingDirectory) :
     /// <summary>The current (last started) generation.</summary>
     protected ChildProcess Current => _generations[^1];
 
+    /// <summary>The resident memory of the current generation, from /proc, in MiB.</summary>
+    public double ResidentMiB()
+    {
+        var line = File.ReadLines($"/proc/{Current.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+
     /// <summary>The log lines of one generation (0 = the first start).</summary>
     public IReadOnlyList<string> LinesOf(int generation) => _generations[generation].Lines;
 
