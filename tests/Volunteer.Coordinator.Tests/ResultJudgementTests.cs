@@ -57,19 +57,7 @@ public sealed class ResultJudgementTests
 
         SettleWithTwoLiarsThenTwoHonestHosts(workbook, now);
 
-        Assert.Equal(JobState.Completed, workbook.Job.State);
-        Assert.Equal("""{"primeCount":25}""", workbook.Job.Accumulated);
-        var changes = workbook.TakeChanges();
-        Assert.Equal(2, Assert.Single(changes.Units).CanonicalReplica);
-        Assert.Equal(
-            [(ReplicaState.Invalid, MoreThanTheRangeHolds), (ReplicaState.Invalid, MoreThanTheRangeHolds), (ReplicaState.Valid, null), (ReplicaState.Valid, null)],
-            changes.Replicas.OrderBy(r => r.Replica).Select(r => (r.State, r.Error)));
-        Assert.Equal(
-            new Dictionary<Guid, HostTally>
-            {
-                [Alice.WorkerId] = OneInvalid, [Bob.WorkerId] = OneInvalid, [Carol.WorkerId] = OneValid, [Dave.WorkerId] = OneValid,
-            },
-            workbook.TakeTallies());
+        AssertTheLiarsInvalidAndTheHonestCanonical(workbook, MoreThanTheRangeHolds);
     }
 
     [Fact]
@@ -81,13 +69,18 @@ public sealed class ResultJudgementTests
 
         SettleWithTwoLiarsThenTwoHonestHosts(workbook, now);
 
+        AssertTheLiarsInvalidAndTheHonestCanonical(workbook, $"The result could not be assimilated: {MoreThanTheRangeHolds}");
+    }
+
+    /// <summary>After <see cref="SettleWithTwoLiarsThenTwoHonestHosts"/>: the honest count is the job's, the liars' replicas are invalid for <paramref name="why"/>.</summary>
+    private static void AssertTheLiarsInvalidAndTheHonestCanonical(JobWorkbook workbook, string why)
+    {
         Assert.Equal(JobState.Completed, workbook.Job.State);
         Assert.Equal("""{"primeCount":25}""", workbook.Job.Accumulated);
         var changes = workbook.TakeChanges();
         Assert.Equal(2, Assert.Single(changes.Units).CanonicalReplica);
-        var refused = $"The result could not be assimilated: {MoreThanTheRangeHolds}";
         Assert.Equal(
-            [(ReplicaState.Invalid, refused), (ReplicaState.Invalid, refused), (ReplicaState.Valid, null), (ReplicaState.Valid, null)],
+            [(ReplicaState.Invalid, why), (ReplicaState.Invalid, why), (ReplicaState.Valid, null), (ReplicaState.Valid, null)],
             changes.Replicas.OrderBy(r => r.Replica).Select(r => (r.State, r.Error)));
         Assert.Equal(
             new Dictionary<Guid, HostTally>
