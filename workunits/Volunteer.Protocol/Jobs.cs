@@ -17,12 +17,17 @@ public sealed record Redundancy(int TargetResults = 2, int MinQuorum = 2, int Ma
 }
 
 /// <summary>A scientist's request to run an app over some parameters.</summary>
+/// <param name="Adaptive">
+/// Whether hosts that have earned trust may compute units alone, with spot checks (adaptive replication; the default
+/// for a quorum of 2). False keeps every unit at its quorum.
+/// </param>
 public sealed record JobSubmission(
     string App,
     JsonElement Parameters,
     Redundancy? Redundancy = null,
     int? DeadlineSeconds = null,
-    int? Priority = null);
+    int? Priority = null,
+    bool? Adaptive = null);
 
 [JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
 public enum JobState

@@ -42,15 +42,3 @@ public sealed record HostQuotaRecord(Guid WorkerId, int Quota, int IssuedToday, 
 
     private static DateTimeOffset DayOf(DateTimeOffset time) => new(time.UtcDateTime.Date, TimeSpan.Zero);
 }
-
-/// <summary>How a host's replicas were judged in a job since the job last told the host.</summary>
-public sealed record HostTally(int Valid, int Invalid, int Errors, int TimedOut)
-{
-    /// <summary>Nothing judged: the host is told only how many replicas of the job it now holds.</summary>
-    public static HostTally None { get; } = new(0, 0, 0, 0);
-
-    public int Failures => Invalid + Errors + TimedOut;
-
-    public HostTally Add(HostTally other) =>
-        new(Valid + other.Valid, Invalid + other.Invalid, Errors + other.Errors, TimedOut + other.TimedOut);
-}

@@ -375,7 +375,7 @@ public sealed class JobWorkbook
     {
         if (workerId is { } worker)
         {
-            _tallies[worker] = _tallies.TryGetValue(worker, out var sum) ? sum.Add(tally) : tally;
+            _tallies[worker] = _tallies.TryGetValue(worker, out var sum) ? sum.Then(tally) : tally;
         }
     }
 

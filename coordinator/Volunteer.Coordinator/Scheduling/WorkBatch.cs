@@ -14,6 +14,14 @@ public sealed class WorkBatch
     public List<AccountRecord> Accounts { get; } = [];
     public List<HostQuotaRecord> HostQuotas { get; } = [];
 
+    /// <summary>Stretches of hosts' records to add to the stored ones (<see cref="HostReliabilityRecord"/>).</summary>
+    public List<HostReliabilityRecord> Reliability { get; } = [];
+
+    /// <summary>Ledger lines; the store adds each to its account's and host's totals in the same commit.</summary>
+    public List<CreditEntryRecord> Credits { get; } = [];
+
+    public List<HostFlagRecord> HostFlags { get; } = [];
+
     /// <summary>
     /// The job epoch a job's grain writes this batch under, if any: the store commits the batch only while the job's
     /// row still has that epoch, and otherwise writes none of it and refuses it.
@@ -22,5 +30,5 @@ public sealed class WorkBatch
 
     public bool IsEmpty =>
         Jobs.Count == 0 && Units.Count == 0 && Replicas.Count == 0 && Workers.Count == 0 && ApiKeys.Count == 0
-        && Accounts.Count == 0 && HostQuotas.Count == 0;
+        && Accounts.Count == 0 && HostQuotas.Count == 0 && Reliability.Count == 0 && Credits.Count == 0 && HostFlags.Count == 0;
 }

@@ -98,6 +98,39 @@ public sealed class VolunteerOptions
     [Range(1, 100_000_000)]
     public int DailyQuotaPerCore { get; set; } = 10_000;
 
+    /// <summary>
+    /// Consecutive valid results of an app after which a host is trusted with it: its units of that app go out alone
+    /// (quorum 1) but for spot checks (BOINC's adaptive replication). One invalid result starts the count again.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int AdaptiveTrustThreshold { get; set; } = 10;
+
+    /// <summary>The share of a trusted host's units that are still replicated, drawn at random when it is leased one.</summary>
+    [Range(0.0, 1.0)]
+    public double SpotCheckShare { get; set; } = 0.1;
+
+    /// <summary>
+    /// A host is flagged (and loses adaptive trust) when its valid results of an app in the last hour exceed this many
+    /// times what its reported cores could compute at the app's cost per unit measured across the population.
+    /// </summary>
+    [Range(1.0, 1000.0)]
+    public double AnomalyTolerance { get; set; } = 2.0;
+
+    /// <summary>Fewer valid results than this in an hour never flag a host (too few to tell a rate).</summary>
+    [Range(1, 1_000_000)]
+    public int AnomalyMinResults { get; set; } = 20;
+
+    /// <summary>The last share of a job's units, which go preferentially to the hosts with the best turnaround.</summary>
+    [Range(0.0, 1.0)]
+    public double TailShare { get; set; } = 0.05;
+
+    /// <summary>
+    /// In a job's tail, a replica out this many times longer than its host's usual turnaround gets a speculative
+    /// extra replica on a fast host; the first valid quorum wins and the late replica is cancelled.
+    /// </summary>
+    [Range(1.0, 1000.0)]
+    public double SpeculationFactor { get; set; } = 3.0;
+
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with
     {

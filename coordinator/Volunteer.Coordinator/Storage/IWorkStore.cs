@@ -55,4 +55,30 @@ public interface IWorkStore
     Task<WorkerRecord?> FindWorkerByPublicKeyAsync(string publicKey, CancellationToken cancellationToken = default);
 
     Task<HostQuotaRecord?> FindHostQuotaAsync(Guid workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>The host's record with each app it has had results judged for.</summary>
+    Task<IReadOnlyList<HostReliabilityRecord>> ListHostReliabilityAsync(Guid workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Flagged hosts, most recently flagged first (ties by worker id, then app): a page of at most <paramref name="limit"/>
+    /// after <paramref name="after"/> (the last of the previous page); only those of <paramref name="workerId"/> when given.
+    /// </summary>
+    Task<IReadOnlyList<HostFlagRecord>> ListHostFlagsAsync(
+        Guid? workerId, int limit, HostFlagRecord? after = null, CancellationToken cancellationToken = default);
+
+    Task<CreditTotalRecord?> FindCreditTotalAsync(CreditHolder holder, Guid holderId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The leaderboard: holders of one kind with their names, by <paramref name="order"/> descending (ties by id), the
+    /// <paramref name="limit"/> after the first <paramref name="offset"/>.
+    /// </summary>
+    Task<IReadOnlyList<CreditStanding>> ListCreditStandingsAsync(
+        CreditHolder holder, CreditOrder order, int offset, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's hosts, oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<WorkerRecord>> ListAccountWorkersAsync(Guid accountId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The holder's ledger lines, newest first (ties by id), at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
+        CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default);
 }

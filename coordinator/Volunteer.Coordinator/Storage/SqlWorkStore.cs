@@ -123,6 +123,25 @@ public abstract class SqlWorkStore : IWorkStore
     public Task<HostQuotaRecord?> FindHostQuotaAsync(Guid workerId, CancellationToken cancellationToken = default) =>
         FindAsync(StoreTables.HostQuotas, [workerId], cancellationToken);
 
+    // Placeholders until the credit and reliability tables land (same issue, next commit).
+    public Task<IReadOnlyList<HostReliabilityRecord>> ListHostReliabilityAsync(Guid workerId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<HostFlagRecord>> ListHostFlagsAsync(
+        Guid? workerId, int limit, HostFlagRecord? after = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<CreditTotalRecord?> FindCreditTotalAsync(CreditHolder holder, Guid holderId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<CreditStanding>> ListCreditStandingsAsync(
+        CreditHolder holder, CreditOrder order, int offset, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<IReadOnlyList<WorkerRecord>> ListAccountWorkersAsync(Guid accountId, int limit, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
+        CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
     private async Task<TRecord?> FindAsync<TRecord>(Table<TRecord> table, object[] key, CancellationToken cancellationToken)
         where TRecord : class
     {

@@ -36,7 +36,7 @@ public sealed class CoordinatorMetrics
         Count("error", tally.Errors);
         Count("timed out", tally.TimedOut);
 
-        void Count(string verdict, int count)
+        void Count(string verdict, long count)
         {
             if (count > 0)
             {
