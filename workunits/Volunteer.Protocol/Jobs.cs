@@ -55,6 +55,8 @@ public sealed record FailedUnit(long UnitIndex, JsonElement Input);
 public sealed record UnitCounts(long Pending, long InProgress, long Valid, long Assimilated, long Failed);
 
 /// <summary>A job as the job API shows it.</summary>
+/// <param name="Adaptive">Whether trusted hosts compute its units alone, with spot checks (adaptive replication).</param>
+/// <param name="EstimatedCompletion">For a running job, when it should be done at the pace of the last minutes; null until that is known.</param>
 public sealed record JobView(
     Guid Id,
     string App,
@@ -69,4 +71,6 @@ public sealed record JobView(
     JsonElement? Result,
     string? FailureReason,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt,
+    bool Adaptive = false,
+    DateTimeOffset? EstimatedCompletion = null);

@@ -19,4 +19,7 @@ public interface IScienceApp
     IResultValidator Validator => AnyResultIsPlausible.Instance;
 
     IResultReducer Reducer { get; }
+
+    /// <summary>What a unit is worth to the volunteers who validate it; one credit per unit unless the app says otherwise.</summary>
+    IUnitCredit Credit => FixedCredit.OnePerUnit;
 }

@@ -60,7 +60,7 @@ public static class JobSubmissionRules
             return (null, $"'priority' must be between -{MaxPriority} and {MaxPriority}.");
         }
         return (new JobSpec(app.Name, submission.Parameters, redundancy, deadline, priority, plan.UnitCount,
-            app.Reducer.Seed(submission.Parameters)), null);
+            app.Reducer.Seed(submission.Parameters), submission.Adaptive ?? true), null);
     }
 
     /// <summary>Fields the submission left out have their defaults (<see cref="Redundancy"/>); the message gives the values compared.</summary>

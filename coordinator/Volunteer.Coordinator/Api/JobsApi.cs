@@ -175,7 +175,7 @@ public static class JobsApi
         }
         return new JobView(job.Id, job.App, status.Parameters, job.Redundancy, job.DeadlineSeconds, job.Priority,
             job.State, job.UnitCount, status.Units, job.UnitCount == 0 ? 1 : (double)job.UnitsAssimilated / job.UnitCount,
-            result, job.FailureReason, job.CreatedAt, job.FinishedAt);
+            result, job.FailureReason, job.CreatedAt, job.FinishedAt, job.Adaptive && job.Redundancy.MinQuorum == 2, status.EstimatedCompletion);
     }
 }
 

@@ -17,14 +17,17 @@ public sealed record JobSpec(
     [property: Id(3)] int DeadlineSeconds,
     [property: Id(4)] int Priority,
     [property: Id(5)] long UnitCount,
-    [property: Id(6)] string Seed);
+    [property: Id(6)] string Seed,
+    [property: Id(7)] bool Adaptive = true);
 
 /// <summary>A job as stored, with its units counted by state and its parameters parsed (once, by the job's grain).</summary>
+/// <param name="EstimatedCompletion">When a running job should be done at its recent pace; null when unknown.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobStatus")]
 public sealed record JobStatus(
     [property: Id(0)] JobRecord Job,
     [property: Id(1)] UnitCounts Units,
-    [property: Id(2)] JsonElement Parameters)
+    [property: Id(2)] JsonElement Parameters,
+    [property: Id(3)] DateTimeOffset? EstimatedCompletion = null)
 {
     /// <summary>The status of a job that has ended, from its row alone.</summary>
     public static JobStatus Ended(JobRecord job)
@@ -45,7 +48,8 @@ public sealed record RefusedReport(
 public sealed record RunningJob(
     [property: Id(0)] Guid JobId,
     [property: Id(1)] int Priority,
-    [property: Id(2)] DateTimeOffset CreatedAt);
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] string App = "");
 
 /// <summary>One worker's sync as far as one job is concerned.</summary>
 /// <param name="Results">This job's results in the sync.</param>
@@ -97,3 +101,14 @@ public sealed record HostLimits(
     [property: Id(1)] int IssuedToday,
     [property: Id(2)] int InProgress,
     [property: Id(3)] int MaxInProgress);
+
+/// <summary>What a job tells a host's grain at each lease sweep: how it judged the host's replicas since the last one.</summary>
+/// <param name="Holding">Replicas of the job the host holds now.</param>
+/// <param name="CostPerUnitSeconds">The job's measured cost of a unit in core-seconds (the population's median); null before any report.</param>
+[GenerateSerializer, Immutable, Alias("Volunteer.JobTally")]
+public sealed record JobTally(
+    [property: Id(0)] Guid JobId,
+    [property: Id(1)] string App,
+    [property: Id(2)] HostTally Tally,
+    [property: Id(3)] int Holding,
+    [property: Id(4)] double? CostPerUnitSeconds);

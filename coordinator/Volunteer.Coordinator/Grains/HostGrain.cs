@@ -3,6 +3,7 @@ using Orleans.Placement;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
+using Volunteer.Coordinator.Telemetry;
 using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Grains;
@@ -12,13 +13,25 @@ namespace Volunteer.Coordinator.Grains;
 /// within its cap and together exceed it). What the host holds is learnt from the jobs themselves after each
 /// call, never from the host's own word, so a host that hides what it holds cannot hoard. The daily quota is
 /// kept in the store when its results are judged and when the grain deactivates; a crash forgets at most the
-/// replicas issued since, which errs on the host's side.
+/// replicas issued since, which errs on the host's side. Its record with each app (what adaptive replication trusts) is
+/// written by the jobs with their judgements; the grain keeps a copy, read at activation and brought up to date by what
+/// the jobs tell it, and from it decides whether the host is trusted, and whether it returns more than it could compute.
 /// </summary>
 [PreferLocalPlacement]
-public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOptions<VolunteerOptions> options, TimeProvider time)
-    : Grain, IHostGrain
+public sealed class HostGrain(
+    IWorkStore store,
+    RunningJobs runningJobs,
+    IOptions<VolunteerOptions> options,
+    TimeProvider time,
+    ILogger<HostGrain> logger) : Grain, IHostGrain
 {
     private readonly Dictionary<Guid, int> _holdingByJob = [];
+    private readonly Dictionary<string, HostTally> _reliability = [];
+    private readonly HashSet<string> _flagged = [];
+    private readonly Dictionary<string, Queue<(DateTimeOffset Minute, long Valid)>> _validByMinute = [];
+
+    /// <summary>The jobs the host synced with since the grain activated, and their apps: where its results accepted alone may wait.</summary>
+    private readonly Dictionary<Guid, string> _jobsSynced = [];
     private HostQuotaRecord? _quota;
     private HostQuotaRecord? _stored;
     private int _cores;
@@ -37,10 +50,18 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         _cores = (await store.FindWorkerAsync(WorkerId, cancellationToken))?.Cores ?? 1;
         _stored = await store.FindHostQuotaAsync(WorkerId, cancellationToken);
         _quota = _stored;
+        foreach (var record in await store.ListHostReliabilityAsync(WorkerId, cancellationToken))
+        {
+            _reliability[record.App] = record.Tally;
+        }
+        foreach (var flag in await store.ListHostFlagsAsync(WorkerId, int.MaxValue, cancellationToken: cancellationToken))
+        {
+            _flagged.Add(flag.App);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        await SaveQuotaAsync();
+        await SaveAsync(null);
 
     public async Task<HostSyncOutcome> SyncAsync(HostSync sync)
     {
@@ -59,8 +80,13 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         {
             called.Add(jobId);
             var mayHold = MaxInProgress - _holdingByJob.Where(h => h.Key != jobId).Sum(h => h.Value);
+            var app = running.FirstOrDefault(r => r.JobId == jobId)?.App;
+            if (app is not null)
+            {
+                _jobsSynced[jobId] = app;
+            }
             var outcome = await GrainFactory.GetGrain<IJobGrain>(jobId)
-                .SyncAsync(sync.Host, new JobSync(results, HeldOf(jobId), wanted, mayHold, _quota!.Left(now)));
+                .SyncAsync(Standing(sync.Host, app), new JobSync(results, HeldOf(jobId), wanted, mayHold, _quota!.Left(now)));
             if (outcome.Refused.Count > 0)
             {
                 return outcome;
@@ -126,8 +152,10 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         return new HostSyncOutcome([], cancelled, outcomes);
     }
 
-    public async Task RecordAsync(Guid jobId, HostTally tally, int holding)
+    public async Task RecordAsync(JobTally told)
     {
+        var (jobId, app, tally, holding) = (told.JobId, told.App, told.Tally, told.Holding);
+        var now = time.GetUtcNow();
         // A lease that timed out or was cancelled is no longer held: without this, a host at its cap would
         // never be offered work again until it synced with that very job.
         if (holding > 0)
@@ -138,8 +166,66 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         {
             _holdingByJob.Remove(jobId);
         }
-        _quota = Quota(time.GetUtcNow()).Judged(tally, FullQuota);
-        await SaveQuotaAsync();
+        _quota = Quota(now).Judged(tally, FullQuota);
+        _reliability[app] = _reliability.TryGetValue(app, out var record) ? record.Then(tally) : tally;
+        var flag = CountValid(app, tally.Valid, told.CostPerUnitSeconds, now);
+        // Caught in one job, or flagged: what it sent alone to the others goes back to be replicated too.
+        if (tally.Invalid > 0 || flag is not null)
+        {
+            foreach (var (job, _) in _jobsSynced.Where(j => j.Value == app && (flag is not null || j.Key != jobId)))
+            {
+                GrainFactory.GetGrain<IJobGrain>(job).DistrustAsync(WorkerId).Ignore();
+            }
+        }
+        await SaveAsync(flag);
+    }
+
+    /// <summary>The host as the job of <paramref name="app"/> places replicas: with its cores, its trust and its usual turnaround.</summary>
+    private VolunteerHost Standing(VolunteerHost host, string? app)
+    {
+        var record = app is null ? null : _reliability.GetValueOrDefault(app);
+        return host with
+        {
+            Cores = _cores,
+            Trusted = record is not null && record.ConsecutiveValid >= Options.AdaptiveTrustThreshold && !_flagged.Contains(app!),
+            UsualTurnaroundSeconds = record?.AverageTurnaround?.TotalSeconds,
+        };
+    }
+
+    /// <summary>
+    /// Counts the host's valid results of the app by minute over the last hour, and flags it when they exceed what its
+    /// cores could compute in an hour at the cost per unit measured across the population (by the tolerance setting).
+    /// </summary>
+    private HostFlagRecord? CountValid(string app, long valid, double? costPerUnitSeconds, DateTimeOffset now)
+    {
+        if (!_validByMinute.TryGetValue(app, out var minutes))
+        {
+            _validByMinute[app] = minutes = [];
+        }
+        var minute = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        if (valid > 0)
+        {
+            minutes.Enqueue((minute, valid));
+        }
+        while (minutes.Count > 0 && now - minutes.Peek().Minute >= TimeSpan.FromHours(1))
+        {
+            minutes.Dequeue();
+        }
+        if (_flagged.Contains(app) || costPerUnitSeconds is not > 0)
+        {
+            return null;
+        }
+        var lastHour = minutes.Sum(m => m.Valid);
+        var capacity = _cores * TimeSpan.FromHours(1).TotalSeconds / costPerUnitSeconds.Value;
+        if (lastHour < Options.AnomalyMinResults || lastHour <= Options.AnomalyTolerance * capacity)
+        {
+            return null;
+        }
+        _flagged.Add(app);
+        Log.HostFlagged(logger, WorkerId, app, lastHour, capacity);
+        return new HostFlagRecord(WorkerId, app, now, lastHour, capacity,
+            $"{lastHour} valid results of {app} in an hour; its {_cores} core(s) could compute about {capacity:0.#} at the " +
+            $"{costPerUnitSeconds.Value:0.###} core-seconds a unit costs across the population.");
     }
 
     public Task<HostLimits> GetLimitsAsync()
@@ -155,15 +241,24 @@ public sealed class HostGrain(IWorkStore store, RunningJobs runningJobs, IOption
         return _quota;
     }
 
-    private async Task SaveQuotaAsync()
+    /// <summary>Writes the quota if it changed, and the flag if the host was just flagged.</summary>
+    private async Task SaveAsync(HostFlagRecord? flag)
     {
-        if (_quota is null || _quota == _stored)
+        var batch = new WorkBatch();
+        if (_quota is not null && _quota != _stored)
+        {
+            batch.HostQuotas.Add(_quota);
+        }
+        if (flag is not null)
+        {
+            batch.HostFlags.Add(flag);
+        }
+        if (batch.IsEmpty)
         {
             return;
         }
-        var batch = new WorkBatch();
-        batch.HostQuotas.Add(_quota);
+        var quota = _quota;
         await store.CommitAsync(batch);
-        _stored = batch.HostQuotas[0];
+        _stored = quota;
     }
 }

@@ -1,5 +1,4 @@
 using Orleans.Concurrency;
-using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Grains;
 
@@ -19,11 +18,11 @@ public interface IHostGrain : IGrainWithGuidKey
     Task<HostSyncOutcome> SyncAsync(HostSync sync);
 
     /// <summary>
-    /// How a job judged the host's replicas (its quota halves per failure and doubles per valid result) and how
-    /// many of the job's replicas it holds now.
+    /// How a job judged the host's replicas (its quota halves per failure and doubles per valid result; its record
+    /// with the app decides its trust) and how many of the job's replicas it holds now.
     /// </summary>
     [Alias("Record"), OneWay, AlwaysInterleave]
-    Task RecordAsync(Guid jobId, HostTally tally, int holding);
+    Task RecordAsync(JobTally tally);
 
     [Alias("GetLimits"), AlwaysInterleave]
     Task<HostLimits> GetLimitsAsync();

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Volunteer.Coordinator.Scheduling;
 
 namespace Volunteer.Coordinator.Grains;
@@ -23,6 +24,13 @@ public interface IJobGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("Sync")]
     Task<JobSyncOutcome> SyncAsync(VolunteerHost host, JobSync sync);
+
+    /// <summary>
+    /// The host was caught returning a wrong result in another job of this one's app, or flagged: its results accepted
+    /// alone here go back to be replicated.
+    /// </summary>
+    [Alias("Distrust"), OneWay]
+    Task DistrustAsync(Guid workerId);
 
     /// <summary>Cancels the job; false if it had already ended.</summary>
     [Alias("Cancel")]

@@ -11,7 +11,7 @@ public sealed class JobCatalogGrain(IWorkStore store) : Grain, IJobCatalogGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var jobs = await store.ListJobsAsync(JobState.Running, int.MaxValue, cancellationToken: cancellationToken);
-        _running = jobs.Select(j => new RunningJob(j.Id, j.Priority, j.CreatedAt)).ToList();
+        _running = jobs.Select(j => new RunningJob(j.Id, j.Priority, j.CreatedAt, j.App)).ToList();
         Rank();
     }
 

@@ -77,7 +77,7 @@ public sealed class JobGrain(
             return Status(_job);
         }
         var job = new JobRecord(JobId, spec.App, spec.Parameters.GetRawText(), spec.Redundancy, spec.DeadlineSeconds, spec.Priority,
-            spec.UnitCount, 0, 0, 0, JobState.Running, spec.Seed, null, time.GetUtcNow(), null);
+            spec.UnitCount, 0, 0, 0, JobState.Running, spec.Seed, null, time.GetUtcNow(), null, spec.Adaptive);
         var batch = new WorkBatch();
         batch.Jobs.Add(job);
         await store.CommitAsync(batch);
@@ -86,7 +86,7 @@ public sealed class JobGrain(
         _parameters = spec.Parameters;
         // A job just created has no units yet: nothing to load.
         OpenWorkbook(job, []);
-        await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt));
+        await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt, job.App));
         runningJobs.Invalidate();
         Log.JobSubmitted(logger, job.Id, job.App, job.UnitCount);
         return Status(job);
@@ -112,7 +112,7 @@ public sealed class JobGrain(
         }
         foreach (var result in results)
         {
-            _workbook.Apply(result, now);
+            _workbook.Apply(result, now, host.Cores);
         }
         IReadOnlyList<ReplicaRef> cancelled = sync.InProgress?.Where(r => !_workbook.IsLeasedTo(workerId, r, now)).ToList() ?? [];
         var leased = _workbook.Lease(host, sync.Wanted, now, sync.InProgress?.ToHashSet(), sync.MayHold, sync.MayIssue);
@@ -121,6 +121,16 @@ public sealed class JobGrain(
         metrics.ReportsAccepted.Add(results.Count);
         metrics.UnitsDispatched.Add(leased.Leases.Count);
         return new JobSyncOutcome([], cancelled, app, leased.Leases, leased.Issued, holding);
+    }
+
+    public async Task DistrustAsync(Guid workerId)
+    {
+        if (_workbook is null || _commitFailed)
+        {
+            return;
+        }
+        _workbook.Distrust(workerId, time.GetUtcNow());
+        await CommitAsync();
     }
 
     public async Task<bool> CancelAsync()
@@ -155,7 +165,8 @@ public sealed class JobGrain(
         var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
         var settings = options.Value;
         _workbook = new JobWorkbook(job, _parameters, app, openUnits, new WorkbookLimits(
-            settings.MaxOpenUnitsPerJob, settings.MaxFailedUnitShare, settings.PlacementPoolSize, settings.MaxInProgressPerAccount));
+            settings.MaxOpenUnitsPerJob, settings.MaxFailedUnitShare, settings.PlacementPoolSize, settings.MaxInProgressPerAccount,
+            settings.SpotCheckShare, settings.TailShare, settings.SpeculationFactor));
         var sweep = options.Value.LeaseSweepInterval;
         this.RegisterGrainTimer(ExpireLeasesAsync, new GrainTimerCreationOptions(sweep, sweep) { Interleave = true });
     }
@@ -191,7 +202,8 @@ public sealed class JobGrain(
         foreach (var (workerId, tally) in _workbook!.TakeTallies())
         {
             metrics.CountJudged(tally);
-            GrainFactory.GetGrain<IHostGrain>(workerId).RecordAsync(JobId, tally, _workbook.HoldingOf(workerId)).Ignore();
+            GrainFactory.GetGrain<IHostGrain>(workerId)
+                .RecordAsync(new JobTally(JobId, _job!.App, tally, _workbook.HoldingOf(workerId), _workbook.CostPerUnitSeconds)).Ignore();
         }
     }
 
@@ -230,5 +242,6 @@ public sealed class JobGrain(
         }
     }
 
-    private JobStatus Status(JobRecord job) => new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts(), _parameters);
+    private JobStatus Status(JobRecord job) =>
+        new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts(), _parameters, _workbook?.EstimateCompletion(time.GetUtcNow()));
 }

@@ -19,9 +19,32 @@ public sealed class JobWorkbook
     private readonly Dictionary<Guid, SortedSet<(long Unit, int Replica)>> _leasesByWorker = [];
     private readonly Dictionary<Guid, int> _leaseCountByAccount = [];
     private readonly Dictionary<Guid, HostTally> _tallies = [];
+    private readonly Dictionary<Guid, HostTally> _changedReliability = [];
     private readonly Dictionary<long, UnitRecord> _changedUnits = [];
     private readonly Dictionary<(long Unit, int Replica), ReplicaRecord> _changedReplicas = [];
+    private readonly List<CreditEntryRecord> _credits = [];
+    private readonly Random _random;
+
+    /// <summary>
+    /// Units accepted alone from each trusted host (adaptive replication), valid and credited but not yet folded into
+    /// the job's result: they wait in the open window, outside its bound, until a replicated unit shows the host
+    /// agreeing with another (then they are assimilated) or disagreeing (then they go back to be replicated).
+    /// </summary>
+    private readonly Dictionary<Guid, SortedSet<long>> _awaitingCheck = [];
+
+    /// <summary>Hosts whose awaiting units had one of them sent back for a check because the job has no other units left to split.</summary>
+    private readonly HashSet<Guid> _checkedAtTheEnd = [];
+    private readonly HashSet<long> _speculated = [];
+    private readonly Dictionary<long, DateTimeOffset> _keptFromSlowHosts = [];
+    private readonly Dictionary<Guid, double> _usualTurnaround = [];
+    private readonly CostSamples _cost = new();
+    private readonly Queue<(DateTimeOffset At, long Settled)> _progress = [];
     private IEnumerator<UnitInput>? _split;
+    private string? _folded;
+    private DateTimeOffset _reliabilityAsOf;
+    private int _awaitingCount;
+    private bool _awaitingChanged;
+    private double? _medianTurnaround;
     private bool _jobChanged;
 
     /// <param name="parameters">The job's parameters, parsed once by the caller (they are also in <paramref name="job"/> as text).</param>
@@ -30,12 +53,14 @@ public sealed class JobWorkbook
         JsonElement parameters,
         IScienceApp app,
         IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits,
-        WorkbookLimits limits)
+        WorkbookLimits limits,
+        Random? random = null)
     {
         Job = job;
         _app = app;
         _parameters = parameters;
         _limits = limits;
+        _random = random ?? Random.Shared;
         foreach (var (unit, replicas) in openUnits)
         {
             var open = new OpenUnit(unit, [.. replicas.OrderBy(r => r.Replica)]);
@@ -45,8 +70,16 @@ public sealed class JobWorkbook
             {
                 _unitsWithUnsentReplicas.Add(unit.UnitIndex);
             }
+            // A unit stored valid but not assimilated was accepted alone and still waits for a check of its host.
+            if (unit is { State: UnitState.Valid, CanonicalReplica: { } canonical } && open.Replicas[canonical].WorkerId is { } worker)
+            {
+                AwaitCheck(worker, unit.UnitIndex);
+            }
         }
     }
+
+    /// <summary>Whether trusted hosts may compute this job's units alone: only a job of quorum 2 that allows it.</summary>
+    private bool Adaptive => Job.Adaptive && Job.Redundancy.MinQuorum == 2;
 
     public JobRecord Job { get; private set; }
 
@@ -83,6 +116,9 @@ public sealed class JobWorkbook
                 }
             }
         }
+        // A host caught returning an invalid result here is not trusted again until its grain has heard of it.
+        var trusted = host.Trusted && !(_tallies.TryGetValue(host.WorkerId, out var untold) && untold.Invalid > 0);
+        var slowInTheTail = InTail && IsSlow(host);
         var accountMayHold = _limits.MaxInProgressPerAccount - _leaseCountByAccount.GetValueOrDefault(host.AccountId);
         var wanted = Math.Min(Math.Min(count - leases.Count, mayIssue), Math.Min(mayHold - HoldingOf(host.WorkerId), accountMayHold));
         if (wanted <= 0)
@@ -99,25 +135,51 @@ public sealed class JobWorkbook
             {
                 break;
             }
-            if (MayPlace(_open[unitIndex], host))
+            if (MayPlace(_open[unitIndex], host) && !(slowInTheTail && KeptFromSlowHosts(unitIndex, now)))
             {
                 pool.Add(_open[unitIndex]);
             }
         }
         // Split more units out only to keep the pool full: a pool of one would tell two hosts asking back to
-        // back that they will get the sibling replicas of the same unit.
-        while (pool.Count < poolSize && _open.Count < _limits.MaxOpenUnits && Job.UnitsOpened < Job.UnitCount)
+        // back that they will get the sibling replicas of the same unit. Units awaiting a check of their host are
+        // outside the window's bound: they hold nothing but a result.
+        while (pool.Count < poolSize && _open.Count - _awaitingCount < _limits.MaxOpenUnits && Job.UnitsOpened < Job.UnitCount)
         {
             pool.Add(OpenNextUnit());
         }
         for (var i = 0; i < wanted && i < pool.Count; i++)
         {
             // A pool of exactly what is wanted is still shuffled unless the setting asks for oldest first, in order.
-            var pick = _limits.PlacementPoolSize > 1 ? Random.Shared.Next(i, pool.Count) : i;
+            var pick = _limits.PlacementPoolSize > 1 ? _random.Next(i, pool.Count) : i;
             (pool[i], pool[pick]) = (pool[pick], pool[i]);
-            leases.Add(Assign(pool[i], host, now));
+            leases.Add(Assign(pool[i], host, trusted, now));
         }
+        if (HoldingOf(host.WorkerId) > 0 && host.UsualTurnaroundSeconds is { } usual)
+        {
+            _usualTurnaround[host.WorkerId] = usual;
+        }
+        CheckAwaitingAtTheEnd(now);
         return new LeaseOutcome(leases, Math.Min(wanted, pool.Count));
+    }
+
+    /// <summary>
+    /// Whether the job is in its last units (<see cref="WorkbookLimits.TailShare"/>), where hosts with the best
+    /// turnaround are preferred and late replicas get speculative siblings.
+    /// </summary>
+    private bool InTail => Job.UnitCount - Job.UnitsAssimilated - Job.UnitsFailed <= Math.Ceiling(_limits.TailShare * Job.UnitCount);
+
+    /// <summary>Slower than the usual host holding this job's replicas, or not known yet.</summary>
+    private bool IsSlow(VolunteerHost host) =>
+        _medianTurnaround is { } median && (host.UsualTurnaroundSeconds is not { } usual || usual > median);
+
+    /// <summary>
+    /// In the tail a slow host is not offered a unit until the unit has waited a usual turnaround for a faster host
+    /// (so that the last units are never left waiting for fast hosts that do not come).
+    /// </summary>
+    private bool KeptFromSlowHosts(long unitIndex, DateTimeOffset now)
+    {
+        var since = _keptFromSlowHosts.TryAdd(unitIndex, now) ? now : _keptFromSlowHosts[unitIndex];
+        return (now - since).TotalSeconds < _medianTurnaround;
     }
 
     /// <summary>The replicas of this job leased to the worker and not yet reported, timed out or cancelled.</summary>
@@ -145,10 +207,19 @@ public sealed class JobWorkbook
     }
 
     /// <summary>Records an accepted result, then validates and, on quorum, assimilates its unit.</summary>
-    public void Apply(ReplicaResult result, DateTimeOffset now)
+    /// <param name="cores">The reporting host's cores, to measure what a unit costs across the population.</param>
+    public void Apply(ReplicaResult result, DateTimeOffset now, int cores = 1)
     {
         var unit = _open[result.Replica.UnitIndex];
         var replica = unit.Find(result.Replica.Replica)!;
+        var turnaround = now - replica.IssuedAt!.Value;
+        _reliabilityAsOf = now;
+        Tally(replica.WorkerId, HostTally.Reported(turnaround));
+        if (result.Outcome == ReportOutcome.Success)
+        {
+            // The host's cores were shared among the replicas it held: each took a share of them for its turnaround.
+            _cost.Add(turnaround.TotalSeconds * cores / Math.Max(1, HoldingOf(replica.WorkerId!.Value)));
+        }
         // A result the app can tell is wrong on its own is invalid at once: it never takes part in a quorum.
         var implausible = result is { Outcome: ReportOutcome.Success, Payload: { } payload }
             ? _app.Validator.Check(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload)
@@ -163,17 +234,75 @@ public sealed class JobWorkbook
             Payload = result.Payload,
             Error = implausible ?? result.Error,
         });
-        if (implausible is not null || result.Outcome == ReportOutcome.Error)
+        if (implausible is not null)
         {
-            Tally(replica.WorkerId, implausible is not null ? new HostTally(0, 1, 0, 0) : new HostTally(0, 0, 1, 0));
+            CountInvalid(replica.WorkerId, now);
+        }
+        else if (result.Outcome == ReportOutcome.Error)
+        {
+            Tally(replica.WorkerId, HostTally.OneError);
         }
         Reconcile(unit, now);
+        CheckAwaitingAtTheEnd(now);
+    }
+
+    /// <summary>
+    /// A host was caught returning a wrong result (in this job or another of the same app) or flagged: its results
+    /// accepted alone go back to be replicated, their credit taken back until they validate, and its units out alone
+    /// get a second replica.
+    /// </summary>
+    public void Distrust(Guid workerId, DateTimeOffset now)
+    {
+        _reliabilityAsOf = now;
+        if (_awaitingCheck.Remove(workerId, out var awaiting))
+        {
+            _awaitingChanged = true;
+            _checkedAtTheEnd.Remove(workerId);
+            foreach (var unitIndex in awaiting)
+            {
+                _awaitingCount--;
+                Reopen(_open[unitIndex], now);
+            }
+        }
+        if (_leasesByWorker.TryGetValue(workerId, out var leases))
+        {
+            foreach (var unit in leases.Select(l => _open[l.Unit]).Where(u => QuorumOf(u) == 1).ToList())
+            {
+                SetUnit(unit, unit.Record with { Quorum = Job.Redundancy.MinQuorum });
+                Reconcile(unit, now);
+            }
+        }
+    }
+
+    /// <summary>The median cost of a unit in core-seconds, over the last results reported; null before any.</summary>
+    public double? CostPerUnitSeconds => _cost.Median;
+
+    /// <summary>
+    /// When the job will be done at the pace of the last minutes (units settled per second); null until units settle.
+    /// Sampled at each lease sweep.
+    /// </summary>
+    public DateTimeOffset? EstimateCompletion(DateTimeOffset now)
+    {
+        var remaining = Job.UnitCount - Job.UnitsAssimilated - Job.UnitsFailed;
+        if (Job.State != JobState.Running || remaining == 0)
+        {
+            return null;
+        }
+        if (_progress.Count == 0)
+        {
+            return null;
+        }
+        var (since, settledThen) = _progress.Peek();
+        var settled = Job.UnitsAssimilated + Job.UnitsFailed - settledThen;
+        var seconds = (now - since).TotalSeconds;
+        return settled <= 0 || seconds <= 0 ? null : now.AddSeconds(Math.Min(remaining * seconds / settled, TimeSpan.MaxValue.TotalSeconds / 2));
     }
 
     /// <summary>Voids every lease whose deadline has passed and sends out replacements.</summary>
     public int ExpireLeases(DateTimeOffset now)
     {
         Predicate<ReplicaRecord> isLate = replica => replica.State == ReplicaState.Assigned && replica.Deadline <= now;
+        _reliabilityAsOf = now;
         // The sweep runs every few seconds over the whole open window: copy only the units it changes
         // (reconciling may close a unit, so they are picked before any is touched).
         var expired = 0;
@@ -183,12 +312,56 @@ public sealed class JobWorkbook
             late.ForEach(replica =>
             {
                 SetReplica(unit, replica with { State = ReplicaState.TimedOut });
-                Tally(replica.WorkerId, new HostTally(0, 0, 0, 1));
+                Tally(replica.WorkerId, HostTally.OneTimedOut);
             });
             expired += late.Count;
             Reconcile(unit, now);
         }
+        SampleProgress(now);
+        _medianTurnaround = Median(_usualTurnaround.Values);
+        if (InTail)
+        {
+            Speculate(now);
+        }
+        CheckAwaitingAtTheEnd(now);
         return expired;
+    }
+
+    /// <summary>
+    /// In the tail, a replica out much longer than its host usually takes gets a speculative sibling (once per unit),
+    /// which placement steers to a fast host; whichever quorum forms first wins and the late replica is cancelled.
+    /// </summary>
+    private void Speculate(DateTimeOffset now)
+    {
+        foreach (var unit in _open.Values.Where(u => u.Record.State == UnitState.InProgress && !_speculated.Contains(u.Record.UnitIndex)).ToList())
+        {
+            var late = unit.Replicas.Exists(r => r is { State: ReplicaState.Assigned, WorkerId: { } worker }
+                && (_usualTurnaround.TryGetValue(worker, out var usual) ? usual : _medianTurnaround) is { } expected
+                && (now - r.IssuedAt!.Value).TotalSeconds > _limits.SpeculationFactor * expected);
+            if (late && !unit.Replicas.Exists(r => r.State == ReplicaState.Unsent) && unit.Replicas.Count < Job.Redundancy.MaxTotalResults)
+            {
+                _speculated.Add(unit.Record.UnitIndex);
+                AddReplicas(unit, 1);
+            }
+        }
+    }
+
+    private void SampleProgress(DateTimeOffset now)
+    {
+        _progress.Enqueue((now, Job.UnitsAssimilated + Job.UnitsFailed));
+        while (_progress.Count > 1 && now - _progress.Peek().At > ProgressWindow)
+        {
+            _progress.Dequeue();
+        }
+    }
+
+    /// <summary>How far back the completion estimate looks.</summary>
+    private static readonly TimeSpan ProgressWindow = TimeSpan.FromMinutes(5);
+
+    private static double? Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? null : sorted[sorted.Count / 2];
     }
 
     /// <summary>Cancels a running job and every replica still out; false if the job had already ended.</summary>
@@ -232,9 +405,16 @@ public sealed class JobWorkbook
         }
         batch.Units.AddRange(_changedUnits.Values);
         batch.Replicas.AddRange(_changedReplicas.Values);
+        batch.Credits.AddRange(_credits);
+        foreach (var (worker, tally) in _changedReliability)
+        {
+            batch.Reliability.Add(new HostReliabilityRecord(worker, Job.App, tally, _reliabilityAsOf));
+        }
         _jobChanged = false;
         _changedUnits.Clear();
         _changedReplicas.Clear();
+        _credits.Clear();
+        _changedReliability.Clear();
         return batch;
     }
 
@@ -246,10 +426,11 @@ public sealed class JobWorkbook
             throw new InvalidOperationException($"App {_app.Name} split fewer units than the {Job.UnitCount} it planned.");
         }
         var input = _split.Current;
-        var unit = new OpenUnit(new UnitRecord(Job.Id, input.Index, input.Json, UnitState.Pending, 0, null), []);
+        var unit = new OpenUnit(new UnitRecord(Job.Id, input.Index, input.Json, UnitState.Pending, 0, null, Job.Redundancy.MinQuorum), []);
         _open.Add(input.Index, unit);
         SetJob(Job with { UnitsOpened = input.Index + 1 });
-        AddReplicas(unit, Job.Redundancy.TargetResults);
+        // Under adaptive replication the siblings wait for the first host: a trusted one may compute the unit alone.
+        AddReplicas(unit, Adaptive ? 1 : Job.Redundancy.TargetResults);
         return unit;
     }
 
@@ -262,8 +443,9 @@ public sealed class JobWorkbook
     private static bool MayPlace(OpenUnit unit, VolunteerHost host) => !unit.Replicas.Exists(r =>
         r.WorkerId == host.WorkerId || r.AccountId == host.AccountId || (host.Network is not null && r.Network == host.Network));
 
-    private ReplicaLease Assign(OpenUnit unit, VolunteerHost host, DateTimeOffset now)
+    private ReplicaLease Assign(OpenUnit unit, VolunteerHost host, bool trusted, DateTimeOffset now)
     {
+        var first = unit.Replicas.TrueForAll(r => r.State == ReplicaState.Unsent);
         var replica = unit.Replicas.First(r => r.State == ReplicaState.Unsent) with
         {
             State = ReplicaState.Assigned,
@@ -275,8 +457,29 @@ public sealed class JobWorkbook
         };
         SetReplica(unit, replica);
         SetUnit(unit, unit.Record with { State = UnitState.InProgress });
+        if (Adaptive && first)
+        {
+            // The draw is made here, after the host asked, so nothing it can see tells it whether it is checked.
+            if (trusted && _random.NextDouble() >= _limits.SpotCheckShare)
+            {
+                SetUnit(unit, unit.Record with { Quorum = 1 });
+            }
+            else
+            {
+                AddReplicas(unit, Job.Redundancy.TargetResults - unit.Replicas.Count);
+            }
+        }
+        else if (QuorumOf(unit) == 1 && !trusted)
+        {
+            // A unit out alone that now goes to an untrusted host too (a speculative or replacement replica) needs a quorum again.
+            SetUnit(unit, unit.Record with { Quorum = Job.Redundancy.MinQuorum });
+            Reconcile(unit, now);
+        }
         return LeaseOf(unit, replica);
     }
+
+    /// <summary>The agreeing results the unit needs.</summary>
+    private int QuorumOf(OpenUnit unit) => unit.Record.Quorum > 0 ? unit.Record.Quorum : Job.Redundancy.MinQuorum;
 
     private static ReplicaLease LeaseOf(OpenUnit unit, ReplicaRecord replica) =>
         new(replica.JobId, replica.UnitIndex, replica.Replica, unit.Record.Input, replica.Deadline!.Value);
@@ -295,8 +498,11 @@ public sealed class JobWorkbook
 
     private void Reconcile(OpenUnit unit, DateTimeOffset now)
     {
-        switch (QuorumPolicy.Decide(Job.Redundancy, unit.Replicas, _app.Comparator))
+        switch (QuorumPolicy.Decide(Job.Redundancy with { MinQuorum = QuorumOf(unit) }, unit.Replicas, _app.Comparator))
         {
+            case QuorumDecision.Valid valid when QuorumOf(unit) == 1 && Adaptive:
+                AcceptAlone(unit, valid, now);
+                break;
             case QuorumDecision.Valid valid:
                 Assimilate(unit, valid, now);
                 break;
@@ -327,47 +533,182 @@ public sealed class JobWorkbook
     }
 
     /// <summary>
-    /// Folds the canonical result into the job's result, then validates the unit. The unit's Assimilated state
-    /// and the new accumulated result leave in the same batch, so a unit is assimilated exactly once. A result
-    /// the reducer refuses was not valid after all, however many hosts agreed on it.
+    /// Folds the canonical result into the job's result, then validates the unit and credits every agreeing replica.
+    /// The unit's Assimilated state, the new accumulated result and the credit leave in the same batch, so a unit is
+    /// assimilated and credited exactly once. A result the reducer refuses was not valid after all, however many hosts
+    /// agreed on it. Agreeing with another host is a passed check: the host's results accepted alone are confirmed.
     /// </summary>
     private void Assimilate(OpenUnit unit, QuorumDecision.Valid valid, DateTimeOffset now)
     {
-        var canonical = unit.Find(valid.Canonical)!;
-        string accumulated;
-        try
-        {
-            accumulated = _app.Reducer.Fold(Job.Accumulated, new UnitInput(unit.Record.UnitIndex, unit.Record.Input), canonical.Payload);
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
+        if (Fold(unit, unit.Find(valid.Canonical)!) is { } refusal)
         {
             // Agreeing hosts (colluding, or sharing one bug) cannot sink the unit: their results are invalid,
             // and fresh replicas go to other accounts until the unit's budget says otherwise.
-            Reject(unit, valid.Agreeing, $"The result could not be assimilated: {ex.Message}");
+            foreach (var replica in valid.Agreeing)
+            {
+                SetReplica(unit, unit.Replicas[replica] with { State = ReplicaState.Invalid, Error = refusal });
+                CountInvalid(unit.Replicas[replica].WorkerId, now);
+            }
             Reconcile(unit, now);
             return;
         }
         Validate(unit, valid);
+        Settle(unit);
         foreach (var replica in valid.Agreeing)
         {
-            Tally(unit.Replicas[replica].WorkerId, new HostTally(1, 0, 0, 0));
+            Grant(unit, unit.Replicas[replica], now);
+            Tally(unit.Replicas[replica].WorkerId, HostTally.OneValid);
         }
         foreach (var replica in valid.Dissenting)
         {
-            Tally(unit.Replicas[replica].WorkerId, new HostTally(0, 1, 0, 0));
+            CountInvalid(unit.Replicas[replica].WorkerId, now);
         }
-        SetUnit(unit, unit.Record with { State = UnitState.Assimilated });
-        Close(unit);
-        SetJob(Job with { Accumulated = accumulated, UnitsAssimilated = Job.UnitsAssimilated + 1 });
+        foreach (var replica in valid.Agreeing)
+        {
+            if (unit.Replicas[replica].WorkerId is { } worker)
+            {
+                Confirm(worker, now);
+            }
+        }
         CompleteIfSettled(now);
     }
 
-    private void Reject(OpenUnit unit, IEnumerable<int> replicas, string reason)
+    /// <summary>
+    /// A trusted host's result alone is valid and credited at once, but folded into the job's result only once a
+    /// replicated unit shows the host agreeing with another (<see cref="Confirm"/>): until then it waits, so that a
+    /// host caught later takes nothing wrong into the result.
+    /// </summary>
+    private void AcceptAlone(OpenUnit unit, QuorumDecision.Valid valid, DateTimeOffset now)
     {
-        foreach (var replica in replicas)
+        Validate(unit, valid);
+        var canonical = unit.Replicas[valid.Canonical];
+        Grant(unit, canonical, now);
+        Tally(canonical.WorkerId, HostTally.OneValid);
+        AwaitCheck(canonical.WorkerId!.Value, unit.Record.UnitIndex);
+    }
+
+    private void AwaitCheck(Guid workerId, long unitIndex)
+    {
+        if (!_awaitingCheck.TryGetValue(workerId, out var units))
         {
-            SetReplica(unit, unit.Replicas[replica] with { State = ReplicaState.Invalid, Error = reason });
-            Tally(unit.Replicas[replica].WorkerId, new HostTally(0, 1, 0, 0));
+            _awaitingCheck[workerId] = units = [];
+        }
+        units.Add(unitIndex);
+        _awaitingCount++;
+        _awaitingChanged = true;
+    }
+
+    /// <summary>The host agreed with another on a replicated unit: its results accepted alone since its last check are assimilated.</summary>
+    private void Confirm(Guid workerId, DateTimeOffset now)
+    {
+        if (!_awaitingCheck.Remove(workerId, out var awaiting))
+        {
+            return;
+        }
+        _awaitingChanged = true;
+        _checkedAtTheEnd.Remove(workerId);
+        foreach (var unitIndex in awaiting)
+        {
+            _awaitingCount--;
+            var unit = _open[unitIndex];
+            var canonical = unit.Replicas[unit.Record.CanonicalReplica!.Value];
+            if (Fold(unit, canonical) is { } refusal)
+            {
+                // Proven wrong after all: its credit goes, and so does the trust in everything else the host sent alone.
+                Reopen(unit, now, refusal);
+                CountInvalid(workerId, now);
+            }
+            else
+            {
+                Settle(unit);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends a unit accepted alone back to be replicated: its credit is taken back (granted again if it validates),
+    /// and its result takes part in the new quorum, unless <paramref name="invalid"/> says why it cannot.
+    /// </summary>
+    private void Reopen(OpenUnit unit, DateTimeOffset now, string? invalid = null)
+    {
+        var canonical = unit.Replicas[unit.Record.CanonicalReplica!.Value];
+        Revoke(unit, canonical, now);
+        SetReplica(unit, invalid is null
+            ? canonical with { State = ReplicaState.Reported }
+            : canonical with { State = ReplicaState.Invalid, Error = invalid });
+        SetUnit(unit, unit.Record with { State = UnitState.InProgress, CanonicalReplica = null, Quorum = Job.Redundancy.MinQuorum });
+        Reconcile(unit, now);
+    }
+
+    /// <summary>
+    /// Once every unit is split, no host has more units coming in which to be checked: each host with results
+    /// accepted alone has one of them, picked at random, replicated now, and its outcome confirms or sends back the rest.
+    /// </summary>
+    private void CheckAwaitingAtTheEnd(DateTimeOffset now)
+    {
+        if (!_awaitingChanged || Job.UnitsOpened < Job.UnitCount || Job.State != JobState.Running)
+        {
+            return;
+        }
+        _awaitingChanged = false;
+        foreach (var (worker, units) in _awaitingCheck.Where(a => !_checkedAtTheEnd.Contains(a.Key)).ToList())
+        {
+            _checkedAtTheEnd.Add(worker);
+            var unitIndex = units.ElementAt(_random.Next(units.Count));
+            units.Remove(unitIndex);
+            _awaitingCount--;
+            if (units.Count == 0)
+            {
+                _awaitingCheck.Remove(worker);
+            }
+            Reopen(_open[unitIndex], now);
+        }
+    }
+
+    /// <summary>The job's result with the unit's canonical result folded in, kept for <see cref="Settle"/>; or why the reducer refused it.</summary>
+    private string? Fold(OpenUnit unit, ReplicaRecord canonical)
+    {
+        try
+        {
+            _folded = _app.Reducer.Fold(Job.Accumulated, new UnitInput(unit.Record.UnitIndex, unit.Record.Input), canonical.Payload);
+            return null;
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
+        {
+            return $"The result could not be assimilated: {ex.Message}";
+        }
+    }
+
+    /// <summary>The unit is assimilated: its fold (<see cref="Fold"/>) becomes the job's result, in the same batch.</summary>
+    private void Settle(OpenUnit unit)
+    {
+        SetUnit(unit, unit.Record with { State = UnitState.Assimilated });
+        Close(unit);
+        SetJob(Job with { Accumulated = _folded!, UnitsAssimilated = Job.UnitsAssimilated + 1 });
+        _folded = null;
+    }
+
+    private void Grant(OpenUnit unit, ReplicaRecord replica, DateTimeOffset now) => AddCredit(unit, replica, +1, now, now);
+
+    /// <summary>Takes back a grant made when the replica was accepted alone (at its report), as of when it was earned.</summary>
+    private void Revoke(OpenUnit unit, ReplicaRecord replica, DateTimeOffset now) => AddCredit(unit, replica, -1, replica.ReportedAt ?? now, now);
+
+    private void AddCredit(OpenUnit unit, ReplicaRecord replica, int sign, DateTimeOffset earnedAt, DateTimeOffset now)
+    {
+        // Replicas issued before hosts belonged to accounts have nobody to credit.
+        if (replica is { AccountId: { } account, WorkerId: { } worker })
+        {
+            var amount = _app.Credit.CreditOf(new UnitInput(unit.Record.UnitIndex, unit.Record.Input));
+            _credits.Add(new CreditEntryRecord(Guid.NewGuid(), account, worker, Job.Id, replica.UnitIndex, replica.Replica, sign * amount, earnedAt, now));
+        }
+    }
+
+    private void CountInvalid(Guid? workerId, DateTimeOffset now)
+    {
+        Tally(workerId, HostTally.OneInvalid);
+        if (workerId is { } worker)
+        {
+            Distrust(worker, now);
         }
     }
 
@@ -376,6 +717,10 @@ public sealed class JobWorkbook
         if (workerId is { } worker)
         {
             _tallies[worker] = _tallies.TryGetValue(worker, out var sum) ? sum.Then(tally) : tally;
+            if (tally != HostTally.None)
+            {
+                _changedReliability[worker] = _changedReliability.TryGetValue(worker, out var changed) ? changed.Then(tally) : tally;
+            }
         }
     }
 
@@ -524,7 +869,17 @@ public sealed class JobWorkbook
 /// <param name="MaxFailedUnitShare">The share of units that may fail with the job still completing.</param>
 /// <param name="PlacementPoolSize">How many of the oldest waiting units a new replica is picked from at random.</param>
 /// <param name="MaxInProgressPerAccount">Replicas of the job that one account's hosts may hold together.</param>
-public sealed record WorkbookLimits(int MaxOpenUnits, double MaxFailedUnitShare, int PlacementPoolSize, int MaxInProgressPerAccount);
+/// <param name="SpotCheckShare">The share of a trusted host's units still replicated (adaptive replication).</param>
+/// <param name="TailShare">The last share of the job's units, in which fast hosts are preferred and late replicas get speculative siblings.</param>
+/// <param name="SpeculationFactor">How many of its host's usual turnarounds a replica in the tail may be out before it gets a sibling.</param>
+public sealed record WorkbookLimits(
+    int MaxOpenUnits,
+    double MaxFailedUnitShare,
+    int PlacementPoolSize,
+    int MaxInProgressPerAccount,
+    double SpotCheckShare = 0.1,
+    double TailShare = 0.05,
+    double SpeculationFactor = 3);
 
 /// <summary>What a host was leased: resent leases first, then new ones; only the new ones count against its quota.</summary>
 public sealed record LeaseOutcome(IReadOnlyList<ReplicaLease> Leases, int Issued);

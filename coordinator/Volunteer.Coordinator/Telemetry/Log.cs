@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(1005, LogLevel.Warning, "Job {JobId}: another activation of the job's grain claimed it after epoch {Epoch}; this one's commit was refused and it deactivates")]
     public static partial void EpochSuperseded(ILogger logger, Guid jobId, long epoch);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Host {WorkerId} flagged: {ValidLastHour} valid results of {App} in an hour, more than its cores could compute (about {Capacity:0.#})")]
+    public static partial void HostFlagged(ILogger logger, Guid workerId, string app, long validLastHour, double capacity);
 }

@@ -32,4 +32,12 @@ public sealed class PrimesApp : IScienceApp
 
     /// <summary>The reducer's own check of a count, applied to each result as it arrives.</summary>
     public IResultValidator Validator => _reducer;
+
+    /// <summary>One credit per million numbers sieved: a unit's cost grows with its length (and only slowly with its height).</summary>
+    public IUnitCredit Credit { get; } = new RangeCredit();
+
+    private sealed class RangeCredit : IUnitCredit
+    {
+        public double CreditOf(UnitInput unit) => PrimesUnit.Parse(unit.Json).Length / 1_000_000.0;
+    }
 }
