@@ -15,8 +15,9 @@ public sealed class ResultJudgementTests
 {
     private const string MoreThanTheRangeHolds = "The primes result payload claims 101 primes in [0, 100), more than the range holds.";
 
-    private static readonly HostTally OneValid = new(1, 0, 0, 0);
-    private static readonly HostTally OneInvalid = new(0, 1, 0, 0);
+    private static readonly Judgements OneValid = new(1, 0, 0, 0);
+    private static readonly Judgements OneInvalid = new(0, 1, 0, 0);
+    private static readonly Judgements None = new(0, 0, 0, 0);
 
     private readonly FakeTimeProvider _time = new(Start);
 
@@ -32,13 +33,13 @@ public sealed class ResultJudgementTests
 
         workbook.Apply(Result(alice, System.Text.Encoding.UTF8.GetBytes(payload)), now);
         var judged = Assert.Single(workbook.TakeChanges().Replicas, r => r.Replica == 0);
-        var talliedAtOnce = workbook.TakeTallies();
+        var talliedAtOnce = JudgementsOf(workbook.TakeTallies());
         workbook.Apply(Result(bob, 25), now);
         var carol = Assert.Single(workbook.Lease(Carol, 1, now).Leases);
         workbook.Apply(Result(carol, 25), now);
 
         Assert.Equal((ReplicaState.Invalid, why), (judged.State, judged.Error));
-        Assert.Equal(new Dictionary<Guid, HostTally> { [Alice.WorkerId] = OneInvalid }, talliedAtOnce);
+        Assert.Equal(new Dictionary<Guid, Judgements> { [Alice.WorkerId] = OneInvalid }, talliedAtOnce);
         Assert.Equal((0L, 2), (carol.UnitIndex, carol.Replica));
         var changes = workbook.TakeChanges();
         Assert.Equal(1, Assert.Single(changes.Units).CanonicalReplica);
@@ -46,7 +47,7 @@ public sealed class ResultJudgementTests
             [ReplicaState.Valid, ReplicaState.Valid],
             changes.Replicas.OrderBy(r => r.Replica).Select(r => r.State));
         Assert.Equal("""{"primeCount":25}""", workbook.Job.Accumulated);
-        Assert.Equal(new Dictionary<Guid, HostTally> { [Bob.WorkerId] = OneValid, [Carol.WorkerId] = OneValid }, workbook.TakeTallies());
+        Assert.Equal(new Dictionary<Guid, Judgements> { [Bob.WorkerId] = OneValid, [Carol.WorkerId] = OneValid }, JudgementsOf(workbook.TakeTallies()));
     }
 
     [Fact]
@@ -83,11 +84,11 @@ public sealed class ResultJudgementTests
             [(ReplicaState.Invalid, why), (ReplicaState.Invalid, why), (ReplicaState.Valid, null), (ReplicaState.Valid, null)],
             changes.Replicas.OrderBy(r => r.Replica).Select(r => (r.State, r.Error)));
         Assert.Equal(
-            new Dictionary<Guid, HostTally>
+            new Dictionary<Guid, Judgements>
             {
                 [Alice.WorkerId] = OneInvalid, [Bob.WorkerId] = OneInvalid, [Carol.WorkerId] = OneValid, [Dave.WorkerId] = OneValid,
             },
-            workbook.TakeTallies());
+            JudgementsOf(workbook.TakeTallies()));
     }
 
     [Fact]
@@ -106,11 +107,11 @@ public sealed class ResultJudgementTests
             workbook.Job.FailureReason);
         Assert.Equal(Enumerable.Repeat(ReplicaState.Invalid, 4), workbook.TakeChanges().Replicas.Select(r => r.State));
         Assert.Equal(
-            new Dictionary<Guid, HostTally>
+            new Dictionary<Guid, Judgements>
             {
                 [Alice.WorkerId] = OneInvalid, [Bob.WorkerId] = OneInvalid, [Carol.WorkerId] = OneInvalid, [Dave.WorkerId] = OneInvalid,
             },
-            workbook.TakeTallies());
+            JudgementsOf(workbook.TakeTallies()));
     }
 
     [Fact]
@@ -123,14 +124,14 @@ public sealed class ResultJudgementTests
 
         workbook.Apply(Result(alice, 25), now);
         workbook.Apply(Result(bob, 24), now);
-        var untilTheTieIsBroken = workbook.TakeTallies();
+        var untilTheTieIsBroken = JudgementsOf(workbook.TakeTallies());
         workbook.Apply(Result(Assert.Single(workbook.Lease(Carol, 1, now).Leases), 25), now);
 
         // Nothing is judged while the two disagree; the hosts only learn that they hold nothing of the job any more.
-        Assert.Equal(new Dictionary<Guid, HostTally> { [Alice.WorkerId] = HostTally.None, [Bob.WorkerId] = HostTally.None }, untilTheTieIsBroken);
+        Assert.Equal(new Dictionary<Guid, Judgements> { [Alice.WorkerId] = None, [Bob.WorkerId] = None }, untilTheTieIsBroken);
         Assert.Equal(
-            new Dictionary<Guid, HostTally> { [Alice.WorkerId] = OneValid, [Bob.WorkerId] = OneInvalid, [Carol.WorkerId] = OneValid },
-            workbook.TakeTallies());
+            new Dictionary<Guid, Judgements> { [Alice.WorkerId] = OneValid, [Bob.WorkerId] = OneInvalid, [Carol.WorkerId] = OneValid },
+            JudgementsOf(workbook.TakeTallies()));
     }
 
     [Fact]
@@ -150,10 +151,16 @@ public sealed class ResultJudgementTests
 
         // Bob's count for unit 1 waits for a second result: nothing is tallied for it yet.
         Assert.Equal(
-            new Dictionary<Guid, HostTally> { [Alice.WorkerId] = new(1, 0, 1, 1), [Bob.WorkerId] = OneValid },
-            workbook.TakeTallies());
-        Assert.Empty(workbook.TakeTallies());
+            new Dictionary<Guid, Judgements> { [Alice.WorkerId] = new(1, 0, 1, 1), [Bob.WorkerId] = OneValid },
+            JudgementsOf(workbook.TakeTallies()));
+        Assert.Empty(JudgementsOf(workbook.TakeTallies()));
     }
+
+    /// <summary>Only the judgements of each host's tally: the turnarounds it also carries are for its reliability.</summary>
+    private static Dictionary<Guid, Judgements> JudgementsOf(IReadOnlyDictionary<Guid, HostTally> tallies) =>
+        tallies.ToDictionary(t => t.Key, t => new Judgements(t.Value.Valid, t.Value.Invalid, t.Value.Errors, t.Value.TimedOut));
+
+    private sealed record Judgements(long Valid, long Invalid, long Errors, long TimedOut);
 
     /// <summary>Alice and Bob both claim 101 primes in unit 0; Carol and Dave, who get the fresh replicas, report the 25 there are.</summary>
     private static void SettleWithTwoLiarsThenTwoHonestHosts(JobWorkbook workbook, DateTimeOffset now)
