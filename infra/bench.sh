@@ -12,6 +12,7 @@
 #   UNITS=10000000 TIMEOUT=60 BASELINE_UNITS=20000 ./infra/bench.sh   scale: a 10M-unit job, accepted at once, memory bounded
 #   COMPUTE_MS=800 ./infra/bench.sh                   paced: each volunteer spends ~800 ms computing each batch (latency at a set load)
 #   RUNS=3 ./infra/bench.sh                            three measured jobs; medians (single runs vary by ±30% on a shared VM)
+#   ADAPTIVE=false ./infra/bench.sh                    every unit computed twice (jobs submitted with adaptive: false)
 #   PROFILE=1 ./infra/bench.sh                         also samples the coordinator's CPU with perf for 20 s of the load
 #                                                      and writes the hottest functions to .volunteer/bench/profile.txt
 set -euo pipefail
@@ -27,6 +28,7 @@ PORT=${PORT:-5090}
 COMPUTE_MS=${COMPUTE_MS:-0}  # time a volunteer spends on each batch; 0 syncs again at once (saturation)
 WARM_UP=${WARM_UP:-10}       # seconds of load whose syncs the latency percentiles leave out
 RUNS=${RUNS:-1}              # measured jobs, one after another; with several, the table gives each figure's median
+ADAPTIVE=${ADAPTIVE:-true}   # adaptive replication; the warm-up job makes the volunteers trusted before the measured one
 WARM_UP_UNITS=${WARM_UP_UNITS:-50000}  # a job run to completion before the measured one, so the JIT has settled
 TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
 
@@ -93,7 +95,7 @@ fi
 status=0
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
   --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
-  --units-per-sync "$UNITS_PER_SYNC" --compute-ms "$COMPUTE_MS" --warm-up "$WARM_UP" --warm-up-units "$WARM_UP_UNITS" --runs "$RUNS" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
+  --units-per-sync "$UNITS_PER_SYNC" --compute-ms "$COMPUTE_MS" --warm-up "$WARM_UP" --warm-up-units "$WARM_UP_UNITS" --runs "$RUNS" --adaptive "$ADAPTIVE" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \
   || status=$?
 if [ -n "$profiler" ]; then
   wait "$profiler" || true

@@ -4,7 +4,7 @@ namespace Volunteer.LoadGenerator;
 
 /// <summary>Command-line settings: --coordinator URL[,URL...] (volunteers spread over them) --api-key K [--workers N] [--units U] [--units-per-sync S]
 /// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--store-database CS] [--output PATH-PREFIX] [--timeout SECONDS]
-/// [--compute-ms MS] [--warm-up SECONDS] [--warm-up-units N] [--runs N].</summary>
+/// [--compute-ms MS] [--warm-up SECONDS] [--warm-up-units N] [--runs N] [--adaptive true|false].</summary>
 public sealed record BenchOptions(
     IReadOnlyList<Uri> Coordinators,
     string ApiKey,
@@ -20,7 +20,8 @@ public sealed record BenchOptions(
     TimeSpan ComputeTime,
     TimeSpan WarmUp,
     long WarmUpUnits,
-    int Runs)
+    int Runs,
+    bool Adaptive)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -47,6 +48,7 @@ public sealed record BenchOptions(
             TimeSpan.FromMilliseconds(Number("compute-ms", 0)),
             TimeSpan.FromSeconds(Number("warm-up", 10)),
             Number("warm-up-units", 0),
-            (int)Math.Max(1, Number("runs", 1)));
+            (int)Math.Max(1, Number("runs", 1)),
+            bool.Parse(Get("adaptive") ?? "true"));
     }
 }

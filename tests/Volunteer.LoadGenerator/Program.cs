@@ -77,6 +77,7 @@ figures["workers"] = options.Workers;
 figures["coordinators"] = options.Coordinators.Count;
 figures["computeMillisecondsPerBatch"] = options.ComputeTime.TotalMilliseconds;
 figures["latencyWarmUpSeconds"] = options.WarmUp.TotalSeconds;
+figures["adaptiveReplication"] = options.Adaptive;
 var runs = new List<Dictionary<string, object>>();
 for (var i = 1; i <= options.Runs; i++)
 {
@@ -148,6 +149,8 @@ async Task<Dictionary<string, object>> MeasureAsync()
     run["replicaResultsAcknowledged"] = load.ReportsAccepted;
     run["replicaResultsPerSecond"] = Math.Round(load.ReportsAccepted / elapsed.TotalSeconds);
     run["unitsValidatedPerSecond"] = Math.Round(assimilated / elapsed.TotalSeconds);
+    // What checking costs: 2.0 when every unit is computed twice; near 1 plus the spot checks under adaptive replication.
+    run["replicaResultsPerValidatedUnit"] = assimilated == 0 ? 0 : Math.Round((double)load.ReportsAccepted / assimilated, 3);
     run["syncs"] = load.Syncs;
     run["syncsMeasuredAfterWarmUp"] = load.SyncsMeasured;
     run["syncP50Milliseconds"] = Latency(load, 0.50);
@@ -226,6 +229,7 @@ async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
             app = "checksum",
             parameters = new { units, seed = 1 },
             redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
+            adaptive = options.Adaptive,
         }),
     };
     submission.Headers.Add(Routes.ApiKeyHeader, options.ApiKey);

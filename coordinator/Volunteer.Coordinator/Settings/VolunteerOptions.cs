@@ -111,10 +111,11 @@ public sealed class VolunteerOptions
 
     /// <summary>
     /// A host is flagged (and loses adaptive trust) when its valid results of an app in the last hour exceed this many
-    /// times what its reported cores could compute at the app's cost per unit measured across the population.
+    /// times what its reported cores could compute at the app's cost per unit measured across the population. Cores
+    /// differ in speed among volunteers' machines by a few times, not more, hence the default.
     /// </summary>
     [Range(1.0, 1000.0)]
-    public double AnomalyTolerance { get; set; } = 2.0;
+    public double AnomalyTolerance { get; set; } = 4.0;
 
     /// <summary>Fewer valid results than this in an hour never flag a host (too few to tell a rate).</summary>
     [Range(1, 1_000_000)]
