@@ -28,7 +28,7 @@ public sealed class HostGrain(
     private readonly Dictionary<Guid, int> _holdingByJob = [];
     private readonly Dictionary<string, HostTally> _reliability = [];
     private readonly HashSet<string> _flagged = [];
-    private readonly Dictionary<string, Queue<(DateTimeOffset Minute, long Valid)>> _validByMinute = [];
+    private readonly Dictionary<string, ResultRate> _rates = [];
 
     /// <summary>The jobs the host synced with since the grain activated, and their apps: where its results accepted alone may wait.</summary>
     private readonly Dictionary<Guid, string> _jobsSynced = [];
@@ -193,38 +193,25 @@ public sealed class HostGrain(
     }
 
     /// <summary>
-    /// Counts the host's valid results of the app by minute over the last hour, and flags it when they exceed what its
-    /// cores could compute in an hour at the cost per unit measured across the population (by the tolerance setting).
+    /// Counts the host's valid results of the app over the last hour, and flags it when they exceed what its cores could
+    /// compute in an hour at the cost per unit measured across the population (by the tolerance setting).
     /// </summary>
     private HostFlagRecord? CountValid(string app, long valid, double? costPerUnitSeconds, DateTimeOffset now)
     {
-        if (!_validByMinute.TryGetValue(app, out var minutes))
+        if (!_rates.TryGetValue(app, out var rate))
         {
-            _validByMinute[app] = minutes = [];
+            _rates[app] = rate = new ResultRate();
         }
-        var minute = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
-        if (valid > 0)
-        {
-            minutes.Enqueue((minute, valid));
-        }
-        while (minutes.Count > 0 && now - minutes.Peek().Minute >= TimeSpan.FromHours(1))
-        {
-            minutes.Dequeue();
-        }
-        if (_flagged.Contains(app) || costPerUnitSeconds is not > 0)
-        {
-            return null;
-        }
-        var lastHour = minutes.Sum(m => m.Valid);
-        var capacity = _cores * TimeSpan.FromHours(1).TotalSeconds / costPerUnitSeconds.Value;
-        if (lastHour < Options.AnomalyMinResults || lastHour <= Options.AnomalyTolerance * capacity)
+        rate.Count(valid, now);
+        if (_flagged.Contains(app) || !rate.Exceeds(_cores, costPerUnitSeconds, Options.AnomalyTolerance, Options.AnomalyMinResults))
         {
             return null;
         }
         _flagged.Add(app);
-        Log.HostFlagged(logger, WorkerId, app, lastHour, capacity);
-        return new HostFlagRecord(WorkerId, app, now, lastHour, capacity,
-            $"{lastHour} valid results of {app} in an hour; its {_cores} core(s) could compute about {capacity:0.#} at the " +
+        var capacity = ResultRate.CapacityPerHour(_cores, costPerUnitSeconds!.Value);
+        Log.HostFlagged(logger, WorkerId, app, rate.LastHour, capacity);
+        return new HostFlagRecord(WorkerId, app, now, rate.LastHour, capacity,
+            $"{rate.LastHour} valid results of {app} in an hour; its {_cores} core(s) could compute about {capacity:0.#} at the " +
             $"{costPerUnitSeconds.Value:0.###} core-seconds a unit costs across the population.");
     }
 
