@@ -607,21 +607,24 @@ public sealed class JobWorkbook
         }
         _awaitingChanged = true;
         _checkedAtTheEnd.Remove(workerId);
-        foreach (var unitIndex in awaiting)
+        var units = awaiting.ToList();
+        for (var i = 0; i < units.Count; i++)
         {
             _awaitingCount--;
-            var unit = _open[unitIndex];
-            var canonical = unit.Replicas[unit.Record.CanonicalReplica!.Value];
-            if (Fold(unit, canonical) is { } refusal)
+            var unit = _open[units[i]];
+            if (Fold(unit, unit.Replicas[unit.Record.CanonicalReplica!.Value]) is { } refusal)
             {
                 // Proven wrong after all: its credit goes, and so does the trust in everything else the host sent alone.
+                units.Skip(i + 1).ToList().ForEach(rest =>
+                {
+                    _awaitingCount--;
+                    AwaitCheck(workerId, rest);
+                });
                 Reopen(unit, now, refusal);
                 CountInvalid(workerId, now);
+                return;
             }
-            else
-            {
-                Settle(unit);
-            }
+            Settle(unit);
         }
     }
 
@@ -735,6 +738,11 @@ public sealed class JobWorkbook
 
     private void FailUnit(OpenUnit unit, string reason, DateTimeOffset now)
     {
+        // A unit that was checking a host at the end settles nothing about it: the host gets another check.
+        foreach (var worker in unit.Replicas.Select(r => r.WorkerId).OfType<Guid>().Where(_checkedAtTheEnd.Remove))
+        {
+            _awaitingChanged = true;
+        }
         CancelActiveReplicas(unit);
         SetUnit(unit, unit.Record with { State = UnitState.Failed });
         Close(unit);
@@ -780,6 +788,8 @@ public sealed class JobWorkbook
     {
         _open.Remove(unit.Record.UnitIndex);
         _unitsWithUnsentReplicas.Remove(unit.Record.UnitIndex);
+        _speculated.Remove(unit.Record.UnitIndex);
+        _keptFromSlowHosts.Remove(unit.Record.UnitIndex);
     }
 
     private void SetJob(JobRecord job)
@@ -810,6 +820,7 @@ public sealed class JobWorkbook
         else
         {
             _unitsWithUnsentReplicas.Remove(replica.UnitIndex);
+            _keptFromSlowHosts.Remove(replica.UnitIndex);
         }
     }
 
@@ -837,6 +848,7 @@ public sealed class JobWorkbook
             if (leases.Count == 0)
             {
                 _leasesByWorker.Remove(worker);
+                _usualTurnaround.Remove(worker);
             }
             Tally(worker, HostTally.None);
             if (replica.AccountId is { } account && _leaseCountByAccount.TryGetValue(account, out var count))
