@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
@@ -26,6 +27,13 @@ public abstract class WorkStoreConformance : StoreLifetime
     /// <summary>The type the dialect declares for a column of <paramref name="kind"/>.</summary>
     private protected abstract string TypeName(ColumnKind kind);
 
+    /// <summary>
+    /// Runs <paramref name="test"/> on a database of its own as a coordinator from before adaptive replication and
+    /// credit (issue 10) left it (the dialect's scripts up to then applied), given a connection to it and a store on
+    /// it not yet initialized; then drops the database.
+    /// </summary>
+    private protected abstract Task WithDatabaseBeforeCreditAsync(Func<DbConnection, IWorkStore, Task> test);
+
     [Fact]
     public async Task Initializing_twice_is_harmless()
     {
@@ -48,6 +56,59 @@ public abstract class WorkStoreConformance : StoreLifetime
         Assert.Equal(advanced, await Store.FindJobAsync(job.Id));
         Assert.Null(await Store.FindJobAsync(Guid.NewGuid()));
     }
+
+    [Fact]
+    public async Task A_jobs_adaptive_flag_stays_as_submitted_while_its_units_quorum_changes()
+    {
+        var job = Job() with { Adaptive = true };
+        var unit = new UnitRecord(job.Id, 0, """{"from":0,"to":100}""", UnitState.InProgress, 2, null, Quorum: 2);
+        await Commit(b =>
+        {
+            b.Jobs.Add(job);
+            b.Units.Add(unit);
+        });
+        var alone = unit with { Quorum = 1, ReplicaCount = 1 };
+        await Commit(b =>
+        {
+            b.Jobs.Add(job with { UnitsOpened = 1, Adaptive = false });
+            b.Units.Add(alone);
+        });
+
+        Assert.Equal(job with { UnitsOpened = 1 }, await Store.FindJobAsync(job.Id));
+        Assert.Equal(alone, Assert.Single(await Store.LoadOpenUnitsAsync(job.Id)).Unit);
+    }
+
+    [Fact]
+    public Task A_database_from_before_adaptive_replication_is_upgraded_in_place_and_keeps_its_rows() =>
+        WithDatabaseBeforeCreditAsync(async (database, store) =>
+        {
+            var job = Job();
+            var unit = new UnitRecord(job.Id, 0, """{"from":0,"to":100}""", UnitState.InProgress, 2, null);
+            await using (var insert = database.CreateCommand())
+            {
+                // As the coordinator of then wrote its rows; the time as both drivers write one.
+                var createdAt = job.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+                insert.CommandText = $"""
+                    INSERT INTO jobs (id, app, parameters, target_results, min_quorum, max_error_results, max_total_results,
+                        deadline_seconds, priority, unit_count, units_opened, units_assimilated, units_failed, state, accumulated,
+                        failure_reason, created_at, finished_at)
+                    VALUES ('{job.Id}', 'primes', '{job.Parameters}', 2, 2, 3, 6, 3600, 5, 10, 0, 0, 0, 'Running', '{job.Accumulated}',
+                        NULL, '{createdAt}', NULL);
+                    INSERT INTO units (job_id, unit_index, input, state, replica_count, canonical_replica)
+                    VALUES ('{job.Id}', 0, '{unit.Input}', 'InProgress', 2, NULL)
+                    """;
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            await store.InitializeAsync(CancellationToken.None);
+            await store.InitializeAsync(CancellationToken.None);
+
+            // A job of then is not adaptive, and its units' quorum is the job's (0 says so).
+            Assert.Equal(job, await store.FindJobAsync(job.Id));
+            Assert.Equal(unit, Assert.Single(await store.LoadOpenUnitsAsync(job.Id)).Unit);
+            Assert.Empty(await store.ListHostReliabilityAsync(Guid.NewGuid()));
+            await AssertColumnsAsDescribedAsync(database);
+        });
 
     [Fact]
     public async Task Jobs_are_listed_newest_first_and_by_state()
@@ -380,6 +441,26 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
 
     private protected override string TypeName(ColumnKind kind) => SqliteTypes.Name(kind);
 
+    private protected override async Task WithDatabaseBeforeCreditAsync(Func<DbConnection, IWorkStore, Task> test)
+    {
+        var directory = TestFolders.Create("store-upgrade");
+        try
+        {
+            await using var database = await OpenAsync(directory);
+            foreach (var script in SqliteSchema.Scripts.TakeWhile(s => s != "sqlite/004_adaptive_replication_and_credit.sql"))
+            {
+                await SqliteSchema.ApplyAsync(database, SqlScripts.Read(script), CancellationToken.None);
+            }
+            await using var store = new SqliteWorkStore(directory);
+            await test(database, store);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestFolders.Delete(directory);
+        }
+    }
+
     [Fact]
     public async Task A_database_from_before_accounts_is_upgraded_in_place_and_keeps_its_rows()
     {
@@ -485,6 +566,27 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         """;
 
     private protected override string TypeName(ColumnKind kind) => PostgresTypes.Name(kind);
+
+    private protected override async Task WithDatabaseBeforeCreditAsync(Func<DbConnection, IWorkStore, Task> test)
+    {
+        var connectionString = await server.CreateDatabaseAsync();
+        try
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+            await using var database = await dataSource.OpenConnectionAsync();
+            foreach (var script in PostgresSchema.Scripts.TakeWhile(s => s != "postgres/005_adaptive_replication_and_credit.sql"))
+            {
+                await using var command = new Npgsql.NpgsqlCommand(SqlScripts.Read(script), database);
+                await command.ExecuteNonQueryAsync();
+            }
+            await using var store = new PostgresWorkStore(dataSource);
+            await test(database, store);
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(connectionString);
+        }
+    }
 
     [Fact]
     public async Task Commits_go_on_after_the_server_ends_the_writers_connection()

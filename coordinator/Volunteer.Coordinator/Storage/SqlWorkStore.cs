@@ -44,6 +44,35 @@ public abstract class SqlWorkStore : IWorkStore
         SELECT {StoreTables.Workers.ColumnList()} FROM workers WHERE public_key = $1
         """;
 
+    private static readonly string HostReliabilitySql = $"""
+        SELECT {StoreTables.HostReliability.ColumnList()} FROM host_reliability WHERE worker_id = $1 ORDER BY app
+        """;
+
+    private static readonly string HostFlagsSql = $"""
+        SELECT {StoreTables.HostFlags.ColumnList()} FROM host_flags
+        WHERE ($1 IS NULL OR worker_id = $1) AND ($3 IS NULL OR flagged_at < $3 OR (flagged_at = $3 AND (worker_id, app) > ($4, $5)))
+        ORDER BY flagged_at DESC, worker_id, app LIMIT $2
+        """;
+
+    private static readonly string AccountWorkersSql = $"""
+        SELECT {StoreTables.Workers.ColumnList()} FROM workers WHERE account_id = $1 ORDER BY created_at, id LIMIT $2
+        """;
+
+    /// <summary>The leaderboard of each kind of holder in each order: the holder's row, then its name.</summary>
+    private static readonly Dictionary<(CreditHolder, CreditOrder), string> StandingsSql = new()
+    {
+        [(CreditHolder.Account, CreditOrder.Total)] = StandingsOf("accounts", "total"),
+        [(CreditHolder.Account, CreditOrder.RecentAverage)] = StandingsOf("accounts", "decayed_credit"),
+        [(CreditHolder.Host, CreditOrder.Total)] = StandingsOf("workers", "total"),
+        [(CreditHolder.Host, CreditOrder.RecentAverage)] = StandingsOf("workers", "decayed_credit"),
+    };
+
+    private static readonly Dictionary<CreditHolder, string> CreditEntriesSql = new()
+    {
+        [CreditHolder.Account] = CreditEntriesOf("account_id"),
+        [CreditHolder.Host] = CreditEntriesOf("worker_id"),
+    };
+
     private const string ClaimEpochSql = "UPDATE jobs SET epoch = epoch + 1 WHERE id = $1 AND state = $2 RETURNING epoch";
 
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
@@ -123,24 +152,66 @@ public abstract class SqlWorkStore : IWorkStore
     public Task<HostQuotaRecord?> FindHostQuotaAsync(Guid workerId, CancellationToken cancellationToken = default) =>
         FindAsync(StoreTables.HostQuotas, [workerId], cancellationToken);
 
-    // Placeholders until the credit and reliability tables land (same issue, next commit).
-    public Task<IReadOnlyList<HostReliabilityRecord>> ListHostReliabilityAsync(Guid workerId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    public async Task<IReadOnlyList<HostReliabilityRecord>> ListHostReliabilityAsync(Guid workerId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, HostReliabilitySql, (ColumnKind.Id, workerId));
+        return await ReadAllAsync(command, StoreTables.HostReliability.Read, cancellationToken);
+    }
 
-    public Task<IReadOnlyList<HostFlagRecord>> ListHostFlagsAsync(
-        Guid? workerId, int limit, HostFlagRecord? after = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public async Task<IReadOnlyList<HostFlagRecord>> ListHostFlagsAsync(
+        Guid? workerId, int limit, HostFlagRecord? after = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, HostFlagsSql, (ColumnKind.Id, workerId), (ColumnKind.Int32, limit),
+            (ColumnKind.Time, after?.FlaggedAt), (ColumnKind.Id, after?.WorkerId), (ColumnKind.Text, after?.App));
+        return await ReadAllAsync(command, StoreTables.HostFlags.Read, cancellationToken);
+    }
 
     public Task<CreditTotalRecord?> FindCreditTotalAsync(CreditHolder holder, Guid holderId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+        FindAsync(StoreTables.CreditTotals, [holder, holderId], cancellationToken);
 
-    public Task<IReadOnlyList<CreditStanding>> ListCreditStandingsAsync(
-        CreditHolder holder, CreditOrder order, int offset, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public async Task<IReadOnlyList<CreditStanding>> ListCreditStandingsAsync(
+        CreditHolder holder, CreditOrder order, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, StandingsSql[(holder, order)],
+            (ColumnKind.Enum, holder), (ColumnKind.Int64, (long)offset), (ColumnKind.Int32, limit));
+        var name = StoreTables.CreditTotals.Columns.Count;
+        return await ReadAllAsync(command, row => new CreditStanding(StoreTables.CreditTotals.Read(row), row.GetString(name)), cancellationToken);
+    }
 
-    public Task<IReadOnlyList<WorkerRecord>> ListAccountWorkersAsync(Guid accountId, int limit, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    public async Task<IReadOnlyList<WorkerRecord>> ListAccountWorkersAsync(Guid accountId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, AccountWorkersSql, (ColumnKind.Id, accountId), (ColumnKind.Int32, limit));
+        return await ReadAllAsync(command, StoreTables.Workers.Read, cancellationToken);
+    }
 
-    public Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
-        CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public async Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
+        CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, CreditEntriesSql[holder], (ColumnKind.Id, holderId), (ColumnKind.Int32, limit));
+        return await ReadAllAsync(command, StoreTables.CreditLedger.Read, cancellationToken);
+    }
+
+    /// <summary>
+    /// Holders of one kind by <paramref name="orderColumn"/> descending (ties by id), named from <paramref name="names"/>
+    /// (accounts or workers, by id): a holder with no such row has no name to show and is not ranked.
+    /// </summary>
+    private static string StandingsOf(string names, string orderColumn) => $"""
+        SELECT {StoreTables.CreditTotals.ColumnList("c.")}, n.name FROM credit_totals c
+        JOIN {names} n ON n.id = c.holder_id
+        WHERE c.holder = $1
+        ORDER BY c.{orderColumn} DESC, c.holder_id LIMIT $3 OFFSET $2
+        """;
+
+    /// <summary>The ledger lines whose <paramref name="holderColumn"/> is $1, newest first (ties by id), at most $2.</summary>
+    private static string CreditEntriesOf(string holderColumn) => $"""
+        SELECT {StoreTables.CreditLedger.ColumnList()} FROM credit_ledger WHERE {holderColumn} = $1
+        ORDER BY written_at DESC, id LIMIT $2
+        """;
 
     private async Task<TRecord?> FindAsync<TRecord>(Table<TRecord> table, object[] key, CancellationToken cancellationToken)
         where TRecord : class

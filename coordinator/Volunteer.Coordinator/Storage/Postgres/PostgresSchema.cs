@@ -9,5 +9,6 @@ internal static class PostgresSchema
         "postgres/002_orleans_clustering.sql",
         "postgres/003_accounts.sql",
         "postgres/004_job_epochs.sql",
+        "postgres/005_adaptive_replication_and_credit.sql",
     ];
 }

@@ -29,6 +29,8 @@ internal static class PostgresTypes
         ColumnKind.Text or ColumnKind.Enum => ("text", NpgsqlDbType.Text),
         ColumnKind.Int32 => ("int4", NpgsqlDbType.Integer),
         ColumnKind.Int64 => ("int8", NpgsqlDbType.Bigint),
+        ColumnKind.Double => ("float8", NpgsqlDbType.Double),
+        ColumnKind.Boolean => ("bool", NpgsqlDbType.Boolean),
         ColumnKind.Time => ("timestamptz", NpgsqlDbType.TimestampTz),
         ColumnKind.Bytes => ("bytea", NpgsqlDbType.Bytea),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No PostgreSQL type for this kind of column."),

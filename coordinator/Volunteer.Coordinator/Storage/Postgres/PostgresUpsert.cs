@@ -43,4 +43,8 @@ internal static class PostgresUpserts
     public static readonly PostgresUpsert<ApiKeyRecord> ApiKeys = new(StoreTables.ApiKeys);
     public static readonly PostgresUpsert<AccountRecord> Accounts = new(StoreTables.Accounts);
     public static readonly PostgresUpsert<HostQuotaRecord> HostQuotas = new(StoreTables.HostQuotas);
+    public static readonly PostgresUpsert<HostReliabilityRecord> HostReliability = new(StoreTables.HostReliability);
+    public static readonly PostgresUpsert<CreditEntryRecord> CreditLedger = new(StoreTables.CreditLedger);
+    public static readonly PostgresUpsert<CreditTotalRecord> CreditTotals = new(StoreTables.CreditTotals);
+    public static readonly PostgresUpsert<HostFlagRecord> HostFlags = new(StoreTables.HostFlags);
 }

@@ -82,6 +82,11 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         var apiKeys = new Dictionary<string, ApiKeyRecord>();
         var accounts = new List<AccountRecord>();
         var hostQuotas = new Dictionary<Guid, HostQuotaRecord>();
+        // Rows that add to the stored ones are added up first, in order: a stretch then the next is one stretch.
+        var hostReliability = new Dictionary<(Guid, string), HostReliabilityRecord>();
+        var creditLedger = new List<CreditEntryRecord>();
+        var creditTotals = new Dictionary<(CreditHolder, Guid), CreditTotalRecord>();
+        var hostFlags = new Dictionary<(Guid, string), HostFlagRecord>();
         foreach (var batch in group)
         {
             batch.Jobs.ForEach(j => jobs[j.Id] = j);
@@ -91,6 +96,13 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
             batch.ApiKeys.ForEach(k => apiKeys.TryAdd(k.KeyHash, k));
             accounts.AddRange(batch.Accounts);
             batch.HostQuotas.ForEach(q => hostQuotas[q.WorkerId] = q);
+            batch.Reliability.ForEach(r => AddUp(hostReliability, (r.WorkerId, r.App), r, (earlier, later) => earlier.Then(later)));
+            creditLedger.AddRange(batch.Credits);
+            foreach (var total in batch.Credits.SelectMany(CreditTotalRecord.Of))
+            {
+                AddUp(creditTotals, (total.Holder, total.HolderId), total, (earlier, later) => earlier.Plus(later));
+            }
+            batch.HostFlags.ForEach(f => hostFlags[(f.WorkerId, f.App)] = f);
         }
 
         var fences = FencesOf(group);
@@ -129,6 +141,19 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         {
             statements.BatchCommands.Add(PostgresUpserts.HostQuotas.Command(hostQuotas.Values));
         }
+        if (hostReliability.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.HostReliability.Command(hostReliability.Values));
+        }
+        if (creditLedger.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.CreditLedger.Command(creditLedger));
+            statements.BatchCommands.Add(PostgresUpserts.CreditTotals.Command(creditTotals.Values));
+        }
+        if (hostFlags.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.HostFlags.Command(hostFlags.Values));
+        }
         if (fences.Count == 0)
         {
             await statements.ExecuteNonQueryAsync(cancellationToken);
@@ -148,6 +173,11 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         }
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Adds <paramref name="row"/> to the row of <paramref name="key"/> so far, if any, with <paramref name="then"/>.</summary>
+    private static void AddUp<TKey, TRecord>(Dictionary<TKey, TRecord> rows, TKey key, TRecord row, Func<TRecord, TRecord, TRecord> then)
+        where TKey : notnull =>
+        rows[key] = rows.TryGetValue(key, out var earlier) ? then(earlier, row) : row;
 
     private static NpgsqlBatchCommand LockEpochs(IReadOnlyList<JobEpoch> fences)
     {

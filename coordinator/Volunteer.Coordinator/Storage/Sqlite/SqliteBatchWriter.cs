@@ -13,6 +13,10 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
     private readonly TableWriter<ApiKeyRecord> _apiKeys = new(SqliteUpserts.ApiKeys, connection, transaction);
     private readonly TableWriter<AccountRecord> _accounts = new(SqliteUpserts.Accounts, connection, transaction);
     private readonly TableWriter<HostQuotaRecord> _hostQuotas = new(SqliteUpserts.HostQuotas, connection, transaction);
+    private readonly TableWriter<HostReliabilityRecord> _hostReliability = new(SqliteUpserts.HostReliability, connection, transaction);
+    private readonly TableWriter<CreditEntryRecord> _creditLedger = new(SqliteUpserts.CreditLedger, connection, transaction);
+    private readonly TableWriter<CreditTotalRecord> _creditTotals = new(SqliteUpserts.CreditTotals, connection, transaction);
+    private readonly TableWriter<HostFlagRecord> _hostFlags = new(SqliteUpserts.HostFlags, connection, transaction);
 
     public async Task WriteAsync(WorkBatch batch, CancellationToken cancellationToken)
     {
@@ -24,6 +28,11 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         await _workers.WriteAsync(batch.Workers, cancellationToken);
         await _hostQuotas.WriteAsync(batch.HostQuotas, cancellationToken);
         await _apiKeys.WriteAsync(batch.ApiKeys, cancellationToken);
+        // Row by row in order: each stretch and each line is added to what the rows before it left.
+        await _hostReliability.WriteAsync(batch.Reliability, cancellationToken);
+        await _creditLedger.WriteAsync(batch.Credits, cancellationToken);
+        await _creditTotals.WriteAsync(batch.Credits.SelectMany(CreditTotalRecord.Of), cancellationToken);
+        await _hostFlags.WriteAsync(batch.HostFlags, cancellationToken);
     }
 
     /// <summary>One table's rows, through a command prepared at its first row and kept for the transaction.</summary>
@@ -31,7 +40,7 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
     {
         private SqliteCommand? _command;
 
-        public async Task WriteAsync(List<TRecord> rows, CancellationToken cancellationToken)
+        public async Task WriteAsync(IEnumerable<TRecord> rows, CancellationToken cancellationToken)
         {
             foreach (var row in rows)
             {

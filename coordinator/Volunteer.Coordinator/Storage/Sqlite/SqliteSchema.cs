@@ -9,6 +9,15 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 /// </summary>
 internal static partial class SqliteSchema
 {
+    /// <summary>The scripts under infra/sql/sqlite, in the order they apply.</summary>
+    public static readonly string[] Scripts =
+    [
+        "sqlite/001_schema.sql",
+        "sqlite/002_accounts.sql",
+        "sqlite/003_job_epochs.sql",
+        "sqlite/004_adaptive_replication_and_credit.sql",
+    ];
+
     public static async Task ApplyAsync(SqliteConnection connection, string script, CancellationToken cancellationToken)
     {
         foreach (var statement in Statements(script))

@@ -4,7 +4,8 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 
 /// <summary>
 /// How SQLite keeps each kind of column (infra/sql/sqlite/001_schema.sql): ids as GUID text, times as ISO-8601
-/// text (Microsoft.Data.Sqlite writes a DateTimeOffset so, and reads it back), enums by name.
+/// text (Microsoft.Data.Sqlite writes a DateTimeOffset so, and reads it back), enums by name, booleans as 0 or 1
+/// (as the driver writes and reads a bool).
 /// </summary>
 internal static class SqliteTypes
 {
@@ -12,7 +13,8 @@ internal static class SqliteTypes
     public static string Name(ColumnKind kind) => kind switch
     {
         ColumnKind.Id or ColumnKind.Text or ColumnKind.Enum or ColumnKind.Time => "TEXT",
-        ColumnKind.Int32 or ColumnKind.Int64 => "INTEGER",
+        ColumnKind.Int32 or ColumnKind.Int64 or ColumnKind.Boolean => "INTEGER",
+        ColumnKind.Double => "REAL",
         ColumnKind.Bytes => "BLOB",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No SQLite type for this kind of column."),
     };

@@ -58,4 +58,8 @@ internal static class SqliteUpserts
     public static readonly SqliteUpsert<ApiKeyRecord> ApiKeys = new(StoreTables.ApiKeys);
     public static readonly SqliteUpsert<AccountRecord> Accounts = new(StoreTables.Accounts);
     public static readonly SqliteUpsert<HostQuotaRecord> HostQuotas = new(StoreTables.HostQuotas);
+    public static readonly SqliteUpsert<HostReliabilityRecord> HostReliability = new(StoreTables.HostReliability);
+    public static readonly SqliteUpsert<CreditEntryRecord> CreditLedger = new(StoreTables.CreditLedger);
+    public static readonly SqliteUpsert<CreditTotalRecord> CreditTotals = new(StoreTables.CreditTotals);
+    public static readonly SqliteUpsert<HostFlagRecord> HostFlags = new(StoreTables.HostFlags);
 }

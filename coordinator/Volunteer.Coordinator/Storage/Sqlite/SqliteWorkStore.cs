@@ -13,9 +13,6 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
 {
-    /// <summary>The scripts under infra/sql/sqlite, in the order they apply; each can be applied again.</summary>
-    private static readonly string[] Scripts = ["sqlite/001_schema.sql", "sqlite/002_accounts.sql", "sqlite/003_job_epochs.sql"];
-
     // The fenced jobs' ids travel as one JSON array: one statement for the whole group.
     private const string FencedEpochsSql = "SELECT id, epoch FROM jobs WHERE id IN (SELECT value FROM json_each($1))";
 
@@ -45,7 +42,7 @@ public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
             wal.CommandText = "PRAGMA journal_mode=WAL;";
             await wal.ExecuteNonQueryAsync(cancellationToken);
         }
-        foreach (var script in Scripts)
+        foreach (var script in SqliteSchema.Scripts)
         {
             await SqliteSchema.ApplyAsync(connection, SqlScripts.Read(script), cancellationToken);
         }

@@ -11,6 +11,8 @@ internal enum ColumnKind
     Enum,
     Int32,
     Int64,
+    Double,
+    Boolean,
     Time,
     Bytes,
 }

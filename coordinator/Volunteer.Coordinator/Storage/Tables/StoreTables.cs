@@ -10,13 +10,13 @@ namespace Volunteer.Coordinator.Storage.Tables;
 internal static class StoreTables
 {
     /// <summary>
-    /// A job's spec is written once; its cursor, counters, state and running result change as it goes. Its epoch
-    /// (<see cref="JobEpoch"/>) is the store's alone: claimed and checked by the store's own statements, never
-    /// written by the upsert, so no batch of a stale activation can set it back.
+    /// A job's spec, whether it is adaptive included, is written once; its cursor, counters, state and running result
+    /// change as it goes. Its epoch (<see cref="JobEpoch"/>) is the store's alone: claimed and checked by the store's
+    /// own statements, never written by the upsert, so no batch of a stale activation can set it back.
     /// </summary>
     public static readonly Table<JobRecord> Jobs = DescribeJobs();
 
-    /// <summary>A unit's input is written once; its state and replica bookkeeping change.</summary>
+    /// <summary>A unit's input is written once; its state, quorum and replica bookkeeping change.</summary>
     public static readonly Table<UnitRecord> Units = DescribeUnits();
 
     /// <summary>Everything about a replica but its identity changes as it is leased, reported and judged.</summary>
@@ -34,7 +34,23 @@ internal static class StoreTables
     /// <summary>A host's quota row is overwritten as its results are judged and replicas issued to it.</summary>
     public static readonly Table<HostQuotaRecord> HostQuotas = DescribeHostQuotas();
 
-    public static readonly IReadOnlyList<ITable> All = [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas];
+    /// <summary>
+    /// A write adds a stretch of the host's record with an app to the stored one, as <see cref="HostTally.Then"/> does:
+    /// counts and turnarounds add up, and an invalid result in the stretch restarts the run of valid results.
+    /// </summary>
+    public static readonly Table<HostReliabilityRecord> HostReliability = DescribeHostReliability();
+
+    /// <summary>A ledger line is written once: a second line under the same id is refused, so no credit is granted twice.</summary>
+    public static readonly Table<CreditEntryRecord> CreditLedger = DescribeCreditLedger();
+
+    /// <summary>A write adds the rows a batch's ledger lines make (<see cref="CreditTotalRecord.Of"/>) to the stored ones.</summary>
+    public static readonly Table<CreditTotalRecord> CreditTotals = DescribeCreditTotals();
+
+    /// <summary>A later flag of a host and app replaces the earlier one.</summary>
+    public static readonly Table<HostFlagRecord> HostFlags = DescribeHostFlags();
+
+    public static readonly IReadOnlyList<ITable> All =
+        [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas, HostReliability, CreditLedger, CreditTotals, HostFlags];
 
     private static Table<JobRecord> DescribeJobs()
     {
@@ -57,6 +73,7 @@ internal static class StoreTables
         var failureReason = t.TextOrNull("failure_reason", j => j.FailureReason);
         var createdAt = t.Time("created_at", j => j.CreatedAt);
         var finishedAt = t.TimeOrNull("finished_at", j => j.FinishedAt);
+        var adaptive = t.Boolean("adaptive", j => j.Adaptive);
         t.KeptByStore("epoch", ColumnKind.Int64);
         return t.Upsert(
             key: [id],
@@ -66,7 +83,7 @@ internal static class StoreTables
                 new Redundancy(targetResults.Read(row), minQuorum.Read(row), maxErrorResults.Read(row), maxTotalResults.Read(row)),
                 deadlineSeconds.Read(row), priority.Read(row), unitCount.Read(row), unitsOpened.Read(row),
                 unitsAssimilated.Read(row), unitsFailed.Read(row), state.Read(row), accumulated.Read(row),
-                failureReason.Read(row), createdAt.Read(row), finishedAt.Read(row)));
+                failureReason.Read(row), createdAt.Read(row), finishedAt.Read(row), adaptive.Read(row)));
     }
 
     private static Table<UnitRecord> DescribeUnits()
@@ -78,11 +95,13 @@ internal static class StoreTables
         var state = t.Enum("state", u => u.State);
         var replicaCount = t.Int32("replica_count", u => u.ReplicaCount);
         var canonicalReplica = t.Int32OrNull("canonical_replica", u => u.CanonicalReplica);
+        var quorum = t.Int32("quorum", u => u.Quorum);
         return t.Upsert(
             key: [jobId, unitIndex],
-            update: [state, replicaCount, canonicalReplica],
+            update: [state, replicaCount, canonicalReplica, quorum],
             read: row => new UnitRecord(
-                jobId.Read(row), unitIndex.Read(row), input.Read(row), state.Read(row), replicaCount.Read(row), canonicalReplica.Read(row)));
+                jobId.Read(row), unitIndex.Read(row), input.Read(row), state.Read(row), replicaCount.Read(row), canonicalReplica.Read(row),
+                quorum.Read(row)));
     }
 
     private static Table<ReplicaRecord> DescribeReplicas()
@@ -154,6 +173,87 @@ internal static class StoreTables
             key: [workerId],
             update: [quota, issuedToday, day],
             read: row => new HostQuotaRecord(workerId.Read(row), quota.Read(row), issuedToday.Read(row), day.Read(row)));
+    }
+
+    private static Table<HostReliabilityRecord> DescribeHostReliability()
+    {
+        var t = new TableBuilder<HostReliabilityRecord>("host_reliability");
+        var workerId = t.Id("worker_id", r => r.WorkerId);
+        var app = t.Text("app", r => r.App);
+        var valid = t.Int64("valid", r => r.Tally.Valid);
+        var invalid = t.Int64("invalid", r => r.Tally.Invalid);
+        var errors = t.Int64("errors", r => r.Tally.Errors);
+        var timedOut = t.Int64("timed_out", r => r.Tally.TimedOut);
+        var consecutiveValid = t.Int64("consecutive_valid", r => r.Tally.ConsecutiveValid);
+        var turnaroundSeconds = t.Double("turnaround_seconds", r => r.Tally.TurnaroundSeconds);
+        var turnarounds = t.Int64("turnarounds", r => r.Tally.Turnarounds);
+        var updatedAt = t.Time("updated_at", r => r.UpdatedAt);
+        return t.Merge(
+            key: [workerId, app],
+            merge:
+            [
+                t.Sum(valid), t.Sum(invalid), t.Sum(errors), t.Sum(timedOut),
+                new ColumnUpdate(consecutiveValid,
+                    "CASE WHEN excluded.invalid > 0 THEN excluded.consecutive_valid " +
+                    "ELSE host_reliability.consecutive_valid + excluded.consecutive_valid END"),
+                t.Sum(turnaroundSeconds), t.Sum(turnarounds), t.Later(updatedAt),
+            ],
+            read: row => new HostReliabilityRecord(
+                workerId.Read(row), app.Read(row),
+                new HostTally(valid.Read(row), invalid.Read(row), errors.Read(row), timedOut.Read(row), consecutiveValid.Read(row),
+                    turnaroundSeconds.Read(row), turnarounds.Read(row)),
+                updatedAt.Read(row)));
+    }
+
+    private static Table<CreditEntryRecord> DescribeCreditLedger()
+    {
+        var t = new TableBuilder<CreditEntryRecord>("credit_ledger");
+        var id = t.Id("id", c => c.Id);
+        var accountId = t.Id("account_id", c => c.AccountId);
+        var workerId = t.Id("worker_id", c => c.WorkerId);
+        var jobId = t.Id("job_id", c => c.JobId);
+        var unitIndex = t.Int64("unit_index", c => c.UnitIndex);
+        var replica = t.Int32("replica", c => c.Replica);
+        var amount = t.Double("amount", c => c.Amount);
+        var earnedAt = t.Time("earned_at", c => c.EarnedAt);
+        var writtenAt = t.Time("written_at", c => c.At);
+        return t.Insert(
+            key: [id],
+            read: row => new CreditEntryRecord(
+                id.Read(row), accountId.Read(row), workerId.Read(row), jobId.Read(row), unitIndex.Read(row), replica.Read(row),
+                amount.Read(row), earnedAt.Read(row), writtenAt.Read(row)));
+    }
+
+    private static Table<CreditTotalRecord> DescribeCreditTotals()
+    {
+        var t = new TableBuilder<CreditTotalRecord>("credit_totals");
+        var holder = t.Enum("holder", c => c.Holder);
+        var holderId = t.Id("holder_id", c => c.HolderId);
+        var total = t.Double("total", c => c.Total);
+        var decayedCredit = t.Double("decayed_credit", c => c.DecayedCredit);
+        var validResults = t.Int64("valid_results", c => c.ValidResults);
+        var updatedAt = t.Time("updated_at", c => c.UpdatedAt);
+        return t.Merge(
+            key: [holder, holderId],
+            merge: [t.Sum(total), t.Sum(decayedCredit), t.Sum(validResults), t.Later(updatedAt)],
+            read: row => new CreditTotalRecord(
+                holder.Read(row), holderId.Read(row), total.Read(row), decayedCredit.Read(row), validResults.Read(row), updatedAt.Read(row)));
+    }
+
+    private static Table<HostFlagRecord> DescribeHostFlags()
+    {
+        var t = new TableBuilder<HostFlagRecord>("host_flags");
+        var workerId = t.Id("worker_id", f => f.WorkerId);
+        var app = t.Text("app", f => f.App);
+        var flaggedAt = t.Time("flagged_at", f => f.FlaggedAt);
+        var resultsPerHour = t.Double("results_per_hour", f => f.ResultsPerHour);
+        var capacityPerHour = t.Double("capacity_per_hour", f => f.CapacityPerHour);
+        var reason = t.Text("reason", f => f.Reason);
+        return t.Upsert(
+            key: [workerId, app],
+            update: [flaggedAt, resultsPerHour, capacityPerHour, reason],
+            read: row => new HostFlagRecord(
+                workerId.Read(row), app.Read(row), flaggedAt.Read(row), resultsPerHour.Read(row), capacityPerHour.Read(row), reason.Read(row)));
     }
 
     private static Table<ApiKeyRecord> DescribeApiKeys()

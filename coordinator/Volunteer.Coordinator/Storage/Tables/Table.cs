@@ -11,9 +11,18 @@ internal enum OnConflict
     /// <summary>The stored row stays as it is.</summary>
     Ignore,
 
-    /// <summary>The stored row takes the new values of the table's updated columns.</summary>
+    /// <summary>
+    /// The stored row's updated columns take new values (<see cref="ColumnUpdate"/>): the written ones (an upsert),
+    /// or ones made of the stored and the written row (a merge, such as a sum).
+    /// </summary>
     Update,
 }
+
+/// <summary>
+/// What an updated column becomes when a write meets a stored row: <paramref name="Value"/> is SQL over the written
+/// row (<c>excluded</c>) and the stored one (the table's name), which both dialects' upserts accept.
+/// </summary>
+internal sealed record ColumnUpdate(Column Column, string Value);
 
 /// <summary>A table as the tests see it: its name, columns and primary key, whatever record it keeps.</summary>
 internal interface ITable
@@ -34,11 +43,11 @@ internal interface ITable
 internal sealed class Table<TRecord> : ITable
 {
     private readonly OnConflict _onConflict;
-    private readonly IReadOnlyList<Column<TRecord>> _updated;
+    private readonly IReadOnlyList<ColumnUpdate> _updated;
     private readonly IReadOnlyList<Column> _declared;
 
     public Table(string name, IReadOnlyList<Column<TRecord>> columns, IReadOnlyList<StoreKeptColumn> keptByStore,
-        IReadOnlyList<Column<TRecord>> key, OnConflict onConflict, IReadOnlyList<Column<TRecord>> updated, Func<DbDataReader, TRecord> read)
+        IReadOnlyList<Column<TRecord>> key, OnConflict onConflict, IReadOnlyList<ColumnUpdate> updated, Func<DbDataReader, TRecord> read)
     {
         Name = name;
         Columns = columns;
@@ -79,7 +88,7 @@ internal sealed class Table<TRecord> : ITable
         {
             OnConflict.Fail => "",
             OnConflict.Ignore => $"\nON CONFLICT ({key}) DO NOTHING",
-            OnConflict.Update => $"\nON CONFLICT ({key}) DO UPDATE SET " + string.Join(", ", _updated.Select(c => $"{c.Name} = excluded.{c.Name}")),
+            OnConflict.Update => $"\nON CONFLICT ({key}) DO UPDATE SET " + string.Join(", ", _updated.Select(u => $"{u.Column.Name} = {u.Value}")),
             _ => throw new InvalidOperationException($"Unknown conflict behaviour {_onConflict}."),
         };
         return $"INSERT INTO {Name} ({ColumnList()})\n{rows}{onConflict}";

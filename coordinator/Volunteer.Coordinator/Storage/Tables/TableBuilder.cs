@@ -38,6 +38,12 @@ internal sealed class TableBuilder<TRecord>(string name)
     public Column<TRecord, long> Int64(string column, Func<TRecord, long> value) =>
         Add(column, ColumnKind.Int64, isNullable: false, value, (r, i) => r.GetInt64(i));
 
+    public Column<TRecord, double> Double(string column, Func<TRecord, double> value) =>
+        Add(column, ColumnKind.Double, isNullable: false, value, (r, i) => r.GetDouble(i));
+
+    public Column<TRecord, bool> Boolean(string column, Func<TRecord, bool> value) =>
+        Add(column, ColumnKind.Boolean, isNullable: false, value, (r, i) => r.GetBoolean(i));
+
     public Column<TRecord, DateTimeOffset> Time(string column, Func<TRecord, DateTimeOffset> value) =>
         Add(column, ColumnKind.Time, isNullable: false, value, ReadTime);
 
@@ -60,7 +66,22 @@ internal sealed class TableBuilder<TRecord>(string name)
 
     /// <summary>The table, where writing a stored key overwrites the <paramref name="update"/> columns; the others keep their first values.</summary>
     public Table<TRecord> Upsert(Column<TRecord>[] key, Column<TRecord>[] update, Func<DbDataReader, TRecord> read) =>
-        new(name, _columns, _keptByStore, key, OnConflict.Update, update, read);
+        new(name, _columns, _keptByStore, key, OnConflict.Update, [.. update.Select(c => new ColumnUpdate(c, $"excluded.{c.Name}"))], read);
+
+    /// <summary>
+    /// The table, where a write of a stored key is merged into the stored row: each of <paramref name="merge"/> takes
+    /// its value from both rows (<see cref="Sum"/>, <see cref="Later"/>), so concurrent writers add up without reading
+    /// first; the other columns keep their first values.
+    /// </summary>
+    public Table<TRecord> Merge(Column<TRecord>[] key, ColumnUpdate[] merge, Func<DbDataReader, TRecord> read) =>
+        new(name, _columns, _keptByStore, key, OnConflict.Update, merge, read);
+
+    /// <summary>In a merge: the stored value plus the written one.</summary>
+    public ColumnUpdate Sum(Column column) => new(column, $"{name}.{column.Name} + excluded.{column.Name}");
+
+    /// <summary>In a merge: the later of the stored time and the written one (both dialects' times compare in time order).</summary>
+    public ColumnUpdate Later(Column column) =>
+        new(column, $"CASE WHEN excluded.{column.Name} > {name}.{column.Name} THEN excluded.{column.Name} ELSE {name}.{column.Name} END");
 
     // Both drivers read timestamptz and ISO text as a DateTimeOffset; the records hold UTC.
     private static DateTimeOffset ReadTime(DbDataReader row, int ordinal) => row.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
