@@ -565,9 +565,9 @@ public sealed class JobWorkbook
         }
         foreach (var replica in valid.Agreeing)
         {
-            if (unit.Replicas[replica].WorkerId is { } worker)
+            if (unit.Replicas[replica] is { WorkerId: { } worker, IssuedAt: { } issuedAt })
             {
-                Confirm(worker, now);
+                Confirm(worker, issuedAt, now);
             }
         }
         CompleteIfSettled(now);
@@ -598,28 +598,26 @@ public sealed class JobWorkbook
         _awaitingChanged = true;
     }
 
-    /// <summary>The host agreed with another on a replicated unit: its results accepted alone since its last check are assimilated.</summary>
-    private void Confirm(Guid workerId, DateTimeOffset now)
+    /// <summary>
+    /// The host agreed with another on a replicated unit issued to it at <paramref name="checkedAt"/>: its results accepted
+    /// alone that it was issued no later are assimilated. A host honest then may have turned since, so what it was issued
+    /// after the check waits for a later one.
+    /// </summary>
+    private void Confirm(Guid workerId, DateTimeOffset checkedAt, DateTimeOffset now)
     {
-        if (!_awaitingCheck.Remove(workerId, out var awaiting))
+        if (!_awaitingCheck.TryGetValue(workerId, out var awaiting))
         {
             return;
         }
         _awaitingChanged = true;
         _checkedAtTheEnd.Remove(workerId);
-        var units = awaiting.ToList();
-        for (var i = 0; i < units.Count; i++)
+        foreach (var unitIndex in awaiting.Where(u => CanonicalOf(_open[u]).IssuedAt <= checkedAt).ToList())
         {
-            _awaitingCount--;
-            var unit = _open[units[i]];
-            if (Fold(unit, unit.Replicas[unit.Record.CanonicalReplica!.Value]) is { } refusal)
+            var unit = _open[unitIndex];
+            StopAwaiting(workerId, unitIndex);
+            if (Fold(unit, CanonicalOf(unit)) is { } refusal)
             {
                 // Proven wrong after all: its credit goes, and so does the trust in everything else the host sent alone.
-                units.Skip(i + 1).ToList().ForEach(rest =>
-                {
-                    _awaitingCount--;
-                    AwaitCheck(workerId, rest);
-                });
                 Reopen(unit, now, refusal);
                 CountInvalid(workerId, now);
                 return;
@@ -628,13 +626,26 @@ public sealed class JobWorkbook
         }
     }
 
+    private void StopAwaiting(Guid workerId, long unitIndex)
+    {
+        var units = _awaitingCheck[workerId];
+        units.Remove(unitIndex);
+        _awaitingCount--;
+        if (units.Count == 0)
+        {
+            _awaitingCheck.Remove(workerId);
+        }
+    }
+
+    private static ReplicaRecord CanonicalOf(OpenUnit unit) => unit.Replicas[unit.Record.CanonicalReplica!.Value];
+
     /// <summary>
     /// Sends a unit accepted alone back to be replicated: its credit is taken back (granted again if it validates),
     /// and its result takes part in the new quorum, unless <paramref name="invalid"/> says why it cannot.
     /// </summary>
     private void Reopen(OpenUnit unit, DateTimeOffset now, string? invalid = null)
     {
-        var canonical = unit.Replicas[unit.Record.CanonicalReplica!.Value];
+        var canonical = CanonicalOf(unit);
         Revoke(unit, canonical, now);
         SetReplica(unit, invalid is null
             ? canonical with { State = ReplicaState.Reported }
@@ -645,7 +656,9 @@ public sealed class JobWorkbook
 
     /// <summary>
     /// Once every unit is split, no host has more units coming in which to be checked: each host with results
-    /// accepted alone has one of them, picked at random, replicated now, and its outcome confirms or sends back the rest.
+    /// accepted alone has one of them, picked at random, replicated now. Its agreement confirms those issued before it
+    /// (and the rest get another check, so a host that turned to lying is caught whatever the draw); a disagreement
+    /// sends them all back.
     /// </summary>
     private void CheckAwaitingAtTheEnd(DateTimeOffset now)
     {
@@ -658,12 +671,7 @@ public sealed class JobWorkbook
         {
             _checkedAtTheEnd.Add(worker);
             var unitIndex = units.ElementAt(_random.Next(units.Count));
-            units.Remove(unitIndex);
-            _awaitingCount--;
-            if (units.Count == 0)
-            {
-                _awaitingCheck.Remove(worker);
-            }
+            StopAwaiting(worker, unitIndex);
             Reopen(_open[unitIndex], now);
         }
     }
