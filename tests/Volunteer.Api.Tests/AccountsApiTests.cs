@@ -260,8 +260,9 @@ public sealed class AccountsApiTests(CoordinatorFactory factory) : IClassFixture
 
         var status = await host.StatusAsync(_jobs);
 
-        // The defaults: 10,000 replicas a day per core; 2 in progress per core, at most 128.
-        Assert.Equal(new HostStatus(host.Id, account.Id, "cruncher", cores, status.AttachedAt, dailyQuota, 0, 0, maxInProgress), status);
+        // The defaults: 10,000 replicas a day per core; 2 in progress per core, at most 128. No result judged yet.
+        Assert.Equal(new HostStatus(host.Id, account.Id, "cruncher", cores, status.AttachedAt, dailyQuota, 0, 0, maxInProgress, status.Reliability), status);
+        Assert.Empty(status.Reliability);
         Assert.Equal((await factory.Store.FindWorkerAsync(host.Id))!.CreatedAt, status.AttachedAt);
     }
 

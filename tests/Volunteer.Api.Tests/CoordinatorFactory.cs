@@ -220,3 +220,28 @@ internal sealed class PeerAddressFromTestHeader : IStartupFilter
         next(app);
     };
 }
+
+/// <summary>
+/// A coordinator whose wall clock the test sets (<see cref="Clock"/>), so that what it computes from the time, such as
+/// recent average credit, is known exactly. Its timers and timestamps stay real, so the silo runs as ever.
+/// </summary>
+public sealed class SetClockCoordinatorFactory : CoordinatorFactory
+{
+    public static readonly DateTimeOffset Start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public SetClock Clock { get; } = new(Start);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
+/// <summary>A clock that reads what the test set; time moves only when the test moves it.</summary>
+public sealed class SetClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

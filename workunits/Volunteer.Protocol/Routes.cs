@@ -9,6 +9,8 @@ public static class Routes
     public const string Jobs = "api/v1/jobs";
     public const string Workers = "api/v1/workers";
     public const string Accounts = "api/v1/accounts";
+    public const string Leaderboard = "api/v1/leaderboard";
+    public const string Hosts = "api/v1/hosts";
     public const string Sync = "sync";
     public const string WorkerSync = Workers + "/" + Sync;
     public const string Cluster = "api/v1/cluster";

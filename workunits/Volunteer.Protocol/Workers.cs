@@ -23,6 +23,7 @@ public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimit
 /// <param name="DailyQuota">Replicas it may be issued today: halved by each error, invalid result or missed deadline.</param>
 /// <param name="InProgress">Replicas it held after its last sync with each running job.</param>
 /// <param name="MaxInProgress">Its in-progress cap: a share per core, bounded.</param>
+/// <param name="Reliability">Its record with each app it has had results judged for, by app.</param>
 public sealed record HostStatus(
     Guid WorkerId,
     Guid AccountId,
@@ -32,7 +33,25 @@ public sealed record HostStatus(
     int DailyQuota,
     int IssuedToday,
     int InProgress,
-    int MaxInProgress);
+    int MaxInProgress,
+    IReadOnlyList<HostAppReliability> Reliability);
+
+/// <summary>A host's results of one app as judged over its life: what adaptive replication trusts it by.</summary>
+/// <param name="ConsecutiveValid">Valid results since its last invalid one.</param>
+/// <param name="ErrorRate">Errors per judged result (valid, invalid, error or timed out); 0 before any.</param>
+/// <param name="AverageTurnaroundSeconds">The mean time from issue to report; null before any report.</param>
+/// <param name="Flagged">Whether it is flagged for returning more results than its cores could compute; then it is not trusted.</param>
+public sealed record HostAppReliability(
+    string App,
+    long Valid,
+    long Invalid,
+    long Errors,
+    long TimedOut,
+    long ConsecutiveValid,
+    double ErrorRate,
+    double TimeoutRate,
+    double? AverageTurnaroundSeconds,
+    bool Flagged);
 
 /// <summary>Names one replica: a copy of a unit issued to one worker.</summary>
 public sealed record ReplicaRef(Guid JobId, long UnitIndex, int Replica);

@@ -9,7 +9,7 @@ using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Api;
 
-/// <summary>Volunteer accounts: sign up, then attach hosts with the account key.</summary>
+/// <summary>Volunteer accounts: sign up, then attach hosts with the account key; anyone may see an account's credit.</summary>
 public static class AccountsApi
 {
     public const int MaxNameLength = 100;
@@ -19,6 +19,9 @@ public static class AccountsApi
 
     /// <summary>A sign-up is a name and an email.</summary>
     public const int MaxSignUpBytes = 2 * 1024;
+
+    /// <summary>The most hosts the public account view lists.</summary>
+    public const int MaxHostsShown = 100;
 
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
@@ -33,6 +36,8 @@ public static class AccountsApi
         {
             signUp.RequireApiKey();
         }
+        accounts.MapGet("/{accountId}", GetAsync).WithName("GetAccount")
+            .WithSummary("An account as anyone may see it: its name, credit and hosts (no email, no key).");
         return accounts;
     }
 
@@ -53,6 +58,32 @@ public static class AccountsApi
         await store.CommitAsync(batch);
         return TypedResults.Created("/" + Routes.Account(account.Id), new AccountSignUpResponse(account.Id, account.Name, key));
     }
+
+    private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAsync(
+        string accountId, IWorkStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(accountId, out var id))
+        {
+            return Problems.BadRequest($"{Problems.Quote(accountId)} is not an account id (a GUID).");
+        }
+        if (await store.FindAccountAsync(id, cancellationToken) is not { } account)
+        {
+            return Problems.NotFound($"There is no account {id}.");
+        }
+        var now = time.GetUtcNow();
+        var hosts = new List<AccountHostView>();
+        foreach (var host in await store.ListAccountWorkersAsync(id, MaxHostsShown, cancellationToken))
+        {
+            var credit = await store.FindCreditTotalAsync(CreditHolder.Host, host.Id, cancellationToken);
+            hosts.Add(new AccountHostView(host.Id, host.Name, host.Cores, host.CreatedAt, CreditOf(credit, now)));
+        }
+        var accountCredit = await store.FindCreditTotalAsync(CreditHolder.Account, id, cancellationToken);
+        return TypedResults.Ok(new AccountView(account.Id, account.Name, account.CreatedAt, CreditOf(accountCredit, now), hosts));
+    }
+
+    /// <summary>A holder's credit as of <paramref name="now"/>; none before its first validated result.</summary>
+    private static CreditSummary CreditOf(CreditTotalRecord? credit, DateTimeOffset now) =>
+        credit is null ? new(0, 0, 0) : new(credit.Total, credit.RecentAverage(now), credit.ValidResults);
 
     /// <summary>One '@' with something on both sides and no spaces: enough to catch mistakes; only a mail proves an address.</summary>
     private static bool IsEmailAddress(string email)

@@ -34,7 +34,7 @@ public static class WorkersApi
             .WithMetadata(new BodyLimit(limits.MaxSyncBodyBytes))
             .WithSummary("Report finished replicas and ask for more work in one round trip.");
         workers.MapGet("/{workerId}", GetAsync).WithName("GetWorker").RequireApiKey()
-            .WithSummary("An attached host as operators see it: its account, daily quota and replicas in progress.");
+            .WithSummary("An attached host as operators see it: its account, daily quota, replicas in progress and record with each app.");
         return workers;
     }
 
@@ -123,7 +123,15 @@ public static class WorkersApi
             return Problems.NotFound($"There is no worker {Problems.Quote(workerId)}.");
         }
         var limits = await grains.GetGrain<IHostGrain>(id).GetLimitsAsync();
+        var reliability = await store.ListHostReliabilityAsync(id, cancellationToken);
+        // A host has a flag for each app at most, so one page holds them all.
+        var flagged = (await store.ListHostFlagsAsync(id, Paging.MaxPageSize, cancellationToken: cancellationToken)).Select(f => f.App).ToHashSet();
         return TypedResults.Ok(new HostStatus(worker.Id, worker.AccountId, worker.Name, worker.Cores, worker.CreatedAt,
-            limits.DailyQuota, limits.IssuedToday, limits.InProgress, limits.MaxInProgress));
+            limits.DailyQuota, limits.IssuedToday, limits.InProgress, limits.MaxInProgress,
+            [.. reliability.Select(r => ReliabilityOf(r.App, r.Tally, flagged.Contains(r.App)))]));
     }
+
+    private static HostAppReliability ReliabilityOf(string app, HostTally tally, bool flagged) =>
+        new(app, tally.Valid, tally.Invalid, tally.Errors, tally.TimedOut, tally.ConsecutiveValid, tally.ErrorRate, tally.TimeoutRate,
+            tally.AverageTurnaround?.TotalSeconds, flagged);
 }

@@ -125,7 +125,9 @@ public static class CoordinatorSetup
         app.MapHealthChecks("/health");
         app.MapJobsApi();
         app.MapAccountsApi();
+        app.MapLeaderboardApi();
         app.MapWorkersApi();
+        app.MapHostsApi();
         app.MapClusterApi();
         return app;
     }
