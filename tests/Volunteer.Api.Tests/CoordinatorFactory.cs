@@ -225,9 +225,19 @@ internal sealed class PeerAddressFromTestHeader : IStartupFilter
 /// A coordinator whose wall clock the test sets (<see cref="Clock"/>), so that what it computes from the time, such as
 /// recent average credit, is known exactly. Its timers and timestamps stay real, so the silo runs as ever.
 /// </summary>
-public sealed class SetClockCoordinatorFactory : CoordinatorFactory
+public class SetClockCoordinatorFactory : CoordinatorFactory
 {
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public SetClockCoordinatorFactory()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    protected SetClockCoordinatorFactory(IReadOnlyDictionary<string, string> extraSettings)
+        : base(extraSettings)
+    {
+    }
 
     public SetClock Clock { get; } = new(Start);
 

@@ -110,9 +110,10 @@ public sealed class JobGrain(
                 ? new JobSyncOutcome(refused, [], app, [])
                 : new JobSyncOutcome([], sync.InProgress ?? [], app, []);
         }
+        var held = _workbook.HoldingOf(workerId);
         foreach (var result in results)
         {
-            _workbook.Apply(result, now, host.Cores);
+            _workbook.Apply(result, now, host.Cores, held);
         }
         IReadOnlyList<ReplicaRef> cancelled = sync.InProgress?.Where(r => !_workbook.IsLeasedTo(workerId, r, now)).ToList() ?? [];
         var leased = _workbook.Lease(host, sync.Wanted, now, sync.InProgress?.ToHashSet(), sync.MayHold, sync.MayIssue);
@@ -199,11 +200,12 @@ public sealed class JobGrain(
         {
             return;
         }
-        foreach (var (workerId, tally) in _workbook!.TakeTallies())
+        var cost = _workbook!.CostPerUnitSeconds;
+        foreach (var (workerId, tally) in _workbook.TakeTallies())
         {
             metrics.CountJudged(tally);
             GrainFactory.GetGrain<IHostGrain>(workerId)
-                .RecordAsync(new JobTally(JobId, _job!.App, tally, _workbook.HoldingOf(workerId), _workbook.CostPerUnitSeconds)).Ignore();
+                .RecordAsync(new JobTally(JobId, _job!.App, tally, _workbook.HoldingOf(workerId), cost)).Ignore();
         }
     }
 

@@ -208,7 +208,11 @@ public sealed class JobWorkbook
 
     /// <summary>Records an accepted result, then validates and, on quorum, assimilates its unit.</summary>
     /// <param name="cores">The reporting host's cores, to measure what a unit costs across the population.</param>
-    public void Apply(ReplicaResult result, DateTimeOffset now, int cores = 1)
+    /// <param name="held">
+    /// The replicas of this job the host held when its sync came, the result's included (they shared its cores); by
+    /// default what it holds now.
+    /// </param>
+    public void Apply(ReplicaResult result, DateTimeOffset now, int cores = 1, int? held = null)
     {
         var unit = _open[result.Replica.UnitIndex];
         var replica = unit.Find(result.Replica.Replica)!;
@@ -218,7 +222,7 @@ public sealed class JobWorkbook
         if (result.Outcome == ReportOutcome.Success)
         {
             // The host's cores were shared among the replicas it held: each took a share of them for its turnaround.
-            _cost.Add(turnaround.TotalSeconds * cores / Math.Max(1, HoldingOf(replica.WorkerId!.Value)));
+            _cost.Add(replica.WorkerId!.Value, turnaround.TotalSeconds * cores / Math.Max(1, held ?? HoldingOf(replica.WorkerId.Value)));
         }
         // A result the app can tell is wrong on its own is invalid at once: it never takes part in a quorum.
         var implausible = result is { Outcome: ReportOutcome.Success, Payload: { } payload }
@@ -274,7 +278,7 @@ public sealed class JobWorkbook
         }
     }
 
-    /// <summary>The median cost of a unit in core-seconds, over the last results reported; null before any.</summary>
+    /// <summary>What a unit costs in core-seconds, the median of the hosts' last results (<see cref="CostSamples"/>); null before any.</summary>
     public double? CostPerUnitSeconds => _cost.Median;
 
     /// <summary>
