@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using Volunteer.Apps.Primes;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Protocol;
-using Volunteer.Sdk;
 using static Volunteer.Coordinator.Tests.PrimesWorkbooks;
 
 namespace Volunteer.Coordinator.Tests;
@@ -174,21 +172,5 @@ public sealed class ResultJudgementTests
         Assert.Equal([2, 3], [carol.Replica, dave.Replica]);
         workbook.Apply(Result(carol, 25), now);
         workbook.Apply(Result(dave, 25), now);
-    }
-
-    /// <summary>The primes app as an app that cannot judge a result alone would be: every result is plausible until the reducer meets it.</summary>
-    private sealed class PrimesJudgedOnlyByTheReducer : IScienceApp
-    {
-        private readonly PrimesApp _primes = new();
-
-        public string Name => _primes.Name;
-
-        public IJobSplitter Splitter => _primes.Splitter;
-
-        public IUnitComputer Computer => _primes.Computer;
-
-        public IResultComparator Comparator => _primes.Comparator;
-
-        public IResultReducer Reducer => _primes.Reducer;
     }
 }
