@@ -345,7 +345,7 @@ public sealed class AdaptiveReplicationTests
         Assert.Equal([(Alice.WorkerId, 2L), (Bob.WorkerId, 2L)], confirmed.Credits.Select(c => (c.WorkerId, c.UnitIndex)));
     }
 
-    [Fact(Skip = "bug: Confirm removes the host's awaiting set before the loop, so the Distrust of a refused result reopens nothing and the rest are folded")]
+    [Fact]
     public void When_the_reducer_refuses_a_result_accepted_alone_the_hosts_other_awaiting_results_are_not_folded()
     {
         // An app that cannot judge a result alone: Alice's impossible count for unit 1 and her plausible lie about
@@ -369,7 +369,7 @@ public sealed class AdaptiveReplicationTests
             workbook.TakeChanges().Units.Where(u => u.UnitIndex is 1 or 2).Select(u => (u.UnitIndex, u.State, u.Quorum)).Order());
     }
 
-    [Fact(Skip = "bug: a result accepted alone is tallied valid at AcceptAlone and again when its reopened replica validates in Assimilate")]
+    [Fact]
     public void A_result_accepted_alone_and_checked_at_the_end_counts_once_in_its_hosts_record()
     {
         var workbook = NewJob(unitCount: 1, adaptive: true, random: new ScriptedRandom([Alone], picks: [0]));

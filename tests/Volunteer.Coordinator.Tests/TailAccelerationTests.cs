@@ -153,7 +153,7 @@ public sealed class TailAccelerationTests
         Assert.Null(workbook.EstimateCompletion(Now));
     }
 
-    [Fact(Skip = "bug: a speculative sibling of a unit out alone raises its quorum to 2 when an untrusted host takes it, so the unit still waits for the silent host")]
+    [Fact]
     public void The_last_unit_out_alone_with_a_host_that_never_reports_is_settled_through_a_speculative_replica()
     {
         // Alice, trusted, holds the last unit alone and goes silent; Bob, fast but not trusted, takes the speculative replica.

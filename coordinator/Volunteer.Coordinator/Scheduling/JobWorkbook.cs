@@ -35,6 +35,12 @@ public sealed class JobWorkbook
     /// <summary>Hosts whose awaiting units had one of them sent back for a check because the job has no other units left to split.</summary>
     private readonly HashSet<Guid> _checkedAtTheEnd = [];
     private readonly HashSet<long> _speculated = [];
+
+    /// <summary>
+    /// Units accepted alone and sent back, with the replica that was: it is already counted valid in its host's record,
+    /// so not again. A unit sent back keeps its quorum of 2, so it is sent back once at most.
+    /// </summary>
+    private readonly Dictionary<long, int> _reopened = [];
     private readonly Dictionary<long, DateTimeOffset> _keptFromSlowHosts = [];
     private readonly Dictionary<Guid, double> _usualTurnaround = [];
     private readonly CostSamples _cost = new();
@@ -475,8 +481,10 @@ public sealed class JobWorkbook
         }
         else if (QuorumOf(unit) == 1 && !trusted)
         {
-            // A unit out alone that now goes to an untrusted host too (a speculative or replacement replica) needs a quorum again.
+            // A unit out alone that now goes to an untrusted host too (a speculative or replacement replica) needs a quorum
+            // again; should the replica it was alone with be late, that one may not hold the quorum up: it may be speculated on anew.
             SetUnit(unit, unit.Record with { Quorum = Job.Redundancy.MinQuorum });
+            _speculated.Remove(unit.Record.UnitIndex);
             Reconcile(unit, now);
         }
         return LeaseOf(unit, replica);
@@ -557,11 +565,15 @@ public sealed class JobWorkbook
             return;
         }
         Validate(unit, valid);
+        var countedBefore = _reopened.GetValueOrDefault(unit.Record.UnitIndex, -1);
         Settle(unit);
         foreach (var replica in valid.Agreeing)
         {
             Grant(unit, unit.Replicas[replica], now);
-            Tally(unit.Replicas[replica].WorkerId, HostTally.OneValid);
+            if (replica != countedBefore)
+            {
+                Tally(unit.Replicas[replica].WorkerId, HostTally.OneValid);
+            }
         }
         foreach (var replica in valid.Dissenting)
         {
@@ -651,6 +663,7 @@ public sealed class JobWorkbook
     {
         var canonical = CanonicalOf(unit);
         Revoke(unit, canonical, now);
+        _reopened[unit.Record.UnitIndex] = canonical.Replica;
         SetReplica(unit, invalid is null
             ? canonical with { State = ReplicaState.Reported }
             : canonical with { State = ReplicaState.Invalid, Error = invalid });
@@ -802,6 +815,7 @@ public sealed class JobWorkbook
         _unitsWithUnsentReplicas.Remove(unit.Record.UnitIndex);
         _speculated.Remove(unit.Record.UnitIndex);
         _keptFromSlowHosts.Remove(unit.Record.UnitIndex);
+        _reopened.Remove(unit.Record.UnitIndex);
     }
 
     private void SetJob(JobRecord job)
