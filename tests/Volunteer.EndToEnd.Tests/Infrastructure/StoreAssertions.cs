@@ -6,9 +6,10 @@ public static class StoreAssertions
     private static readonly string[] ReportedStates = ["Valid", "Invalid", "Reported"];
 
     /// <summary>
-    /// Every unit of the job has exactly <paramref name="quorum"/> Valid replicas, computed by that many
-    /// distinct workers of this cluster; and no two replicas of a unit were issued to one network (the
-    /// workers connect from loopback /24s of their own, so placement keeps them apart by network too).
+    /// Every unit of the job has exactly its quorum of Valid replicas, computed by that many distinct workers of this
+    /// cluster: the job's <paramref name="quorum"/>, or 1 for a unit a trusted worker computed alone (adaptive
+    /// replication); and no two replicas of a unit were issued to one network (the workers connect from loopback /24s
+    /// of their own, so placement keeps them apart by network too).
     /// </summary>
     public static void EveryUnitValidByDistinctWorkers(IReadOnlyList<ReplicaRow> replicas, long unitCount, int quorum, IReadOnlyCollection<Guid> workers)
     {
@@ -23,7 +24,12 @@ public static class StoreAssertions
             }
             var valid = rows.Where(r => r.State == "Valid").ToList();
             var validWorkers = valid.Select(r => r.WorkerId).Distinct().ToList();
-            if (valid.Count != quorum || validWorkers.Count != quorum || validWorkers.Any(w => w is null || !workers.Contains(w.Value)))
+            var unitQuorum = rows[0].UnitQuorum > 0 ? rows[0].UnitQuorum : quorum;
+            if (unitQuorum != quorum && !(unitQuorum == 1 && quorum == 2))
+            {
+                problems.Add($"unit {unit}: quorum {unitQuorum} in a job of quorum {quorum}");
+            }
+            if (valid.Count != unitQuorum || validWorkers.Count != unitQuorum || validWorkers.Any(w => w is null || !workers.Contains(w.Value)))
             {
                 problems.Add($"unit {unit}: {valid.Count} Valid replicas from workers [{string.Join(", ", valid.Select(r => r.WorkerId))}]; " +
                     $"all replicas: {string.Join("; ", rows.Select(r => $"#{r.Replica} {r.State} {r.WorkerId} {r.Outcome}"))}");
@@ -40,7 +46,7 @@ public static class StoreAssertions
             problems.Add($"replicas of units outside 0..{unitCount - 1}: {string.Join(", ", extra)}");
         }
         Assert.True(problems.Count == 0,
-            $"{problems.Count} problems: units without a quorum of {quorum} Valid replicas from distinct workers, or with replicas on one network:\n" +
+            $"{problems.Count} problems: units without their quorum (the job's {quorum}, or 1 alone) of Valid replicas from distinct workers, or with replicas on one network:\n" +
             string.Join("\n", problems.Take(20)));
     }
 

@@ -4,7 +4,8 @@ namespace Volunteer.EndToEnd.Tests;
 
 /// <summary>A replica row of the coordinator's store (infra/sql/*/001_schema.sql; the network since 002/003_accounts.sql).</summary>
 /// <param name="Network">The network of the host it was issued to, as placement saw it (e.g. 127.1.0.0/24); null while unsent.</param>
-public sealed record ReplicaRow(Guid JobId, long UnitIndex, int Replica, string State, Guid? WorkerId, string? Outcome, string? Network);
+/// <param name="UnitQuorum">Its unit's quorum (since 004/005_adaptive_replication_and_credit.sql): 1 for a unit computed alone by a trusted host.</param>
+public sealed record ReplicaRow(Guid JobId, long UnitIndex, int Replica, string State, Guid? WorkerId, string? Outcome, string? Network, int UnitQuorum);
 
 /// <summary>
 /// Read-only queries on a coordinator's store, the same on SQLite and on PostgreSQL; each store opens the
@@ -16,8 +17,9 @@ public static class StoreQueries
     public static IReadOnlyList<ReplicaRow> Replicas(DbConnection connection, Guid jobId, object jobKey)
     {
         using var command = Command(connection, jobKey, """
-            SELECT unit_index, replica, state, worker_id, outcome, network FROM replicas
-            WHERE job_id = @job ORDER BY unit_index, replica
+            SELECT r.unit_index, r.replica, r.state, r.worker_id, r.outcome, r.network, u.quorum FROM replicas r
+            JOIN units u ON u.job_id = r.job_id AND u.unit_index = r.unit_index
+            WHERE r.job_id = @job ORDER BY r.unit_index, r.replica
             """);
         using var reader = command.ExecuteReader();
         var rows = new List<ReplicaRow>();
@@ -26,7 +28,8 @@ public static class StoreQueries
             rows.Add(new ReplicaRow(jobId, reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : Guid.Parse(reader.GetValue(3).ToString()!),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetInt32(6)));
         }
         return rows;
     }
