@@ -29,6 +29,8 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         { """{"app":null,"parameters":{"from":0,"to":100,"unitSize":10}}""", ["JSON"] },
         { """{"app":7,"parameters":{"from":0,"to":100,"unitSize":10}}""", ["JSON"] },
         { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"deadlineSeconds":"soon"}""", ["JSON"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"adaptive":"yes"}""", ["JSON"] },
+        { """{"app":"primes","parameters":{"from":0,"to":100,"unitSize":10},"adaptive":1}""", ["JSON"] },
         // The app.
         { """{"app":"","parameters":{"from":0,"to":100,"unitSize":10}}""", ["'app' is required"] },
         { """{"app":"mersenne","parameters":{"from":0,"to":100,"unitSize":10}}""", ["Unknown app 'mersenne'", "primes"] },

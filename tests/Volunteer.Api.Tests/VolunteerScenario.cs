@@ -154,7 +154,7 @@ public abstract class VolunteerScenario<TFactory>(TFactory factory) : JobScenari
         Assert.True(timedOut, $"Replica {replica} did not time out within {Patience.TotalSeconds:0} s of its 1 s deadline.");
     }
 
-    /// <summary>What a refused sync must leave as it was: the job, its first replicas as stored, and the hosts' tallies.</summary>
+    /// <summary>What a refused sync must leave as it was: the job, its first replicas as stored, the hosts' tallies and their credit.</summary>
     private protected async Task<List<string>> SnapshotAsync(JobView job, params AccountHost[] hosts)
     {
         var now = await Api.GetJobAsync(Jobs, job.Id);
@@ -170,7 +170,9 @@ public abstract class VolunteerScenario<TFactory>(TFactory factory) : JobScenari
         foreach (var host in hosts)
         {
             var status = await host.StatusAsync(Jobs);
-            lines.Add($"{host.Name}: issued {status.IssuedToday}, in progress {status.InProgress}, quota {status.DailyQuota}");
+            var credit = await Factory.Store.ListCreditEntriesAsync(CreditHolder.Host, host.Id, 100_000);
+            lines.Add($"{host.Name}: issued {status.IssuedToday}, in progress {status.InProgress}, quota {status.DailyQuota}, " +
+                $"{credit.Count} credit lines summing to {credit.Sum(l => l.Amount)}");
         }
         return lines;
     }

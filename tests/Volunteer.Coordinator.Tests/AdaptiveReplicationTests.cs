@@ -291,6 +291,30 @@ public sealed class AdaptiveReplicationTests
         Assert.Equal(PrimeCountOf(4), workbook.Job.Accumulated);
     }
 
+    /// <summary>
+    /// The case a benchmark run found stuck: a host's check at the end passed while nothing else of it waited, and the
+    /// results it then sent alone waited for a check that never came.
+    /// </summary>
+    [Fact]
+    public void A_host_whose_last_result_alone_was_checked_at_the_end_gets_the_results_it_sends_alone_afterwards_checked_too()
+    {
+        var workbook = NewJob(unitCount: 3, adaptive: true, random: new ScriptedRandom([Alone, Alone, Alone], picks: [0, 0]));
+        var start = _time.GetUtcNow();
+        workbook.Apply(HonestResult(Assert.Single(workbook.Lease(Trusted(Alice), 1, start).Leases)), start);
+        var later = start.AddSeconds(10);
+        // Alice's next two units are the job's last: her unit 0 goes back for a check, and Bob's agreement settles it.
+        var alice = workbook.Lease(Trusted(Alice), 2, later).Leases;
+        workbook.Apply(HonestResult(Assert.Single(workbook.Lease(Bob, 1, later).Leases)), later);
+
+        alice.ToList().ForEach(l => workbook.Apply(HonestResult(l), later.AddSeconds(1)));
+        var check = Assert.Single(workbook.Lease(Carol, 1, later.AddSeconds(2)).Leases);
+        workbook.Apply(HonestResult(check), later.AddSeconds(2));
+
+        Assert.Equal((1L, 1), (check.UnitIndex, check.Replica));
+        Assert.Equal(JobState.Completed, workbook.Job.State);
+        Assert.Equal(PrimeCountOf(3), workbook.Job.Accumulated);
+    }
+
     [Fact]
     public void A_host_distrusted_from_outside_has_its_units_accepted_alone_sent_back_and_its_units_out_alone_replicated()
     {

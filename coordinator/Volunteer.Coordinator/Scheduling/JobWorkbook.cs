@@ -621,12 +621,17 @@ public sealed class JobWorkbook
     /// </summary>
     private void Confirm(Guid workerId, DateTimeOffset checkedAt, DateTimeOffset now)
     {
+        // Its check at the end is over, even when nothing waited for it (it was the host's last result alone): results it
+        // sends alone from now on get a check of their own.
+        if (_checkedAtTheEnd.Remove(workerId))
+        {
+            _awaitingChanged = true;
+        }
         if (!_awaitingCheck.TryGetValue(workerId, out var awaiting))
         {
             return;
         }
         _awaitingChanged = true;
-        _checkedAtTheEnd.Remove(workerId);
         foreach (var unitIndex in awaiting.Where(u => CanonicalOf(_open[u]).IssuedAt <= checkedAt).ToList())
         {
             var unit = _open[unitIndex];
