@@ -79,9 +79,7 @@ public sealed class AdaptiveReplicationTests(AdaptiveReplicationCoordinatorFacto
     [Fact]
     public async Task A_job_that_forbids_adaptive_replication_keeps_every_unit_at_its_quorum()
     {
-        // Hosts that are trusted already, from a first job.
-        var honest = await HonestAsync(3);
-        await RunAsync((await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 10_000, 100))).Id, honest);
+        var honest = await TrustedHonestAsync(3);
         var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 10_000, 100, extra: ", \"adaptive\": false"));
 
         var done = await RunAsync(job.Id, honest);
@@ -98,8 +96,7 @@ public sealed class AdaptiveReplicationTests(AdaptiveReplicationCoordinatorFacto
     [Fact]
     public async Task A_job_of_quorum_three_keeps_its_quorum_with_trusted_hosts()
     {
-        var honest = await HonestAsync(3);
-        await RunAsync((await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 10_000, 100))).Id, honest);
+        var honest = await TrustedHonestAsync(3);
         var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 2_000, 100, extra: ", \"redundancy\": {\"targetResults\": 3, \"minQuorum\": 3}"));
 
         var done = await RunAsync(job.Id, honest);
@@ -139,6 +136,14 @@ public sealed class AdaptiveReplicationTests(AdaptiveReplicationCoordinatorFacto
                 Assert.Equal(decayed, total.DecayedCredit, tolerance: Math.Abs(decayed) * 1e-12);
             }
         }
+    }
+
+    /// <summary>Honest hosts that are trusted already, from a first job of 100 units they computed together.</summary>
+    private async Task<List<Participant>> TrustedHonestAsync(int count)
+    {
+        var honest = await HonestAsync(count);
+        await RunAsync((await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 10_000, 100))).Id, honest);
+        return honest;
     }
 
     /// <summary>Every unit of the job with all its replicas, as stored.</summary>

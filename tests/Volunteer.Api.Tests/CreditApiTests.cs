@@ -12,18 +12,14 @@ namespace Volunteer.Api.Tests;
 /// The public account view: an account's name, credit and hosts, never its email or key. Credit is written straight
 /// through the store as validation writes it, for hosts attached over the API.
 /// </summary>
-public sealed class AccountViewApiTests(SetClockCoordinatorFactory factory) : IClassFixture<SetClockCoordinatorFactory>, IDisposable
+public sealed class AccountViewApiTests(SetClockCoordinatorFactory factory)
+    : CreditScenario(AccountHost.ClientFrom(factory, NextAddress())), IClassFixture<SetClockCoordinatorFactory>
 {
-    private static int _nextAddress;
-
-    private readonly HttpClient _client = AccountHost.ClientFrom(factory, NextAddress());
-    private readonly List<IDisposable> _owned = [];
-
     [Fact]
     public async Task An_account_shows_its_credit_and_its_hosts_oldest_first_and_no_email_or_key()
     {
         var start = factory.Clock.Now = SetClockCoordinatorFactory.Start;
-        using var signUp = await _client.PostAsync(AccountHost.AccountsPath, Api.Json("""{"name":"Ada","email":"ada@example.org"}"""));
+        using var signUp = await Client.PostAsync(AccountHost.AccountsPath, Api.Json("""{"name":"Ada","email":"ada@example.org"}"""));
         await Api.AssertStatusAsync(signUp, HttpStatusCode.Created);
         var ada = (await signUp.Content.ReadFromJsonAsync<AccountSignUpResponse>(ProtocolJson.Options))!;
         var engine = Own(await AccountHost.AttachAsync(factory, "analytical engine", NextAddress(), ada.AccountKey, cores: 8));
@@ -44,7 +40,7 @@ public sealed class AccountViewApiTests(SetClockCoordinatorFactory factory) : IC
         await Ledger.WriteAsync(factory, lines);
         var now = factory.Clock.Now = start.AddDays(3);
 
-        using var response = await _client.GetAsync("/" + Routes.Account(ada.AccountId));
+        using var response = await Client.GetAsync("/" + Routes.Account(ada.AccountId));
 
         await Api.AssertStatusAsync(response, HttpStatusCode.OK);
         var json = await response.Content.ReadAsStringAsync();
@@ -100,7 +96,7 @@ public sealed class AccountViewApiTests(SetClockCoordinatorFactory factory) : IC
     [Fact]
     public async Task An_account_never_created_is_404()
     {
-        using var response = await _client.GetAsync("/" + Routes.Account(Guid.NewGuid()));
+        using var response = await Client.GetAsync("/" + Routes.Account(Guid.NewGuid()));
 
         await Api.AssertProblemAsync(response, HttpStatusCode.NotFound, "no account");
     }
@@ -110,34 +106,16 @@ public sealed class AccountViewApiTests(SetClockCoordinatorFactory factory) : IC
     [InlineData("42")]
     public async Task An_account_id_that_is_no_guid_is_400_naming_it(string id)
     {
-        using var response = await _client.GetAsync($"{AccountHost.AccountsPath}/{id}");
+        using var response = await Client.GetAsync($"{AccountHost.AccountsPath}/{id}");
 
         await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, $"'{id}'", "not an account id");
     }
 
-    public void Dispose()
-    {
-        _owned.ForEach(o => o.Dispose());
-        _client.Dispose();
-    }
-
-    private static string NextAddress()
-    {
-        var n = Interlocked.Increment(ref _nextAddress);
-        return $"198.19.{n / 250}.{n % 250 + 1}";
-    }
-
     private async Task<AccountView> GetAsync(Guid accountId)
     {
-        using var response = await _client.GetAsync("/" + Routes.Account(accountId));
+        using var response = await Client.GetAsync("/" + Routes.Account(accountId));
         await Api.AssertStatusAsync(response, HttpStatusCode.OK);
         return (await response.Content.ReadFromJsonAsync<AccountView>(ProtocolJson.Options))!;
-    }
-
-    private AccountHost Own(AccountHost host)
-    {
-        _owned.Add(host);
-        return host;
     }
 }
 
@@ -145,13 +123,9 @@ public sealed class AccountViewApiTests(SetClockCoordinatorFactory factory) : IC
 /// The public leaderboard: accounts or hosts by total or recent average credit, a page at a time. One test writes the
 /// board; the others only ask bad questions of it.
 /// </summary>
-public sealed class LeaderboardApiTests(SetClockCoordinatorFactory factory) : IClassFixture<SetClockCoordinatorFactory>, IDisposable
+public sealed class LeaderboardApiTests(SetClockCoordinatorFactory factory)
+    : CreditScenario(factory.CreateClient()), IClassFixture<SetClockCoordinatorFactory>
 {
-    private static int _nextAddress;
-
-    private readonly HttpClient _client = factory.CreateClient();
-    private readonly List<IDisposable> _owned = [];
-
     [Fact]
     public async Task Accounts_and_hosts_are_ranked_by_total_or_recent_average_a_page_at_a_time()
     {
@@ -211,21 +185,9 @@ public sealed class LeaderboardApiTests(SetClockCoordinatorFactory factory) : IC
     [InlineData("?offset=1.5", "offset")]
     public async Task A_bad_question_is_400_naming_the_parameter(string query, string detail)
     {
-        using var response = await _client.GetAsync("/" + Routes.Leaderboard + query);
+        using var response = await Client.GetAsync("/" + Routes.Leaderboard + query);
 
         await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
-    }
-
-    public void Dispose()
-    {
-        _owned.ForEach(o => o.Dispose());
-        _client.Dispose();
-    }
-
-    private static string NextAddress()
-    {
-        var n = Interlocked.Increment(ref _nextAddress);
-        return $"198.19.{n / 250}.{n % 250 + 1}";
     }
 
     private static LeaderboardEntry Entry(int rank, Guid id, string name, IEnumerable<CreditEntryRecord> lines, DateTimeOffset now)
@@ -237,12 +199,35 @@ public sealed class LeaderboardApiTests(SetClockCoordinatorFactory factory) : IC
     /// <summary>The leaderboard asked without an API key: it is public.</summary>
     private async Task<Leaderboard> GetAsync(string query)
     {
-        using var response = await _client.GetAsync("/" + Routes.Leaderboard + query);
+        using var response = await Client.GetAsync("/" + Routes.Leaderboard + query);
         await Api.AssertStatusAsync(response, HttpStatusCode.OK);
         return (await response.Content.ReadFromJsonAsync<Leaderboard>(ProtocolJson.Options))!;
     }
+}
 
-    private AccountHost Own(AccountHost host)
+/// <summary>What the credit tests share: a client, the hosts a test attached (disposed after it), and addresses of their own.</summary>
+public abstract class CreditScenario(HttpClient client) : IDisposable
+{
+    private static int _nextAddress;
+
+    private readonly List<IDisposable> _owned = [];
+
+    private protected HttpClient Client { get; } = client;
+
+    public void Dispose()
+    {
+        _owned.ForEach(o => o.Dispose());
+        Client.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private protected static string NextAddress()
+    {
+        var n = Interlocked.Increment(ref _nextAddress);
+        return $"198.19.{n / 250}.{n % 250 + 1}";
+    }
+
+    private protected AccountHost Own(AccountHost host)
     {
         _owned.Add(host);
         return host;

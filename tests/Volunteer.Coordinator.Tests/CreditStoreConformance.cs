@@ -1,7 +1,5 @@
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
-using Volunteer.Coordinator.Storage.Postgres;
-using Volunteer.Coordinator.Storage.Sqlite;
 using Volunteer.Testing;
 
 namespace Volunteer.Coordinator.Tests;
@@ -306,24 +304,15 @@ public abstract class CreditStoreConformance : StoreLifetime
 
 public sealed class SqliteCreditStoreTests : CreditStoreConformance
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "volunteer-credit-" + Guid.NewGuid().ToString("N"));
+    private readonly SqliteTestStore _store = new("credit");
 
-    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult<IWorkStore>(new SqliteWorkStore(_directory));
+    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult(_store.Create());
 
-    // SQLite has one writer at a time: a transaction begun IMMEDIATE holds every other write off until the
-    // connection, unpooled, closes and so rolls it back.
-    protected override async Task<IAsyncDisposable> HoldWritesAsync()
-    {
-        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "volunteer.db")};Pooling=False");
-        await connection.OpenAsync();
-        await connection.BeginTransactionAsync();
-        return connection;
-    }
+    protected override Task<IAsyncDisposable> HoldWritesAsync() => _store.HoldWritesAsync();
 
     protected override Task DropStoreAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _store.Drop();
         return Task.CompletedTask;
     }
 }
@@ -331,34 +320,11 @@ public sealed class SqliteCreditStoreTests : CreditStoreConformance
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresCreditStoreTests(PostgresServer server) : CreditStoreConformance
 {
-    private string _connectionString = "";
-    private Npgsql.NpgsqlDataSource? _dataSource;
+    private readonly PostgresTestStore _store = new(server);
 
-    protected override async Task<IWorkStore> CreateStoreAsync()
-    {
-        _connectionString = await server.CreateDatabaseAsync();
-        _dataSource = Npgsql.NpgsqlDataSource.Create(_connectionString);
-        return new PostgresWorkStore(_dataSource);
-    }
+    protected override Task<IWorkStore> CreateStoreAsync() => _store.CreateAsync();
 
-    // EXCLUSIVE mode lets plain reads through but no write, so a group waits at its first write to these tables.
-    // The lock lasts as long as its transaction, which closing the connection rolls back.
-    protected override async Task<IAsyncDisposable> HoldWritesAsync()
-    {
-        var connection = await _dataSource!.OpenConnectionAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var hold = new Npgsql.NpgsqlCommand(
-            "LOCK TABLE host_reliability, credit_ledger, credit_totals IN EXCLUSIVE MODE", connection, transaction);
-        await hold.ExecuteNonQueryAsync();
-        return connection;
-    }
+    protected override Task<IAsyncDisposable> HoldWritesAsync() => _store.HoldWritesAsync("host_reliability, credit_ledger, credit_totals");
 
-    protected override async Task DropStoreAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-        await server.DropDatabaseAsync(_connectionString);
-    }
+    protected override Task DropStoreAsync() => _store.DropAsync();
 }

@@ -1,7 +1,5 @@
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
-using Volunteer.Coordinator.Storage.Postgres;
-using Volunteer.Coordinator.Storage.Sqlite;
 using Volunteer.Protocol;
 using Volunteer.Testing;
 
@@ -179,24 +177,15 @@ public abstract class StoreFencingConformance : StoreLifetime
 
 public sealed class SqliteStoreFencingTests : StoreFencingConformance
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "volunteer-fencing-" + Guid.NewGuid().ToString("N"));
+    private readonly SqliteTestStore _store = new("fencing");
 
-    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult<IWorkStore>(new SqliteWorkStore(_directory));
+    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult(_store.Create());
 
-    // SQLite has one writer at a time: a transaction begun IMMEDIATE holds every other write off until the
-    // connection, unpooled, closes and so rolls it back.
-    protected override async Task<IAsyncDisposable> HoldJobWritesAsync()
-    {
-        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "volunteer.db")};Pooling=False");
-        await connection.OpenAsync();
-        await connection.BeginTransactionAsync();
-        return connection;
-    }
+    protected override Task<IAsyncDisposable> HoldJobWritesAsync() => _store.HoldWritesAsync();
 
     protected override Task DropStoreAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _store.Drop();
         return Task.CompletedTask;
     }
 }
@@ -204,33 +193,12 @@ public sealed class SqliteStoreFencingTests : StoreFencingConformance
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStoreFencingTests(PostgresServer server) : StoreFencingConformance
 {
-    private string _connectionString = "";
-    private Npgsql.NpgsqlDataSource? _dataSource;
+    private readonly PostgresTestStore _store = new(server);
 
-    protected override async Task<IWorkStore> CreateStoreAsync()
-    {
-        _connectionString = await server.CreateDatabaseAsync();
-        _dataSource = Npgsql.NpgsqlDataSource.Create(_connectionString);
-        return new PostgresWorkStore(_dataSource);
-    }
+    protected override Task<IWorkStore> CreateStoreAsync() => _store.CreateAsync();
 
-    // EXCLUSIVE mode lets plain reads through but no row lock or write, so a fenced group waits at its check. The
-    // lock lasts as long as its transaction, which closing the connection rolls back.
-    protected override async Task<IAsyncDisposable> HoldJobWritesAsync()
-    {
-        var connection = await _dataSource!.OpenConnectionAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var hold = new Npgsql.NpgsqlCommand("LOCK TABLE jobs IN EXCLUSIVE MODE", connection, transaction);
-        await hold.ExecuteNonQueryAsync();
-        return connection;
-    }
+    // A fenced group waits at its check of the job's epoch.
+    protected override Task<IAsyncDisposable> HoldJobWritesAsync() => _store.HoldWritesAsync("jobs");
 
-    protected override async Task DropStoreAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-        await server.DropDatabaseAsync(_connectionString);
-    }
+    protected override Task DropStoreAsync() => _store.DropAsync();
 }

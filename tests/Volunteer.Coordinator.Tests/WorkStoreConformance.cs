@@ -429,11 +429,11 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
         ) WITHOUT ROWID;
         """;
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "volunteer-store-" + Guid.NewGuid().ToString("N"));
+    private readonly SqliteTestStore _store = new("store");
 
-    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult<IWorkStore>(new SqliteWorkStore(_directory));
+    protected override Task<IWorkStore> CreateStoreAsync() => Task.FromResult(_store.Create());
 
-    private protected override async Task<DbConnection> OpenDatabaseAsync() => await OpenAsync(_directory);
+    private protected override async Task<DbConnection> OpenDatabaseAsync() => await OpenAsync(_store.Directory);
 
     // A WITHOUT ROWID table refuses null in its primary key whether or not the column says NOT NULL.
     private protected override string ColumnsQuery(string table) =>
@@ -514,8 +514,7 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
 
     protected override Task DropStoreAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _store.Drop();
         return Task.CompletedTask;
     }
 
@@ -543,17 +542,11 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreConformance
 {
-    private string _connectionString = "";
-    private Npgsql.NpgsqlDataSource? _dataSource;
+    private readonly PostgresTestStore _store = new(server);
 
-    protected override async Task<IWorkStore> CreateStoreAsync()
-    {
-        _connectionString = await server.CreateDatabaseAsync();
-        _dataSource = Npgsql.NpgsqlDataSource.Create(_connectionString);
-        return new PostgresWorkStore(_dataSource);
-    }
+    protected override Task<IWorkStore> CreateStoreAsync() => _store.CreateAsync();
 
-    private protected override async Task<DbConnection> OpenDatabaseAsync() => await _dataSource!.OpenConnectionAsync();
+    private protected override async Task<DbConnection> OpenDatabaseAsync() => await _store.DataSource!.OpenConnectionAsync();
 
     private protected override string ColumnsQuery(string table) => $"""
         SELECT c.column_name, c.udt_name, c.is_nullable = 'YES', coalesce(k.ordinal_position, 0)
@@ -595,7 +588,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         await Commit(b => b.Jobs.Add(first));
 
         // As a server restart or an administrator would: end every session of this database but our own.
-        await using (var admin = new Npgsql.NpgsqlConnection(_connectionString))
+        await using (var admin = new Npgsql.NpgsqlConnection(_store.ConnectionString))
         {
             await admin.OpenAsync();
             await using var terminate = new Npgsql.NpgsqlCommand(
@@ -620,14 +613,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         Assert.NotNull(await Store.FindJobAsync(third.Id));
     }
 
-    protected override async Task DropStoreAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-        await server.DropDatabaseAsync(_connectionString);
-    }
+    protected override Task DropStoreAsync() => _store.DropAsync();
 }
 
 [CollectionDefinition(Name)]
