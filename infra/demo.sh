@@ -60,7 +60,7 @@ echo "$WORKERS workers attached and running ($slots slot(s) each), each from a /
 job=$(curl -sf -X POST "$URL/api/v1/jobs" -H "X-Api-Key: $API_KEY" -H 'Content-Type: application/json' \
   -d "{\"app\":\"primes\",\"parameters\":{\"from\":$FROM,\"to\":$TO,\"unitSize\":$UNIT_SIZE},\"redundancy\":{\"targetResults\":2,\"minQuorum\":2,\"maxErrorResults\":3,\"maxTotalResults\":6}}")
 id=$(echo "$job" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
-echo "Submitted job $id: count the primes in [$FROM, $TO), units of $UNIT_SIZE, each computed twice"
+echo "Submitted job $id: count the primes in [$FROM, $TO), units of $UNIT_SIZE, each computed by two volunteers until they earn trust, then alone but for spot checks"
 
 field() { echo "$1" | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
 started=$(date +%s)

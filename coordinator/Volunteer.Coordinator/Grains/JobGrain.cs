@@ -236,6 +236,7 @@ public sealed class JobGrain(
             DeactivateOnIdle();
             throw;
         }
+        metrics.CountCredit(changes.Credits);
         if (wasRunning && _job.State != JobState.Running)
         {
             Log.JobEnded(logger, JobId, _job.State, _job.FailureReason);

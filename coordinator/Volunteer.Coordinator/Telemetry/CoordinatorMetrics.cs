@@ -16,6 +16,7 @@ public sealed class CoordinatorMetrics
         ReportsRefused = meter.CreateCounter<long>("volunteer.reports.refused", description: "Reports refused, by reason");
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
         ResultsJudged = meter.CreateCounter<long>("volunteer.results.judged", description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
+        CreditLines = meter.CreateCounter<long>("volunteer.credit.lines", description: "Credit ledger lines committed, by kind (granted, revoked)");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -27,6 +28,22 @@ public sealed class CoordinatorMetrics
     public Counter<long> LeasesExpired { get; }
 
     public Counter<long> ResultsJudged { get; }
+
+    public Counter<long> CreditLines { get; }
+
+    /// <summary>Counts the ledger lines of a committed batch: grants, and revocations of results accepted alone that were sent back.</summary>
+    public void CountCredit(IReadOnlyList<CreditEntryRecord> lines)
+    {
+        var revoked = lines.Count(l => l.Amount < 0);
+        if (lines.Count > revoked)
+        {
+            CreditLines.Add(lines.Count - revoked, new KeyValuePair<string, object?>("kind", "granted"));
+        }
+        if (revoked > 0)
+        {
+            CreditLines.Add(revoked, new KeyValuePair<string, object?>("kind", "revoked"));
+        }
+    }
 
     /// <summary>Counts a job's judgements as it tells the hosts of them.</summary>
     public void CountJudged(HostTally tally)
