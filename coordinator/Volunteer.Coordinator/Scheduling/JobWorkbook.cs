@@ -264,10 +264,10 @@ public sealed class JobWorkbook
     public void Distrust(Guid workerId, DateTimeOffset now)
     {
         _reliabilityAsOf = now;
+        EndCheckOver(workerId);
         if (_awaitingCheck.Remove(workerId, out var awaiting))
         {
             _awaitingChanged = true;
-            _checkedAtTheEnd.Remove(workerId);
             foreach (var unitIndex in awaiting)
             {
                 _awaitingCount--;
@@ -621,12 +621,7 @@ public sealed class JobWorkbook
     /// </summary>
     private void Confirm(Guid workerId, DateTimeOffset checkedAt, DateTimeOffset now)
     {
-        // Its check at the end is over, even when nothing waited for it (it was the host's last result alone): results it
-        // sends alone from now on get a check of their own.
-        if (_checkedAtTheEnd.Remove(workerId))
-        {
-            _awaitingChanged = true;
-        }
+        EndCheckOver(workerId);
         if (!_awaitingCheck.TryGetValue(workerId, out var awaiting))
         {
             return;
@@ -644,6 +639,18 @@ public sealed class JobWorkbook
                 return;
             }
             Settle(unit);
+        }
+    }
+
+    /// <summary>
+    /// The host's check at the end is over, however it went and even when nothing else of it waited (the checked result
+    /// was its last one alone): whatever it sends alone from now on gets a check of its own.
+    /// </summary>
+    private void EndCheckOver(Guid workerId)
+    {
+        if (_checkedAtTheEnd.Remove(workerId))
+        {
+            _awaitingChanged = true;
         }
     }
 
@@ -769,9 +776,9 @@ public sealed class JobWorkbook
     private void FailUnit(OpenUnit unit, string reason, DateTimeOffset now)
     {
         // A unit that was checking a host at the end settles nothing about it: the host gets another check.
-        foreach (var worker in unit.Replicas.Select(r => r.WorkerId).OfType<Guid>().Where(_checkedAtTheEnd.Remove))
+        foreach (var worker in unit.Replicas.Select(r => r.WorkerId).OfType<Guid>())
         {
-            _awaitingChanged = true;
+            EndCheckOver(worker);
         }
         CancelActiveReplicas(unit);
         SetUnit(unit, unit.Record with { State = UnitState.Failed });
