@@ -154,6 +154,24 @@ public sealed class TailAccelerationTests
     }
 
     [Fact]
+    public void Results_accepted_alone_and_waiting_for_a_check_count_toward_the_pace_of_the_completion_estimate()
+    {
+        // Spot checks off: Alice's units are all accepted alone, so none is assimilated before a check of her.
+        var workbook = NewJob(unitCount: 10, adaptive: true, spotCheckShare: 0, random: new Random(2026));
+        workbook.ExpireLeases(Now);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        foreach (var lease in workbook.Lease(Trusted(Alice), 4, Now).Leases)
+        {
+            workbook.Apply(HonestResult(lease), Now);
+        }
+        workbook.ExpireLeases(Now);
+
+        // Four units in 60 s, six to go.
+        Assert.Equal((0L, 4L), (workbook.Job.UnitsAssimilated, workbook.CountUnits().Valid));
+        Assert.Equal(Start.AddSeconds(60 + 90), workbook.EstimateCompletion(Now));
+    }
+
+    [Fact]
     public void The_last_unit_out_alone_with_a_host_that_never_reports_is_settled_through_a_speculative_replica()
     {
         // Alice, trusted, holds the last unit alone and goes silent; Bob, fast but not trusted, takes the speculative replica.

@@ -293,7 +293,7 @@ public sealed class JobWorkbook
     /// </summary>
     public DateTimeOffset? EstimateCompletion(DateTimeOffset now)
     {
-        var remaining = Job.UnitCount - Job.UnitsAssimilated - Job.UnitsFailed;
+        var remaining = Job.UnitCount - UnitsSettled;
         if (Job.State != JobState.Running || remaining == 0)
         {
             return null;
@@ -303,7 +303,7 @@ public sealed class JobWorkbook
             return null;
         }
         var (since, settledThen) = _progress.Peek();
-        var settled = Job.UnitsAssimilated + Job.UnitsFailed - settledThen;
+        var settled = UnitsSettled - settledThen;
         var seconds = (now - since).TotalSeconds;
         return settled <= 0 || seconds <= 0 ? null : now.AddSeconds(Math.Min(remaining * seconds / settled, TimeSpan.MaxValue.TotalSeconds / 2));
     }
@@ -358,12 +358,18 @@ public sealed class JobWorkbook
 
     private void SampleProgress(DateTimeOffset now)
     {
-        _progress.Enqueue((now, Job.UnitsAssimilated + Job.UnitsFailed));
+        _progress.Enqueue((now, UnitsSettled));
         while (_progress.Count > 1 && now - _progress.Peek().At > ProgressWindow)
         {
             _progress.Dequeue();
         }
     }
+
+    /// <summary>
+    /// Units with their outcome: assimilated, failed, or accepted alone and waiting only for a check of their host (which
+    /// costs a replica for a few of them, not one each).
+    /// </summary>
+    private long UnitsSettled => Job.UnitsAssimilated + Job.UnitsFailed + _awaitingCount;
 
     /// <summary>How far back the completion estimate looks.</summary>
     private static readonly TimeSpan ProgressWindow = TimeSpan.FromMinutes(5);
