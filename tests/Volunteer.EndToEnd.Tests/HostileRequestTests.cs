@@ -158,6 +158,39 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(Coordinator.IsRunning);
     }
 
+    [Fact]
+    public async Task Ten_thousand_public_credit_questions_about_nobody_or_in_bad_shape_change_nothing_and_leave_memory_flat()
+    {
+        // Anyone may ask: accounts that do not exist, ids that are no ids, leaderboards by what there is none of, pages past the end.
+        string[] questions =
+        [
+            $"/{Routes.Accounts}/{{0}}", $"/{Routes.Accounts}/not-an-id-{{1}}", $"/{Routes.Leaderboard}?by=planet&offset={{1}}",
+            $"/{Routes.Leaderboard}?by=host&order=recent&offset={{1}}&limit=100",
+        ];
+        HttpStatusCode[] answers = [HttpStatusCode.NotFound, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.OK];
+        async Task AskAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var question = i % questions.Length;
+                using var response = await Http.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, questions[question], Guid.NewGuid(), i));
+                Assert.Equal(answers[question], response.StatusCode);
+            }
+        }
+        await AskAsync(1_000);
+        var before = Coordinator.ResidentMiB();
+
+        await AskAsync(10_000);
+
+        var after = Coordinator.ResidentMiB();
+        output.WriteLine($"coordinator RSS {before:0} MiB -> {after:0} MiB after 10,000 public credit questions");
+        Assert.True(after - before < 64, $"RSS grew from {before:0} to {after:0} MiB.");
+        foreach (var table in new[] { "accounts", "workers", "credit_ledger", "credit_totals" })
+        {
+            Assert.Equal(0, VolunteerDatabase.CountRows(Coordinator.DatabasePath, table));
+        }
+    }
+
     /// <summary>A sync that must be answered 200, sent again while the host's rate limit says 429.</summary>
     private static async Task<SyncResponse> SyncOkAsync(SimulatedHost host, SyncRequest request)
     {

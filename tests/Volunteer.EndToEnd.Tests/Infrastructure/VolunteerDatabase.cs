@@ -25,7 +25,8 @@ public static class VolunteerDatabase
         using var command = connection.CreateCommand();
         command.CommandText = table switch
         {
-            "jobs" or "workers" or "units" or "replicas" or "accounts" => $"SELECT COUNT(*) FROM {table}",
+            "jobs" or "workers" or "units" or "replicas" or "accounts" or "credit_ledger" or "credit_totals" or "host_reliability" or "host_flags"
+                => $"SELECT COUNT(*) FROM {table}",
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, "Not a table of the store."),
         };
         return (long)command.ExecuteScalar()!;
