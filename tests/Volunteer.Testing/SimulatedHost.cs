@@ -111,5 +111,7 @@ public sealed class SimulatedHost(HttpClient http, Uri coordinator) : IDisposabl
         }
 
         public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Stream OpenBlob(string digest) => throw new InvalidOperationException($"A simulated host holds no blob ({digest}).");
     }
 }

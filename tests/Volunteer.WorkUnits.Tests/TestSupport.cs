@@ -6,9 +6,13 @@ using Volunteer.Sdk;
 namespace Volunteer.WorkUnits.Tests;
 
 /// <summary>A unit context that remembers what the computer told it.</summary>
-internal sealed class RecordingContext(ReadOnlyMemory<byte>? checkpoint = null, Action<double>? onProgress = null)
+internal sealed class RecordingContext(ReadOnlyMemory<byte>? checkpoint = null, Action<double>? onProgress = null, IReadOnlyDictionary<string, byte[]>? blobs = null)
     : IUnitContext
 {
+    public Stream OpenBlob(string digest) => blobs is not null && blobs.TryGetValue(digest, out var blob)
+        ? new MemoryStream(blob, writable: false)
+        : throw new InvalidOperationException($"The unit's job names no blob {digest}.");
+
     public ReadOnlyMemory<byte>? Checkpoint { get; } = checkpoint;
 
     public List<byte[]> SavedCheckpoints { get; } = [];

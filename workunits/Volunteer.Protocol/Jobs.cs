@@ -54,9 +54,25 @@ public sealed record FailedUnit(long UnitIndex, JsonElement Input);
 /// <summary>Units of a job by state; units not yet split out count as pending.</summary>
 public sealed record UnitCounts(long Pending, long InProgress, long Valid, long Assimilated, long Failed);
 
+/// <summary>How a job's data moved: bytes of its blobs served by the coordinator and by peers, and what the peers did.</summary>
+/// <param name="CoordinatorBytes">Bytes of the job's input blobs the coordinator served to workers.</param>
+/// <param name="PeerBytes">Bytes of them workers fetched from peers (as the workers reported).</param>
+/// <param name="BadChunks">Chunks a peer served that failed their digest, refused by the worker that fetched them.</param>
+/// <param name="ResultsPulled">Result payloads above the inline limit the coordinator took from the workers that hold them.</param>
+/// <param name="ReportsRelayed">Reports that reached the coordinator through a peer rather than from their worker.</param>
+public sealed record JobRelay(long CoordinatorBytes, long PeerBytes, long BadChunks, long ResultsPulled, long ReportsRelayed)
+{
+    public static JobRelay None { get; } = new(0, 0, 0, 0, 0);
+
+    public JobRelay Plus(JobRelay other) => new(
+        CoordinatorBytes + other.CoordinatorBytes, PeerBytes + other.PeerBytes, BadChunks + other.BadChunks,
+        ResultsPulled + other.ResultsPulled, ReportsRelayed + other.ReportsRelayed);
+}
+
 /// <summary>A job as the job API shows it.</summary>
 /// <param name="Adaptive">Whether trusted hosts compute its units alone, with spot checks (adaptive replication).</param>
 /// <param name="EstimatedCompletion">For a running job, when it should be done at the pace of the last minutes; null until that is known.</param>
+/// <param name="Relay">How the job's data moved between the coordinator and the volunteers.</param>
 public sealed record JobView(
     Guid Id,
     string App,
@@ -73,4 +89,5 @@ public sealed record JobView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt,
     bool Adaptive = false,
-    DateTimeOffset? EstimatedCompletion = null);
+    DateTimeOffset? EstimatedCompletion = null,
+    JobRelay? Relay = null);

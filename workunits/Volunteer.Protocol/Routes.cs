@@ -17,6 +17,15 @@ public static class Routes
     public const string OpenApiDocument = "openapi/v1.json";
     public const string Health = "health";
 
+    /// <summary>
+    /// Blobs: POST a manifest to start (or resume) an upload, PUT each chunk, or PUT the whole blob in one stream;
+    /// GET a whole blob, its manifest or a chunk. Under the API key; workers fetch chunks with their token and a ticket.
+    /// </summary>
+    public const string Blobs = "api/v1/blobs";
+
+    /// <summary>GET: the coordinator's public key (SubjectPublicKeyInfo, base64, as JSON {"publicKey": ...}), which signs tickets and passes.</summary>
+    public const string CoordinatorKey = "api/v1/coordinator-key";
+
     /// <summary>The header that carries a scientist's API key on every job API call.</summary>
     public const string ApiKeyHeader = "X-Api-Key";
 
@@ -29,4 +38,13 @@ public static class Routes
     public static string Account(Guid accountId) => $"{Accounts}/{accountId}";
 
     public static string Worker(Guid workerId) => $"{Workers}/{workerId}";
+
+    public static string Blob(string digest) => $"{Blobs}/{digest}";
+
+    public static string BlobManifest(string digest) => $"{Blob(digest)}/manifest";
+
+    public static string BlobChunk(string digest, int index) => $"{Blob(digest)}/chunks/{index}";
+
+    /// <summary>PUT by a worker (its token) of a result blob the coordinator asked it for (<see cref="PeerDirections.Uploads"/>).</summary>
+    public static string WorkerBlob(string digest) => $"{Workers}/blobs/{digest}";
 }

@@ -9,16 +9,36 @@ namespace Volunteer.Protocol;
 /// <param name="MaxInProgress">Most in-progress replicas a worker may list in one sync.</param>
 /// <param name="InlinePayloadLimit">Largest result payload carried inline in a report, in bytes.</param>
 /// <param name="MaxErrorLength">Longest error message of an error report, in characters.</param>
-public sealed record SyncLimits(int MaxReportsPerSync, int MaxUnitsPerSync, int MaxInProgress, int InlinePayloadLimit, int MaxErrorLength)
+/// <param name="MaxResultBytes">Largest result payload at all; one above the inline limit stays at the edge until pulled.</param>
+/// <param name="MaxRelayedPerSync">Most relayed bundles one sync may carry.</param>
+public sealed record SyncLimits(
+    int MaxReportsPerSync, int MaxUnitsPerSync, int MaxInProgress, int InlinePayloadLimit, int MaxErrorLength,
+    long MaxResultBytes = 64L * 1024 * 1024, int MaxRelayedPerSync = 16)
 {
     /// <summary>
     /// The largest body a sync within these limits can need: every report at its largest (a payload in
     /// base64, or an error message whose every character JSON-escapes to six bytes) and every in-progress
     /// entry, with room for the JSON around them.
     /// </summary>
+    /// <remarks>
+    /// Relayed reports count with the worker's own against <see cref="MaxReportsPerSync"/>; a peer advert lists at most
+    /// <see cref="MaxInProgress"/> blobs added and as many removed, and at most as many transfers, each naming at most
+    /// <see cref="MaxBadHoldersPerTransfer"/> bad holders.
+    /// </remarks>
     public long MaxSyncBodyBytes =>
         MaxReportsPerSync * (Math.Max((InlinePayloadLimit + 2L) / 3 * 4, 6L * MaxErrorLength) + ReportOverheadBytes)
-        + MaxInProgress * InProgressEntryBytes + EnvelopeBytes;
+        + MaxInProgress * (InProgressEntryBytes + 2 * DigestEntryBytes + TransferEntryBytes)
+        + MaxRelayedPerSync * RelayedBundleOverheadBytes + EnvelopeBytes;
+
+    /// <summary>Most holders one transfer report may accuse of serving a bad chunk.</summary>
+    public const int MaxBadHoldersPerTransfer = 8;
+
+    private const long DigestEntryBytes = 80;
+
+    private const long TransferEntryBytes = 256 + MaxBadHoldersPerTransfer * 40;
+
+    /// <summary>A relayed bundle's worker id and signature, and the JSON around them.</summary>
+    private const long RelayedBundleOverheadBytes = 512;
 
     /// <summary>A report's fields besides its payload or error: ids, outcome, digest, size, names.</summary>
     private const long ReportOverheadBytes = 512;

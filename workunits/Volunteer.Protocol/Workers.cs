@@ -17,7 +17,10 @@ public sealed record WorkerAttachRequest(string Name, string PublicKey, int Core
 /// Only when the attach created an anonymous account: its key, shown this once, with which the volunteer
 /// can attach more hosts to the same account.
 /// </param>
-public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimits Limits, Guid AccountId, string? AccountKey = null);
+/// <param name="CoordinatorKey">
+/// The coordinator's ECDSA P-256 public key (SubjectPublicKeyInfo, base64), which signs blob tickets and peer passes.
+/// </param>
+public sealed record WorkerAttachResponse(Guid WorkerId, string Token, SyncLimits Limits, Guid AccountId, string? AccountKey = null, string? CoordinatorKey = null);
 
 /// <summary>An attached host as operators see it (GET /api/v1/workers/{id}, with an API key).</summary>
 /// <param name="DailyQuota">Replicas it may be issued today: halved by each error, invalid result or missed deadline.</param>
@@ -65,8 +68,9 @@ public enum ReportOutcome
 
 /// <summary>
 /// A worker's report of one replica, signed together with the others it travels with. A success
-/// carries its payload inline, with the payload's digest and size; the coordinator refuses payloads
-/// above its inline limit (<see cref="SyncLimits.InlinePayloadLimit"/>).
+/// carries its payload's digest and size, and the payload itself inline when it is within the inline limit
+/// (<see cref="SyncLimits.InlinePayloadLimit"/>). A larger payload (up to <see cref="SyncLimits.MaxResultBytes"/>)
+/// stays at the edge: the worker keeps it and the coordinator pulls it, or asks for it, once it is canonical.
 /// </summary>
 public sealed record ReplicaReport(
     Guid JobId,
@@ -95,20 +99,28 @@ public sealed record ReplicaReport(
 /// The worker's signature over all of <paramref name="Reports"/> (see ReportSignature); required
 /// when there are reports.
 /// </param>
+/// <param name="Peer">The worker's peer endpoint and the blobs it holds (changes); null when it says nothing of them.</param>
+/// <param name="Relayed">Other workers' signed reports this worker carries for them.</param>
+/// <param name="Transfers">How the blob fetches finished since the last sync went.</param>
 public sealed record SyncRequest(
     IReadOnlyList<ReplicaReport>? Reports = null,
     IReadOnlyList<ReplicaRef>? InProgress = null,
     int RequestUnits = 0,
-    string? Signature = null);
+    string? Signature = null,
+    PeerAdvert? Peer = null,
+    IReadOnlyList<RelayedReports>? Relayed = null,
+    IReadOnlyList<TransferReport>? Transfers = null);
 
 /// <summary>A leased replica: compute it and report before the deadline.</summary>
+/// <param name="Blobs">The blobs the unit reads (a job's shared input), with where to fetch them; null when it reads none.</param>
 public sealed record Assignment(
     Guid JobId,
     long UnitIndex,
     int Replica,
     string App,
     JsonElement Input,
-    DateTimeOffset Deadline)
+    DateTimeOffset Deadline,
+    IReadOnlyList<BlobSource>? Blobs = null)
 {
     [JsonIgnore]
     public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
@@ -118,11 +130,15 @@ public sealed record Assignment(
 /// <param name="Assignments">New leases.</param>
 /// <param name="Cancelled">In-progress replicas the worker should stop computing.</param>
 /// <param name="Limits">The coordinator's bounds on one sync, for the next one.</param>
+/// <param name="Peer">The index's directions to this worker as a peer; null when the sync said nothing as a peer.</param>
+/// <param name="Relayed">What became of each relayed bundle, in the order sent.</param>
 public sealed record SyncResponse(
     int Accepted,
     IReadOnlyList<Assignment> Assignments,
     IReadOnlyList<ReplicaRef> Cancelled,
-    SyncLimits Limits);
+    SyncLimits Limits,
+    PeerDirections? Peer = null,
+    IReadOnlyList<RelayOutcome>? Relayed = null);
 
 /// <summary>Why one report of a sync was refused; sent in the problem details of a refused sync.</summary>
 /// <param name="Code">Machine-readable reason, e.g. AlreadyReported.</param>

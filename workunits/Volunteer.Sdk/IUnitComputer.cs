@@ -22,4 +22,10 @@ public interface IUnitContext
 
     /// <summary>Saves state from which the unit can resume; durable once the task completes.</summary>
     Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens, read-only, a blob the unit reads (one of <see cref="IScienceApp.InputBlobs"/>), already fetched and verified
+    /// against its digest by the agent. Throws <see cref="InvalidOperationException"/> for a blob the job does not name.
+    /// </summary>
+    Stream OpenBlob(string digest);
 }

@@ -22,12 +22,14 @@ public sealed record JobSpec(
 
 /// <summary>A job as stored, with its units counted by state and its parameters parsed (once, by the job's grain).</summary>
 /// <param name="EstimatedCompletion">When a running job should be done at its recent pace; null when unknown.</param>
+/// <param name="Relay">The job's relay figures as its grain has them; null for a status read from the job's row alone.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobStatus")]
 public sealed record JobStatus(
     [property: Id(0)] JobRecord Job,
     [property: Id(1)] UnitCounts Units,
     [property: Id(2)] JsonElement Parameters,
-    [property: Id(3)] DateTimeOffset? EstimatedCompletion = null)
+    [property: Id(3)] DateTimeOffset? EstimatedCompletion = null,
+    [property: Id(4)] JobRelay? Relay = null)
 {
     /// <summary>The status of a job that has ended, from its row alone.</summary>
     public static JobStatus Ended(JobRecord job)

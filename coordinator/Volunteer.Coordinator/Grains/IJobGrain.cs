@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Volunteer.Coordinator.Scheduling;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Grains;
 
@@ -31,6 +32,10 @@ public interface IJobGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("Distrust"), OneWay]
     Task DistrustAsync(Guid workerId);
+
+    /// <summary>Adds to the job's relay figures (bytes the coordinator's silos served of its blobs, counted at the API edge).</summary>
+    [Alias("CountRelay"), OneWay]
+    Task CountRelayAsync(JobRelay figures);
 
     /// <summary>Cancels the job; false if it had already ended.</summary>
     [Alias("Cancel")]

@@ -134,6 +134,9 @@ public sealed class JobGrain(
         await CommitAsync();
     }
 
+    // Issue 11 contract: the coordinator-peer helper writes this.
+    public Task CountRelayAsync(JobRelay figures) => throw new NotImplementedException();
+
     public async Task<bool> CancelAsync()
     {
         if (_workbook is null || !_workbook.Cancel(time.GetUtcNow()))

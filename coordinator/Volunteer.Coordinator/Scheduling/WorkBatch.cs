@@ -22,6 +22,12 @@ public sealed class WorkBatch
 
     public List<HostFlagRecord> HostFlags { get; } = [];
 
+    /// <summary>Blobs a job needs (its inputs while it runs, its units' result payloads and result file for good).</summary>
+    public List<JobBlobRecord> JobBlobs { get; } = [];
+
+    /// <summary>Relay figures to add to the stored ones (<see cref="JobRelayRecord"/>).</summary>
+    public List<JobRelayRecord> Relay { get; } = [];
+
     /// <summary>
     /// The job epoch a job's grain writes this batch under, if any: the store commits the batch only while the job's
     /// row still has that epoch, and otherwise writes none of it and refuses it.
@@ -30,5 +36,6 @@ public sealed class WorkBatch
 
     public bool IsEmpty =>
         Jobs.Count == 0 && Units.Count == 0 && Replicas.Count == 0 && Workers.Count == 0 && ApiKeys.Count == 0
-        && Accounts.Count == 0 && HostQuotas.Count == 0 && Reliability.Count == 0 && Credits.Count == 0 && HostFlags.Count == 0;
+        && Accounts.Count == 0 && HostQuotas.Count == 0 && Reliability.Count == 0 && Credits.Count == 0 && HostFlags.Count == 0
+        && JobBlobs.Count == 0 && Relay.Count == 0;
 }

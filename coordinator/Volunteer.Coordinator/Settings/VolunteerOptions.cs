@@ -132,10 +132,54 @@ public sealed class VolunteerOptions
     [Range(1.0, 1000.0)]
     public double SpeculationFactor { get; set; } = 3.0;
 
+    /// <summary>Largest blob a scientist may upload, in bytes.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBlobBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Largest result payload, in bytes; one above <see cref="InlinePayloadLimit"/> stays on the workers until pulled.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxResultBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How often blobs no job needs are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan BlobCollectionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long an uploaded blob (or an unfinished upload) is kept before a job names it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan UnclaimedBlobLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long a ticket to fetch a blob from peers is good for.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
+    public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a worker's peer pass (for relaying its reports through peers) is good for.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan PeerPassLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Whether assignments list peers that hold their blobs (false: every byte comes from the coordinator, as without relay).</summary>
+    public bool ListPeers { get; set; } = true;
+
+    /// <summary>Holders listed with each blob of an assignment.</summary>
+    [Range(1, 64)]
+    public int HoldersPerBlob { get; set; } = 4;
+
+    /// <summary>How long the coordinator waits for a worker's peer endpoint to answer its connect-back probe.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan PeerProbeTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Distinct accounts that must report a holder for a bad chunk before it is no longer listed and loses trust.</summary>
+    [Range(1, 100)]
+    public int BadChunkReportsToUnlist { get; set; } = 2;
+
+    /// <summary>How long the coordinator gives one holder to deliver a result payload (pulled or uploaded) before trying another.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ResultPullTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with
     {
         MaxReportsPerSync = MaxReportsPerSync, MaxUnitsPerSync = MaxUnitsPerSync, InlinePayloadLimit = InlinePayloadLimit,
+        MaxResultBytes = MaxResultBytes,
     };
 }
 

@@ -81,4 +81,10 @@ public interface IWorkStore
     /// <summary>The holder's ledger lines, newest first (ties by id), at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
         CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The job's relay figures (the sum of every stretch committed); null before any.</summary>
+    Task<JobRelayRecord?> FindJobRelayAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>The blobs the job needs (<see cref="JobBlobRecord"/>), of one use when given.</summary>
+    Task<IReadOnlyList<JobBlobRecord>> ListJobBlobsAsync(Guid jobId, JobBlobUse? use = null, CancellationToken cancellationToken = default);
 }

@@ -188,6 +188,13 @@ public abstract class SqlWorkStore : IWorkStore
         return await ReadAllAsync(command, StoreTables.Workers.Read, cancellationToken);
     }
 
+    // Issue 11 contract: the storage helper writes these (tables job_relay and job_blobs).
+    public Task<JobRelayRecord?> FindJobRelayAsync(Guid jobId, CancellationToken cancellationToken = default) =>
+        throw new NotImplementedException("job_relay");
+
+    public Task<IReadOnlyList<JobBlobRecord>> ListJobBlobsAsync(Guid jobId, JobBlobUse? use = null, CancellationToken cancellationToken = default) =>
+        throw new NotImplementedException("job_blobs");
+
     public async Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
         CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default)
     {

@@ -71,5 +71,8 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
             folder.SaveCheckpoint(replica, state.Span);
             return Task.CompletedTask;
         }
+
+        // Issue 11 contract: the worker-peer helper serves this from the blob cache.
+        public Stream OpenBlob(string digest) => throw new InvalidOperationException($"The unit's job names no blob {digest}.");
     }
 }
