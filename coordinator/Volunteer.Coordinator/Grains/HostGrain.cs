@@ -215,6 +215,15 @@ public sealed class HostGrain(
             $"{costPerUnitSeconds.Value:0.###} core-seconds a unit costs across the population.");
     }
 
+    // Issue 11 contract: the coordinator-index helper writes these.
+    public Task<string?> GetListedEndpointAsync() => throw new NotImplementedException();
+
+    public Task RequestUploadAsync(string digest) => throw new NotImplementedException();
+
+    public Task<bool> IsUploadRequestedAsync(string digest) => throw new NotImplementedException();
+
+    public Task ReleaseAsync(IReadOnlyList<string> digests) => throw new NotImplementedException();
+
     public Task<HostLimits> GetLimitsAsync()
     {
         var quota = Quota(time.GetUtcNow());

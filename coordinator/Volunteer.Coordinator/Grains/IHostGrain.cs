@@ -26,4 +26,20 @@ public interface IHostGrain : IGrainWithGuidKey
 
     [Alias("GetLimits"), AlwaysInterleave]
     Task<HostLimits> GetLimitsAsync();
+
+    /// <summary>The host's peer endpoint if the coordinator has reached it and lists it; null otherwise (NAT, --no-serve, unlisted).</summary>
+    [Alias("GetListedEndpoint"), AlwaysInterleave]
+    Task<string?> GetListedEndpointAsync();
+
+    /// <summary>Asks the host, in its next sync's answer, to upload this result blob (it holds it and cannot be pulled from).</summary>
+    [Alias("RequestUpload"), AlwaysInterleave]
+    Task RequestUploadAsync(string digest);
+
+    /// <summary>Whether the host was asked to upload this blob and has not yet: only then does the coordinator take the upload.</summary>
+    [Alias("IsUploadRequested"), AlwaysInterleave]
+    Task<bool> IsUploadRequestedAsync(string digest);
+
+    /// <summary>Tells the host, in its next sync's answer, that the coordinator has these result blobs: it may drop its copies.</summary>
+    [Alias("Release"), OneWay, AlwaysInterleave]
+    Task ReleaseAsync(IReadOnlyList<string> digests);
 }

@@ -37,6 +37,10 @@ public interface IJobGrain : IGrainWithGuidKey
     [Alias("CountRelay"), OneWay]
     Task CountRelayAsync(JobRelay figures);
 
+    /// <summary>A result payload this job waits for is now in the blob store (a worker uploaded it): assimilate what waited for it.</summary>
+    [Alias("ResultBlobStored"), OneWay]
+    Task ResultBlobStoredAsync(string digest);
+
     /// <summary>Cancels the job; false if it had already ended.</summary>
     [Alias("Cancel")]
     Task<bool> CancelAsync();

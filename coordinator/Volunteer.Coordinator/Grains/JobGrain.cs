@@ -137,6 +137,8 @@ public sealed class JobGrain(
     // Issue 11 contract: the coordinator-peer helper writes this.
     public Task CountRelayAsync(JobRelay figures) => throw new NotImplementedException();
 
+    public Task ResultBlobStoredAsync(string digest) => throw new NotImplementedException();
+
     public async Task<bool> CancelAsync()
     {
         if (_workbook is null || !_workbook.Cancel(time.GetUtcNow()))
