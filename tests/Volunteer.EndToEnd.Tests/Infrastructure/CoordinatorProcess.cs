@@ -102,6 +102,29 @@ public sealed class CoordinatorProcess : RestartableProcess
         return answer.Assignments.Select(a => (a.UnitIndex, a.Replica)).ToList();
     }
 
+    /// <summary>Uploads a blob in one streaming PUT under the API key; returns its digest.</summary>
+    public async Task<string> UploadBlobAsync(byte[] content)
+    {
+        var digest = Volunteer.Sdk.ContentDigest.Of(content);
+        using var body = new ByteArrayContent(content);
+        using var response = await (await _http.PutAsync(new Uri(Routes.Blob(digest), UriKind.Relative), body)).ExpectAsync(HttpStatusCode.Created);
+        return digest;
+    }
+
+    /// <summary>A whole blob, downloaded under the API key.</summary>
+    public async Task<byte[]> DownloadBlobAsync(string digest)
+    {
+        using var response = await (await _http.GetAsync(new Uri(Routes.Blob(digest), UriKind.Relative))).ExpectAsync(HttpStatusCode.OK);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    /// <summary>The JSON answer of a GET under the API key (200 expected).</summary>
+    public async Task<JsonElement> GetJsonAsync(string route, CancellationToken cancellationToken = default)
+    {
+        using var document = JsonDocument.Parse(await GetAsync(route, cancellationToken));
+        return document.RootElement.Clone();
+    }
+
     /// <summary>The answering silo and the membership it sees.</summary>
     public async Task<ClusterSnapshot> ClusterViewAsync(CancellationToken cancellationToken = default) =>
         ClusterSnapshot.Parse(await GetAsync(Routes.Cluster, cancellationToken));

@@ -28,6 +28,21 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     private readonly Lock _gate = new();
     private readonly List<AcknowledgedReport> _acknowledged = [];
+
+    /// <summary>
+    /// The agent's settings (environment variables) for attach and run: the responsive defaults above, its peer
+    /// endpoint's port, and whatever a test adds before starting it.
+    /// </summary>
+    public Dictionary<string, string> Settings { get; } = new(AgentSettings);
+
+    /// <summary>Arguments added to <c>run</c>, e.g. --no-serve.</summary>
+    public List<string> RunArguments { get; } = [];
+
+    /// <summary>The port its peer endpoint listens on, on its source address (picked free when the process object is made).</summary>
+    public int PeerPort { get; } = FreePort.Next();
+
+    /// <summary>Its peer endpoint's base URL, when it serves.</summary>
+    public Uri PeerEndpoint => new($"http://{SourceAddress}:{PeerPort}/");
     private int _unitsStarted;
     private int _syncFailures;
 
@@ -96,7 +111,7 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
             $"{Name} attach",
             ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name,
              "--source-address", SourceAddress.ToString(), .. accountKey is null ? Array.Empty<string>() : ["--account", accountKey]],
-            AgentSettings);
+            Settings);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
         return (exitCode, attach.Lines);
     }
@@ -111,7 +126,9 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     /// <summary>Starts <c>volunteer-worker run</c> on this worker's state directory.</summary>
     public void Start() =>
-        StartGeneration(["run", "--state-dir", StateDirectory, "--slots", "1", "--source-address", SourceAddress.ToString()], AgentSettings, OnLine);
+        StartGeneration(["run", "--state-dir", StateDirectory, "--slots", "1", "--source-address", SourceAddress.ToString(), .. RunArguments],
+            new Dictionary<string, string>(Settings) { ["Worker__PeerPort"] = PeerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            OnLine);
 
     /// <summary>
     /// kill -9 at a moment the agent certainly holds work: it is frozen (SIGSTOP) now and then until its

@@ -1,0 +1,55 @@
+using Volunteer.Protocol;
+using Volunteer.Testing;
+using Xunit.Abstractions;
+
+namespace Volunteer.EndToEnd.Tests.Relay;
+
+/// <summary>
+/// BOINC's third reason: downloads stalled when the peers holding a file left. Here the only peer holding the input is
+/// killed (kill -9) while another worker fetches from it: that fetch completes from the others (the coordinator
+/// serves what no peer can) and the job's result is right.
+/// </summary>
+public sealed class HolderLossTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_holder_killed_mid_transfer_does_not_stop_the_fetch()
+    {
+        await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 3);
+        var coordinator = cluster.Coordinator;
+        var (holder, fetcher, other) = (cluster.Workers[0], cluster.Workers[1], cluster.Workers[2]);
+        // The holder uploads at 1 MiB/s: the 16 MiB input takes it long enough to serve that the kill lands mid-transfer.
+        holder.Settings["Worker__UploadBytesPerSecond"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var sequence = SharedInputs.Sequence(16 * SharedInputs.MiB, seed: 31);
+        var motifs = SharedInputs.Motifs(6, seed: 31);
+        var digest = await coordinator.UploadBlobAsync(sequence);
+        // Units whose lease the killed holder keeps come back after 20 s.
+        var submitted = await cluster.SubmitAsync(coordinator, SharedInputs.MotifsJob(digest, motifs, motifsPerUnit: 1, deadlineSeconds: 20));
+
+        holder.Start();
+        await Eventually.UntilAsync("the holder to report a unit (it holds the input)", () => holder.AcknowledgedCount > 0, () => cluster.Diagnostics());
+        fetcher.Start();
+        // Some bytes have come from the holder (they are counted in the fetcher's next sync... but it only syncs its
+        // transfer once done): wait until the fetcher's partial download has a few chunks, then kill the holder.
+        await Eventually.UntilAsync("the fetcher to have part of the input from the holder",
+            () => ChunksOnDisk(fetcher.StateDirectory) >= 2, () => cluster.Diagnostics(), interval: TimeSpan.FromMilliseconds(50));
+        await holder.KillAsync();
+        cluster.Log($"holder killed with the fetcher holding {ChunksOnDisk(fetcher.StateDirectory)} chunk file(s)");
+        other.Start();
+        var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
+
+        Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
+        Assert.True(fetcher.AcknowledgedCount > 0, $"The fetcher never reported a unit.\n{fetcher.Tail()}");
+        var (_, _, result) = await coordinator.GetResultAsync(submitted.Id);
+        Assert.Equal(SharedInputs.ReferenceCounts(sequence, motifs), SharedInputs.CountsIn(result));
+        var relay = SharedInputs.RelayOf(await coordinator.GetJsonAsync(Routes.Job(submitted.Id)));
+        cluster.Log($"relay: {relay}");
+        Assert.True(relay.PeerBytes > 0, $"Nothing came from a peer: {relay}");
+    }
+
+    /// <summary>Chunk files of downloads in progress and blobs held, under the agent's blob cache.</summary>
+    private static int ChunksOnDisk(string stateDirectory)
+    {
+        var blobs = Path.Combine(stateDirectory, "blobs");
+        return Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Count() : 0;
+    }
+}
