@@ -23,13 +23,13 @@ internal readonly record struct MandelbrotView(double CenterX, double CenterY, d
     /// <summary>Far enough out that any region of interest (the set lies within 2 of the origin) is inside.</summary>
     public const double MaxCoordinate = 1e6;
 
+    /// <summary>No narrower region: a pixel size that underflows would put every pixel at one point.</summary>
+    public const double MinScale = 1e-300;
+
     public static readonly string[] FieldNames = ["centerX", "centerY", "scale", "width", "height", "maxIterations"];
 
     /// <summary>The width and height of one pixel in the complex plane.</summary>
     public double PixelSize => Scale / Width;
-
-    /// <summary>No narrower region: a pixel size that underflows would put every pixel at one point.</summary>
-    public const double MinScale = 1e-300;
 
     /// <summary>Reads the view from the first six of <paramref name="fields"/> (in <see cref="FieldNames"/> order); null when valid, otherwise why not.</summary>
     public static string? TryRead(ReadOnlySpan<JsonElement> fields, out MandelbrotView view)
@@ -43,11 +43,11 @@ internal readonly record struct MandelbrotView(double CenterX, double CenterY, d
         var maxIterations = JsonFields.Int32(fields[5], "maxIterations", 1, MaxIterationLimit, ref problem);
         if (problem is null && (Math.Abs(centerX) > MaxCoordinate || Math.Abs(centerY) > MaxCoordinate))
         {
-            problem = "centerX and centerY must be between -1000000 and 1000000";
+            problem = $"centerX and centerY must be between -{MaxCoordinate:0} and {MaxCoordinate:0}";
         }
         if (problem is null && scale is < MinScale or > MaxCoordinate)
         {
-            problem = "scale (the width of the region in the complex plane) must be from 1e-300 to 1000000";
+            problem = $"scale (the width of the region in the complex plane) must be from {MinScale:0e0} to {MaxCoordinate:0}";
         }
         view = problem is null ? new MandelbrotView(centerX, centerY, scale, width, height, maxIterations) : default;
         return problem;
