@@ -79,6 +79,14 @@ internal readonly record struct MandelbrotView(double CenterX, double CenterY, d
     /// <summary>The iterations z ← z² + c takes, from z = 0, to leave the disc of radius 2; MaxIterations if it never does.</summary>
     private int EscapeTime(double cr, double ci)
     {
+        // The main cardioid and the period-2 bulb, most of the set's area, never escape: known without iterating.
+        var xq = cr - 0.25;
+        var q = (xq * xq) + (ci * ci);
+        if (q * (q + xq) <= 0.25 * ci * ci || ((cr + 1) * (cr + 1)) + (ci * ci) <= 0.0625)
+        {
+            return MaxIterations;
+        }
+
         double zr = 0, zi = 0, zr2 = 0, zi2 = 0;
         var n = 0;
         while (n < MaxIterations && zr2 + zi2 <= 4.0)
