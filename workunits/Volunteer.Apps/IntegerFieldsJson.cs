@@ -2,10 +2,7 @@ using System.Text.Json;
 
 namespace Volunteer.Apps;
 
-/// <summary>
-/// Reads the flat, all-integer JSON objects the built-in apps exchange. Strict on purpose: a misspelt
-/// or extra field is reported rather than silently ignored, so a typo cannot change what is computed.
-/// </summary>
+/// <summary>Reads the flat, all-integer JSON objects of the built-in apps, as strictly as <see cref="JsonFields"/>.</summary>
 internal static class IntegerFieldsJson
 {
     /// <summary>
@@ -14,37 +11,17 @@ internal static class IntegerFieldsJson
     /// </summary>
     public static string? TryReadInt64Fields(JsonElement element, ReadOnlySpan<string> names, Span<long> values)
     {
-        if (element.ValueKind != JsonValueKind.Object)
+        var fields = new JsonElement[names.Length];
+        if (JsonFields.TryRead(element, names, names.Length, fields) is { } problem)
         {
-            return $"expected a JSON object with the integer fields {string.Join(", ", names.ToArray())}";
+            return problem;
         }
-
-        Span<bool> seen = stackalloc bool[names.Length];
-        foreach (var property in element.EnumerateObject())
-        {
-            var index = names.IndexOf(property.Name);
-            if (index < 0)
-            {
-                return $"unknown field '{property.Name}'; the fields are {string.Join(", ", names.ToArray())} (case-sensitive)";
-            }
-            if (seen[index])
-            {
-                return $"the field {property.Name} appears more than once";
-            }
-            seen[index] = true;
-
-            // TryGetInt64 accepts only plain integer literals: 1.5, 1e3 and out-of-range numbers fail.
-            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt64(out values[index]))
-            {
-                return $"the field {property.Name} must be an integer in the 64-bit range";
-            }
-        }
-
         for (var i = 0; i < names.Length; i++)
         {
-            if (!seen[i])
+            // TryGetInt64 accepts only plain integer literals: 1.5, 1e3 and out-of-range numbers fail.
+            if (fields[i].ValueKind != JsonValueKind.Number || !fields[i].TryGetInt64(out values[i]))
             {
-                return $"the field {names[i]} is missing";
+                return $"the field {names[i]} must be an integer in the 64-bit range";
             }
         }
         return null;

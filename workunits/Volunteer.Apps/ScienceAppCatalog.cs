@@ -1,4 +1,6 @@
 using Volunteer.Apps.Checksum;
+using Volunteer.Apps.Mandelbrot;
+using Volunteer.Apps.Motifs;
 using Volunteer.Apps.Primes;
 using Volunteer.Sdk;
 
@@ -13,7 +15,7 @@ public sealed class ScienceAppCatalog
         _apps = apps.ToDictionary(app => app.Name, StringComparer.Ordinal);
 
     /// <summary>Every app that ships with Volunteer.</summary>
-    public static ScienceAppCatalog BuiltIn { get; } = new([new PrimesApp(), new ChecksumApp()]);
+    public static ScienceAppCatalog BuiltIn { get; } = new([new PrimesApp(), new ChecksumApp(), new MandelbrotApp(), new MotifsApp()]);
 
     public IEnumerable<string> Names => _apps.Keys;
 
