@@ -2,6 +2,7 @@ using System.Text.Json;
 using Volunteer.Apps;
 using Volunteer.Apps.Mandelbrot;
 using Volunteer.Sdk;
+using Volunteer.Testing;
 
 namespace Volunteer.WorkUnits.Tests;
 

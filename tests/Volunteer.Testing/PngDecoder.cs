@@ -1,15 +1,16 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using Xunit;
 
-namespace Volunteer.WorkUnits.Tests;
+namespace Volunteer.Testing;
 
 /// <summary>
 /// Just enough of a PNG reader to check the mandelbrot app's images against a render, written apart from the app's
 /// writer: chunks are walked and every CRC checked (bit by bit, not table-driven), the header must say 8-bit RGB, the
 /// IDAT chunks are joined and inflated, and each row's filter byte must be 0 (none), the only one the app writes.
 /// </summary>
-internal static class PngDecoder
+public static class PngDecoder
 {
     private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
 
