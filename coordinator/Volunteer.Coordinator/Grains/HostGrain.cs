@@ -92,12 +92,13 @@ public sealed class HostGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await SaveAsync(null);
         // What the grain knew of the host as a peer goes with it: the next activation lists it again once reached again.
+        // (Should this fail, the holders drop the entry once it is no longer refreshed.)
         if (_peer is not null)
         {
             await ApplyAsync(_peer.Unlist());
         }
-        await SaveAsync(null);
     }
 
     /// <summary>Unlisted for good: the host served bad data (and its flag says so, in the store).</summary>
