@@ -31,6 +31,8 @@ public sealed class RelayedReportsTests(UnthrottledCoordinatorFactory factory) :
         _carrierLease = Assert.Single(await _carrier.LeaseAsync(1));
         Assert.Equal(new ReplicaRef(_job.Id, 0, 0), _originLease.Ref);
         Assert.Equal(new ReplicaRef(_job.Id, 0, 1), _carrierLease.Ref);
+        // A primes unit reads no blob: its assignment names none.
+        Assert.Null(_originLease.Blobs);
     }
 
     public Task DisposeAsync()
