@@ -337,6 +337,157 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     }
 
     [Fact]
+    public async Task Report_above_the_inline_limit_by_digest_and_size_alone_is_accepted_and_its_payload_stays_at_the_edge()
+    {
+        var big = new byte[64 * 1024 + 1];
+        big[^1] = 7;
+        var report = SimulatedWorker.Success(_aliceLease.Ref, big) with { Payload = null };
+
+        var response = await _alice.SyncAsync(new SyncRequest([report]));
+
+        Assert.Equal(1, response.Accepted);
+        var stored = await StoredAsync(_aliceLease.Ref);
+        Assert.Equal(
+            new StoredReplica(ReplicaState.Reported, _alice.Id, stored.Deadline, ReportOutcome.Success, ContentDigest.Of(big), big.Length, null, null),
+            stored);
+    }
+
+    [Fact]
+    public async Task Report_above_the_largest_result_is_413_and_changes_nothing()
+    {
+        var before = await SnapshotAsync();
+        var honest = await _alice.ComputeAsync(_aliceLease);
+        var report = honest with { Size = 64L * 1024 * 1024 + 1, Payload = null };
+
+        using var response = await _alice.PostSyncAsync(new SyncRequest([report]));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "above 67108864 bytes are not accepted");
+        await AssertUnchangedAsync(before);
+        await AssertHonestReportStillAcceptedAsync();
+    }
+
+    private static readonly string SomeDigest = ContentDigest.Of([1, 2, 3]);
+
+    public static TheoryData<string, string> BadPeerAdverts => new()
+    {
+        { "port 0", "'peer.port' must be between 1 and 65535" },
+        { "port 65536", "'peer.port' must be between 1 and 65535" },
+        { "negative upload cap", "'peer.uploadBytesPerSecond' must not be negative" },
+        { "malformed digest added", "Every digest of 'peer.added'" },
+        { "malformed digest removed", "Every digest of 'peer.removed'" },
+        { "too many added", "'peer.added' lists at most 4096" },
+        { "too many removed", "'peer.removed' lists at most 4096" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPeerAdverts))]
+    public async Task Sync_with_a_bad_peer_advert_is_400_and_changes_nothing(string kind, string detail)
+    {
+        var before = await SnapshotAsync();
+        var many = Enumerable.Range(0, 4097).Select(i => ContentDigest.Of(BitConverter.GetBytes(i))).ToList();
+        var advert = kind switch
+        {
+            "port 0" => new PeerAdvert(0),
+            "port 65536" => new PeerAdvert(65536),
+            "negative upload cap" => new PeerAdvert(4000, UploadBytesPerSecond: -1),
+            "malformed digest added" => new PeerAdvert(4000, Added: [SomeDigest, "sha256:ABC"]),
+            "malformed digest removed" => new PeerAdvert(4000, Removed: ["md5:0123"]),
+            "too many added" => new PeerAdvert(4000, Added: many, Complete: true),
+            "too many removed" => new PeerAdvert(null, Removed: many),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+
+        using var response = await _alice.PostSyncAsync(new SyncRequest([await _alice.ComputeAsync(_aliceLease)], RequestUnits: 1, Peer: advert));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AssertUnchangedAsync(before);
+        await AssertHonestReportStillAcceptedAsync();
+    }
+
+    public static TheoryData<string, string> BadTransfers => new()
+    {
+        { "malformed digest", "'digest' must be" },
+        { "negative peer bytes", "'peerBytes' and 'coordinatorBytes' must be between 0" },
+        { "negative coordinator bytes", "'peerBytes' and 'coordinatorBytes' must be between 0" },
+        { "more bytes than any transfer", "'peerBytes' and 'coordinatorBytes' must be between 0" },
+        { "too many bad holders", "'badHolders' must list 0 to 8" },
+        { "null transfer", "'transfers' must not contain null" },
+        { "too many transfers", "At most 4096 transfers" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTransfers))]
+    public async Task Sync_with_a_bad_transfer_report_is_400_and_changes_nothing(string kind, string detail)
+    {
+        var before = await SnapshotAsync();
+        var good = new TransferReport(_job.Id, SomeDigest, 10, 20, []);
+        IReadOnlyList<TransferReport> transfers = kind switch
+        {
+            "malformed digest" => [good with { Digest = "sha256:xyz" }],
+            "negative peer bytes" => [good, good with { PeerBytes = -1 }],
+            "negative coordinator bytes" => [good with { CoordinatorBytes = -1 }],
+            "more bytes than any transfer" => [good with { PeerBytes = long.MaxValue }],
+            "too many bad holders" => [good with { BadHolders = [.. Enumerable.Range(0, 9).Select(_ => Guid.NewGuid())] }],
+            "null transfer" => [good, null!],
+            "too many transfers" => [.. Enumerable.Repeat(good, 4097)],
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+
+        using var response = await _alice.PostSyncAsync(new SyncRequest([await _alice.ComputeAsync(_aliceLease)], Transfers: transfers));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AssertUnchangedAsync(before);
+        await AssertHonestReportStillAcceptedAsync();
+    }
+
+    public static TheoryData<string, string> BadRelayedBundles => new()
+    {
+        { "too many bundles", "At most 16 relayed bundles" },
+        { "too many reports in all", "At most 512 reports fit in one sync, relayed ones included" },
+        { "empty bundle", "carries at least one report" },
+        { "no worker id", "'workerId' must name the worker" },
+        { "no signature", "'signature' is required" },
+        { "null bundle", "must not contain null bundles" },
+        { "null report", "must not contain null bundles" },
+        { "two jobs in a bundle", "must be of one job" },
+        { "one replica twice", "reported more than once" },
+        { "malformed report", "'digest' must be" },
+        { "payload not matching", "does not match its 'size' and 'digest'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRelayedBundles))]
+    public async Task Sync_with_a_bad_relayed_bundle_is_400_and_changes_nothing(string kind, string detail)
+    {
+        var before = await SnapshotAsync();
+        // Bob's honest report of his replica, relayed by Alice: only the shape of what is wrong may refuse the sync.
+        var bobs = await _bob.ComputeAsync(_bobLease);
+        var bundle = new RelayedReports(_bob.Id, [bobs], _bob.Sign([bobs]));
+        var other = bobs with { JobId = Guid.NewGuid() };
+        IReadOnlyList<RelayedReports> relayed = kind switch
+        {
+            "too many bundles" => [.. Enumerable.Repeat(bundle, 17)],
+            "too many reports in all" => [bundle with { Reports = [.. Enumerable.Range(0, 512).Select(i => bobs with { UnitIndex = i })] }],
+            "empty bundle" => [bundle with { Reports = [] }],
+            "no worker id" => [bundle with { WorkerId = Guid.Empty }],
+            "no signature" => [bundle with { Signature = "" }],
+            "null bundle" => [bundle, null!],
+            "null report" => [bundle with { Reports = [bobs, null!] }],
+            "two jobs in a bundle" => [bundle with { Reports = [bobs, other] }],
+            "one replica twice" => [bundle with { Reports = [bobs, bobs] }],
+            "malformed report" => [bundle with { Reports = [bobs with { Digest = "sha256:0" }] }],
+            "payload not matching" => [bundle with { Reports = [bobs with { Payload = Convert.ToBase64String(SimulatedWorker.Payload(3)) }] }],
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+
+        using var response = await _alice.PostSyncAsync(new SyncRequest([await _alice.ComputeAsync(_aliceLease)], Relayed: relayed));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AssertUnchangedAsync(before);
+        await AssertHonestReportStillAcceptedAsync();
+    }
+
+    [Fact]
     public async Task Error_report_without_a_message_is_400_and_changes_nothing()
     {
         var before = await SnapshotAsync();
@@ -418,6 +569,9 @@ public sealed class WorkerSyncBadInputTests(UnthrottledCoordinatorFactory factor
     [InlineData("""{"reports":[{"unitIndex":0,"replica":0,"outcome":"Success"}]}""", "JSON")]
     [InlineData("""{"reports":[{"jobId":"00000000-0000-0000-0000-000000000001","unitIndex":0,"replica":0,"outcome":"Maybe"}]}""", "JSON")]
     [InlineData("", "body")]
+    [InlineData("""{"transfers":[{"jobId":"00000000-0000-0000-0000-000000000001","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","peerBytes":1,"coordinatorBytes":0,"badHolders":null}]}""", "JSON")]
+    [InlineData("""{"relayed":[{"workerId":"00000000-0000-0000-0000-000000000001","reports":null,"signature":"x"}]}""", "JSON")]
+    [InlineData("""{"peer":{"port":"4000"}}""", "JSON")]
     public async Task Malformed_sync_is_400_and_changes_nothing(string body, string detail)
     {
         var before = await SnapshotAsync();

@@ -98,5 +98,29 @@ public sealed class GrainMessageSerializationTests
         Assert.Equal((JobId, 4L, refusal.Message), (copy.JobId, copy.Epoch, copy.Message));
     }
 
+    [Fact]
+    public void A_hosts_sync_with_a_peer_advert_and_its_outcome_with_peer_directions_round_trip()
+    {
+        var digest = "sha256:" + new string('b', 64);
+        var sync = new HostSync(new VolunteerHost(Guid.NewGuid(), Guid.NewGuid(), "203.0.113.0/24"), [], null, 2,
+            new PeerContact(new PeerAdvert(40123, [digest], [], Complete: true, UploadBytesPerSecond: 5), "203.0.113.7", "203.0.113.0/24"),
+            Relayed: true);
+        var outcome = new HostSyncOutcome([], [], [new JobSyncOutcome([], [], "motifs", [], InputBlobs: [digest])],
+            new HostPeerDirections(true, "http://203.0.113.7:40123/", "203.0.113.0/24", [digest], [digest],
+                new PeerPass(Guid.NewGuid(), "key", Now, "signature")));
+        var holder = new BlobHolder(Guid.NewGuid(), Guid.NewGuid(), "http://203.0.113.7:40123/", null, 0);
+
+        var (syncCopy, outcomeCopy) = (RoundTrip(sync), RoundTrip(outcome));
+
+        Assert.Equal(sync with { Results = [], Peer = null }, syncCopy with { Results = [], Peer = null });
+        Assert.Equal(sync.Peer! with { Advert = null! }, syncCopy.Peer! with { Advert = null! });
+        Assert.Equal([digest], syncCopy.Peer!.Advert.Added!);
+        Assert.Equal((40123, true, 5L), (syncCopy.Peer.Advert.Port, syncCopy.Peer.Advert.Complete, syncCopy.Peer.Advert.UploadBytesPerSecond));
+        Assert.Equal([digest], Assert.Single(outcomeCopy.Jobs).InputBlobs!);
+        Assert.Equal(outcome.Peer! with { Uploads = [], Release = [] }, outcomeCopy.Peer! with { Uploads = [], Release = [] });
+        Assert.Equal([digest], outcomeCopy.Peer!.Uploads);
+        Assert.Equal(holder, RoundTrip(holder));
+    }
+
     private T RoundTrip<T>(T message) => _serializer.Deserialize<T>(_serializer.SerializeToArray(message))!;
 }

@@ -1,8 +1,10 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Telemetry;
@@ -15,38 +17,161 @@ namespace Volunteer.Coordinator.Api;
 /// sync to the host's grain, which commits the reports, says which replicas to drop, and leases new work from
 /// the running jobs in priority order within the host's limits. Each job's grain is called at most once per
 /// sync; a sync with any bad report is refused whole and changes nothing.
+/// As a peer, the worker's sync also carries its advert (to the host's grain, the peer index), the reports it relays
+/// for workers that cannot reach a coordinator (each bundle applied as its origin's own, or refused, on its own), and
+/// how its blob fetches went (peer bytes to the jobs' figures, bad holders accused). A sync that says nothing as a peer
+/// and leases no unit reading a blob costs what it cost before any of this.
 /// </summary>
-public sealed class WorkerSync(IGrainFactory grains, IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
+public sealed class WorkerSync(
+    IGrainFactory grains,
+    WorkerDirectory directory,
+    BlobSources blobSources,
+    RecentPeers recentPeers,
+    RunningJobs runningJobs,
+    IOptions<VolunteerOptions> options,
+    CoordinatorMetrics metrics,
+    ILogger<WorkerSync> logger)
 {
-    /// <param name="network">The network the sync comes from (<see cref="ClientNetwork"/>).</param>
-    public async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(AttachedWorker worker, string? network, SyncRequest request)
+    /// <param name="network">The network the sync comes from as placement separates them (<see cref="ClientNetwork"/>).</param>
+    /// <param name="address">The client's address (past trusted proxies): with its advertised port, its peer endpoint.</param>
+    public async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
+        AttachedWorker worker, string? network, IPAddress? address, SyncRequest request)
     {
         var limits = options.Value.SyncLimits;
-        var (results, problem) = SyncRequestRules.Check(request, limits);
-        if (results is null)
+        var (sync, problem) = SyncRequestRules.Check(request, limits);
+        if (sync is null)
         {
             return problem!;
         }
         var reports = request.Reports ?? [];
         if (reports.Count > 0 && !ReportSignature.Verify(worker.PublicKey, worker.Id, reports, request.Signature))
         {
-            return Refuse(results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature)).ToList());
+            return Refuse(sync.Results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature)).ToList());
         }
+        var client = address is null ? null : PeerEndpoint.Normalize(address);
+        var peer = request.Peer is null ? null : new PeerContact(request.Peer, client?.ToString(), PeerNetwork(client));
 
         var outcome = await grains.GetGrain<IHostGrain>(worker.Id).SyncAsync(
-            new HostSync(new VolunteerHost(worker.Id, worker.AccountId, network), results, request.InProgress, request.RequestUnits));
+            new HostSync(new VolunteerHost(worker.Id, worker.AccountId, network), sync.Results, request.InProgress, request.RequestUnits, peer));
         if (outcome.Refused.Count > 0)
         {
             return Refuse(outcome.Refused);
         }
-        var assignments = outcome.Jobs.SelectMany(job => job.Leases.Select(lease => AssignmentOf(job.App, lease))).ToList();
-        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, outcome.Cancelled, limits));
+        var assignments = new List<Assignment>();
+        foreach (var job in outcome.Jobs.Where(job => job.Leases.Count > 0))
+        {
+            var blobs = job.InputBlobs is { Count: > 0 } digests
+                ? await blobSources.ForAsync(worker.Id, job.Leases[0].JobId, digests, PeerNetwork(client))
+                : null;
+            assignments.AddRange(job.Leases.Select(lease => AssignmentOf(job.App, lease, blobs)));
+        }
+        var relayed = request.Relayed is { Count: > 0 } bundles
+            ? await Task.WhenAll(bundles.Select((bundle, i) => RelayAsync(worker, bundle, sync.Relayed[i])))
+            : null;
+        if (request.Transfers is { Count: > 0 } transfers)
+        {
+            await TakeTransfersAsync(worker, transfers);
+        }
+        var directions = outcome.Peer is { } told ? Directions(worker.Id, told, PeerNetwork(client)) : null;
+        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, outcome.Cancelled, limits, directions, relayed));
     }
 
-    private static Assignment AssignmentOf(string app, ReplicaLease lease)
+    private static Assignment AssignmentOf(string app, ReplicaLease lease, IReadOnlyList<BlobSource>? blobs)
     {
         using var input = JsonDocument.Parse(lease.Input);
-        return new Assignment(lease.JobId, lease.UnitIndex, lease.Replica, app, input.RootElement.Clone(), lease.Deadline);
+        return new Assignment(lease.JobId, lease.UnitIndex, lease.Replica, app, input.RootElement.Clone(), lease.Deadline, blobs);
+    }
+
+    /// <summary>The network of a peer, for closeness, whether or not placement separates networks.</summary>
+    private string? PeerNetwork(IPAddress? client) => client is null ? null : ClientNetwork.Of(client, options.Value);
+
+    /// <summary>
+    /// Applies one relayed bundle as its origin's own reports, if the origin's key signed them: through the origin's
+    /// grain, results only. Its outcome never fails the carrier's sync: refused reports are said so, and a bundle that
+    /// could not be applied now (a grain or the store failing) is neither accepted nor refused, to come up again.
+    /// </summary>
+    private async Task<RelayOutcome> RelayAsync(AttachedWorker carrier, RelayedReports bundle, IReadOnlyList<ReplicaResult> results)
+    {
+        try
+        {
+            var origin = await directory.FindAsync(bundle.WorkerId, CancellationToken.None);
+            if (origin is null)
+            {
+                metrics.CountRelayRefused(results.Count, "UnknownWorker");
+                return new RelayOutcome(bundle.WorkerId, 0, [.. results.Select(r => new ReportRefusal(
+                    r.Replica, "UnknownWorker", $"No worker {bundle.WorkerId} is attached here: its reports cannot be checked."))]);
+            }
+            if (!ReportSignature.Verify(origin.PublicKey, origin.Id, bundle.Reports, bundle.Signature))
+            {
+                return RefuseRelayed(bundle.WorkerId, [.. results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature))]);
+            }
+            // Placement compares networks only when leasing, and a relayed sync leases nothing: the origin's network is not needed.
+            var outcome = await grains.GetGrain<IHostGrain>(origin.Id).SyncAsync(
+                new HostSync(new VolunteerHost(origin.Id, origin.AccountId, null), results, null, 0, Relayed: true));
+            if (outcome.Refused.Count > 0)
+            {
+                return RefuseRelayed(bundle.WorkerId, outcome.Refused);
+            }
+            await grains.GetGrain<IJobGrain>(results[0].Replica.JobId).CountRelayAsync(new JobRelay(0, 0, 0, 0, results.Count));
+            metrics.CountRelayed(results.Count);
+            return new RelayOutcome(bundle.WorkerId, results.Count, []);
+        }
+        catch (Exception ex)
+        {
+            Log.RelayFailed(logger, ex, carrier.Id, bundle.WorkerId);
+            return new RelayOutcome(bundle.WorkerId, 0, []);
+        }
+    }
+
+    private RelayOutcome RefuseRelayed(Guid origin, IReadOnlyList<RefusedReport> refused)
+    {
+        foreach (var group in refused.GroupBy(r => r.Verdict))
+        {
+            metrics.CountRelayRefused(group.Count(), group.Key.ToString());
+        }
+        return new RelayOutcome(origin, 0, [.. refused.Select(r => new ReportRefusal(r.Replica, r.Verdict.ToString(), r.Verdict.Describe()))]);
+    }
+
+    /// <summary>
+    /// Adds the peer bytes and bad chunks of each running job's fetches to its figures, and accuses each bad holder: an
+    /// accusation counts only if the index handed that holder to this worker for that blob, so no worker can smear a peer
+    /// it never fetched from.
+    /// </summary>
+    private async Task TakeTransfersAsync(AttachedWorker worker, IReadOnlyList<TransferReport> transfers)
+    {
+        var running = (await runningJobs.GetAsync()).Select(j => j.JobId).ToHashSet();
+        foreach (var job in transfers.Where(t => running.Contains(t.JobId)).GroupBy(t => t.JobId))
+        {
+            await grains.GetGrain<IJobGrain>(job.Key).CountRelayAsync(
+                new JobRelay(0, job.Sum(t => t.PeerBytes), job.Sum(t => (long)t.BadHolders.Count), 0, 0));
+        }
+        var accusations = transfers.SelectMany(t => t.BadHolders.Select(holder => (t.Digest, Holder: holder)))
+            .Where(a => a.Holder != worker.Id)
+            .Distinct();
+        await Task.WhenAll(accusations.Select(async a =>
+        {
+            var handed = await grains.GetGrain<IBlobHoldersGrain>(a.Digest).WasHandedAsync(a.Holder, worker.Id);
+            metrics.CountAccusation(handed);
+            if (handed)
+            {
+                await grains.GetGrain<IHostGrain>(a.Holder).AccuseAsync(worker.Id, worker.AccountId);
+            }
+        }));
+    }
+
+    /// <summary>The host's grain's directions, with a few other listed hosts to relay through; a listed host is one of those for others.</summary>
+    private PeerDirections Directions(Guid workerId, HostPeerDirections told, string? network)
+    {
+        if (told.ListedEndpoint is { } endpoint)
+        {
+            recentPeers.Synced(workerId, endpoint, told.Network);
+        }
+        else
+        {
+            recentPeers.Forget(workerId);
+        }
+        return new PeerDirections(told.SendHoldings, told.ListedEndpoint is not null, told.Uploads, told.Release,
+            recentPeers.For(workerId, network), told.Pass);
     }
 
     private ProblemHttpResult Refuse(IReadOnlyList<RefusedReport> refused)

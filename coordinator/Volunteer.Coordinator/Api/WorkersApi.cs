@@ -113,7 +113,7 @@ public static class WorkersApi
 
     private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
         SyncRequest request, HttpContext http, WorkerSync sync, IOptions<VolunteerOptions> options) =>
-        await sync.SyncAsync(http.AttachedWorker()!, ClientNetwork.Of(http, options.Value), request);
+        await sync.SyncAsync(http.AttachedWorker()!, ClientNetwork.Of(http, options.Value), http.Connection.RemoteIpAddress, request);
 
     private static async Task<Results<Ok<HostStatus>, ProblemHttpResult>> GetAsync(
         string workerId, IWorkStore store, IGrainFactory grains, CancellationToken cancellationToken)

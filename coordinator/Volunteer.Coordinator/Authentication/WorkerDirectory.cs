@@ -20,16 +20,19 @@ public sealed class WorkerDirectory(IWorkStore store)
         {
             return null;
         }
-        if (!_workers.TryGetValue(workerId, out var worker))
+        var worker = await FindAsync(workerId, cancellationToken);
+        return worker is not null && SecretHash.Matches(token!, worker.Record.TokenHash) ? worker : null;
+    }
+
+    /// <summary>An attached worker by its id, with its public key (to check reports another worker relays for it); null when there is none.</summary>
+    public async Task<AttachedWorker?> FindAsync(Guid workerId, CancellationToken cancellationToken)
+    {
+        if (_workers.TryGetValue(workerId, out var worker))
         {
-            var record = await store.FindWorkerAsync(workerId, cancellationToken);
-            if (record is null)
-            {
-                return null;
-            }
-            worker = _workers.GetOrAdd(workerId, new AttachedWorker(record, ReportSignature.ImportPublicKey(record.PublicKey)));
+            return worker;
         }
-        return SecretHash.Matches(token!, worker.Record.TokenHash) ? worker : null;
+        var record = await store.FindWorkerAsync(workerId, cancellationToken);
+        return record is null ? null : _workers.GetOrAdd(workerId, new AttachedWorker(record, ReportSignature.ImportPublicKey(record.PublicKey)));
     }
 }
 

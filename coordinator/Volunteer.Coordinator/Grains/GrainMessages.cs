@@ -71,6 +71,7 @@ public sealed record JobSync(
 /// <param name="App">The job's app, which computes the leased replicas.</param>
 /// <param name="Issued">How many of the leases are new (the rest were sent again); they count against the host's quota.</param>
 /// <param name="Holding">Replicas of this job the host holds after the sync.</param>
+/// <param name="InputBlobs">The blobs every unit of the job reads (its app's <c>InputBlobs</c>): each lease's assignment says where to fetch them.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSyncOutcome")]
 public sealed record JobSyncOutcome(
     [property: Id(0)] IReadOnlyList<RefusedReport> Refused,
@@ -78,22 +79,64 @@ public sealed record JobSyncOutcome(
     [property: Id(2)] string App,
     [property: Id(3)] IReadOnlyList<ReplicaLease> Leases,
     [property: Id(4)] int Issued = 0,
-    [property: Id(5)] int Holding = 0);
+    [property: Id(5)] int Holding = 0,
+    [property: Id(6)] IReadOnlyList<string>? InputBlobs = null);
 
 /// <summary>A worker's sync, checked at the API edge (payloads decoded, signature verified), for its host's grain.</summary>
+/// <param name="Peer">What the sync said of the worker as a peer; null when it said nothing.</param>
+/// <param name="Relayed">
+/// The results are the host's own reports carried up by another worker: applied as its own, but the sync is not the
+/// host's contact (no leases, no peer directions handed out, which would reach the carrier instead).
+/// </param>
 [GenerateSerializer, Immutable, Alias("Volunteer.HostSync")]
 public sealed record HostSync(
     [property: Id(0)] VolunteerHost Host,
     [property: Id(1)] IReadOnlyList<ReplicaResult> Results,
     [property: Id(2)] IReadOnlyList<ReplicaRef>? InProgress,
-    [property: Id(3)] int RequestUnits);
+    [property: Id(3)] int RequestUnits,
+    [property: Id(4)] PeerContact? Peer = null,
+    [property: Id(5)] bool Relayed = false);
 
 /// <summary>What the jobs made of a host's sync: refused results (then nothing else happened), replicas to stop, each job's leases.</summary>
+/// <param name="Peer">The host's grain's directions to the worker as a peer; null when there are none (the sync said nothing as a peer).</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.HostSyncOutcome")]
 public sealed record HostSyncOutcome(
     [property: Id(0)] IReadOnlyList<RefusedReport> Refused,
     [property: Id(1)] IReadOnlyList<ReplicaRef> Cancelled,
-    [property: Id(2)] IReadOnlyList<JobSyncOutcome> Jobs);
+    [property: Id(2)] IReadOnlyList<JobSyncOutcome> Jobs,
+    [property: Id(3)] HostPeerDirections? Peer = null);
+
+/// <summary>A worker's peer advert as its sync brought it, with the address the sync came from (the client, past trusted proxies).</summary>
+/// <param name="Address">The client's IP address as text; null when unknown (then its endpoint cannot be known either).</param>
+/// <param name="Network">The client's network (IPv4 /24, IPv6 /48 by default), for holders close by; null when unknown.</param>
+[GenerateSerializer, Immutable, Alias("Volunteer.PeerContact")]
+public sealed record PeerContact(
+    [property: Id(0)] PeerAdvert Advert,
+    [property: Id(1)] string? Address,
+    [property: Id(2)] string? Network);
+
+/// <summary>A host's grain's part of the peer directions of a sync's answer; the API edge adds the relay peers.</summary>
+/// <param name="ListedEndpoint">The host's endpoint once the coordinator has reached it and lists it; null otherwise.</param>
+/// <param name="Network">The network the host's endpoint is on, as its last advert came from.</param>
+/// <param name="Release">Result blobs the host may drop, handed out this once.</param>
+[GenerateSerializer, Immutable, Alias("Volunteer.HostPeerDirections")]
+public sealed record HostPeerDirections(
+    [property: Id(0)] bool SendHoldings,
+    [property: Id(1)] string? ListedEndpoint,
+    [property: Id(2)] string? Network,
+    [property: Id(3)] IReadOnlyList<string> Uploads,
+    [property: Id(4)] IReadOnlyList<string> Release,
+    [property: Id(5)] PeerPass Pass);
+
+/// <summary>A listed holder of a blob, as the index keeps it: reached by the coordinator at <paramref name="Endpoint"/>.</summary>
+/// <param name="UploadBytesPerSecond">Its upload cap; 0 when unbounded.</param>
+[GenerateSerializer, Immutable, Alias("Volunteer.BlobHolder")]
+public sealed record BlobHolder(
+    [property: Id(0)] Guid WorkerId,
+    [property: Id(1)] Guid AccountId,
+    [property: Id(2)] string Endpoint,
+    [property: Id(3)] string? Network,
+    [property: Id(4)] long UploadBytesPerSecond);
 
 /// <summary>A host's limits as its grain last saw them.</summary>
 /// <param name="InProgress">Replicas it held after its last sync with each running job.</param>

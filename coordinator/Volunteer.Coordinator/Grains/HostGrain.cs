@@ -1,5 +1,8 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
+using Volunteer.Coordinator.Blobs;
+using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
@@ -16,15 +19,27 @@ namespace Volunteer.Coordinator.Grains;
 /// replicas issued since, which errs on the host's side. Its record with each app (what adaptive replication trusts) is
 /// written by the jobs with their judgements; the grain keeps a copy, read at activation and brought up to date by what
 /// the jobs tell it, and from it decides whether the host is trusted, and whether it returns more than it could compute.
+/// As the peer index, it keeps the host's endpoint and holdings (<see cref="IndexedPeer"/>, soft state), lists the host
+/// with the blobs' holders grains once the coordinator has connected back to it, and unlists it for good (persisted, as a
+/// flag) once enough accounts caught it serving bad data.
 /// </summary>
 [PreferLocalPlacement]
 public sealed class HostGrain(
     IWorkStore store,
     RunningJobs runningJobs,
+    PeerProbe probe,
+    CoordinatorKey coordinatorKey,
+    CoordinatorMetrics metrics,
     IOptions<VolunteerOptions> options,
     TimeProvider time,
     ILogger<HostGrain> logger) : Grain, IHostGrain
 {
+    /// <summary>The reserved app name of the flag of a host unlisted for serving bad data: it shows with the operators' flagged hosts.</summary>
+    public const string PeerDataFlag = "peer-data";
+
+    /// <summary>How often a listed host is listed again with its blobs' holders grains, which keep soft state.</summary>
+    public static readonly TimeSpan ListingRefreshInterval = TimeSpan.FromMinutes(5);
+
     private readonly Dictionary<Guid, int> _holdingByJob = [];
     private readonly Dictionary<string, HostTally> _reliability = [];
     private readonly HashSet<string> _flagged = [];
@@ -34,7 +49,21 @@ public sealed class HostGrain(
     private readonly Dictionary<Guid, string> _jobsSynced = [];
     private HostQuotaRecord? _quota;
     private HostQuotaRecord? _stored;
+    private WorkerRecord? _worker;
     private int _cores;
+
+    private IndexedPeer? _peer;
+
+    /// <summary>Result blobs the host is asked to upload, until the coordinator has them (<see cref="ReleaseAsync"/>).</summary>
+    private readonly HashSet<string> _uploads = new(StringComparer.Ordinal);
+
+    /// <summary>Result blobs the host may drop, told in its next answer only.</summary>
+    private readonly HashSet<string> _release = new(StringComparer.Ordinal);
+
+    /// <summary>The accounts whose hosts reported this one for a bad chunk since the grain activated.</summary>
+    private readonly HashSet<Guid> _accusers = [];
+    private PeerPass? _pass;
+    private IGrainTimer? _listingRefresh;
 
     private Guid WorkerId => this.GetPrimaryKey();
 
@@ -47,7 +76,8 @@ public sealed class HostGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // The cores it attached with never change; a job telling of its results may wake the grain before any sync.
-        _cores = (await store.FindWorkerAsync(WorkerId, cancellationToken))?.Cores ?? 1;
+        _worker = await store.FindWorkerAsync(WorkerId, cancellationToken);
+        _cores = _worker?.Cores ?? 1;
         _stored = await store.FindHostQuotaAsync(WorkerId, cancellationToken);
         _quota = _stored;
         foreach (var record in await store.ListHostReliabilityAsync(WorkerId, cancellationToken))
@@ -60,8 +90,19 @@ public sealed class HostGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
         await SaveAsync(null);
+        // What the grain knew of the host as a peer goes with it: the next activation lists it again once reached again.
+        // (Should this fail, the holders drop the entry once it is no longer refreshed.)
+        if (_peer is not null)
+        {
+            await ApplyAsync(_peer.Unlist());
+        }
+    }
+
+    /// <summary>Unlisted for good: the host served bad data (and its flag says so, in the store).</summary>
+    private bool UnlistedForGood => _flagged.Contains(PeerDataFlag);
 
     public async Task<HostSyncOutcome> SyncAsync(HostSync sync)
     {
@@ -113,6 +154,11 @@ public sealed class HostGrain(
             {
                 return new HostSyncOutcome(outcome.Refused, [], []);
             }
+            // Carried up by another worker: its results are in, and nothing else of this sync is the host's.
+            if (sync.Relayed)
+            {
+                return new HostSyncOutcome([], [], []);
+            }
         }
         // Then the jobs in line, one after another, each once, until the host has what it asked for or all it
         // may hold. The first is always asked: it sends again the leases whose answer the host lost, cap or not.
@@ -149,7 +195,147 @@ public sealed class HostGrain(
                 _holdingByJob.Remove(job);
             }
         }
-        return new HostSyncOutcome([], cancelled, outcomes);
+        if (sync.Peer is not null)
+        {
+            await AdvertiseAsync(sync.Peer, now);
+        }
+        // Only a sync that spoke as a peer, or a host with directions waiting, is answered as a peer: the common sync costs nothing more.
+        var directions = sync.Peer is not null || _uploads.Count > 0 || _release.Count > 0 ? Directions(now) : null;
+        return new HostSyncOutcome([], cancelled, outcomes, directions);
+    }
+
+    private async Task AdvertiseAsync(PeerContact contact, DateTimeOffset now)
+    {
+        var peer = Peer();
+        var address = contact.Address is not null && IPAddress.TryParse(contact.Address, out var parsed) ? parsed : null;
+        var change = peer.Advertise(contact.Advert, address, contact.Network);
+        // A blob the host no longer holds cannot be uploaded: the job asks another holder.
+        _uploads.ExceptWith(contact.Advert.Removed ?? []);
+        await ApplyAsync(change);
+        if (peer.StartProbe(now) is { } endpoint)
+        {
+            Probe(endpoint);
+        }
+    }
+
+    /// <summary>The host as the peer index knows it, from its first advert on (after each activation).</summary>
+    private IndexedPeer Peer()
+    {
+        if (_peer is null)
+        {
+            // Holdings are tracked up to what one advert may list.
+            _peer = new IndexedPeer(options.Value.SyncLimits.MaxInProgress);
+            if (UnlistedForGood)
+            {
+                _peer.UnlistForGood();
+            }
+        }
+        return _peer;
+    }
+
+    /// <summary>
+    /// Connects back to the endpoint off the grain's turn (a probe may take its whole timeout, and syncs must not wait
+    /// for it); the answer comes back as a call to <see cref="ProbedAsync"/>.
+    /// </summary>
+    private void Probe(string endpoint)
+    {
+        var self = this.AsReference<IHostGrain>();
+        var (workerId, timeout) = (WorkerId, options.Value.PeerProbeTimeout);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await self.ProbedAsync(endpoint, await probe.ReachesAsync(endpoint, workerId, timeout));
+            }
+            catch (Exception ex)
+            {
+                // The grain went away meanwhile, say: its next activation probes again.
+                Log.PeerProbeLost(logger, ex, workerId, endpoint);
+            }
+        });
+    }
+
+    public async Task ProbedAsync(string endpoint, bool reached)
+    {
+        if (_peer is null)
+        {
+            return;
+        }
+        var wasListed = _peer.Listed;
+        var change = _peer.Probed(endpoint, reached, time.GetUtcNow());
+        metrics.CountPeerProbe(reached);
+        if (!reached)
+        {
+            Log.PeerNotReached(logger, WorkerId, endpoint);
+            return;
+        }
+        await ApplyAsync(change);
+        if (!wasListed && _peer.Listed)
+        {
+            Log.PeerListed(logger, WorkerId, endpoint, _peer.Holdings.Count);
+            _listingRefresh ??= this.RegisterGrainTimer(RefreshListingAsync, new GrainTimerCreationOptions(ListingRefreshInterval, ListingRefreshInterval));
+        }
+    }
+
+    private Task RefreshListingAsync(CancellationToken cancellationToken) => _peer is null ? Task.CompletedTask : ApplyAsync(_peer.Refresh());
+
+    /// <summary>Tells the blobs' holders grains of the host's listing, and waits for them: once a sync's answer says Listed, picks see it.</summary>
+    private Task ApplyAsync(ListingChange change)
+    {
+        if (change.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+        var holder = new BlobHolder(WorkerId, _worker?.AccountId ?? Guid.Empty, _peer!.Endpoint ?? "", _peer.Network, _peer.UploadBytesPerSecond);
+        return Task.WhenAll(
+            change.Unlist.Select(digest => GrainFactory.GetGrain<IBlobHoldersGrain>(digest).UnlistAsync(WorkerId))
+                .Concat(change.List.Select(digest => GrainFactory.GetGrain<IBlobHoldersGrain>(digest).ListAsync(holder))));
+    }
+
+    private HostPeerDirections Directions(DateTimeOffset now)
+    {
+        IReadOnlyList<string> release = [.. _release];
+        _release.Clear();
+        return new HostPeerDirections(
+            SendHoldings: _peer is not { HoldingsKnown: true },
+            ListedEndpoint: _peer is { Listed: true } ? _peer.Endpoint : null,
+            Network: _peer?.Network,
+            Uploads: [.. _uploads],
+            Release: release,
+            Pass: Pass(now));
+    }
+
+    /// <summary>The host's pass, signed again once half its lifetime has gone, so a sync seldom signs.</summary>
+    private PeerPass Pass(DateTimeOffset now)
+    {
+        var lifetime = options.Value.PeerPassLifetime;
+        if (_pass is null || _pass.ExpiresAt - now < lifetime / 2)
+        {
+            _pass = CoordinatorSignature.Pass(coordinatorKey.Signer, WorkerId, _worker?.PublicKey ?? "", now + lifetime);
+        }
+        return _pass;
+    }
+
+    public async Task AccuseAsync(Guid accuserId, Guid accuserAccountId)
+    {
+        // A host cannot accuse itself (to shed trust it would lose anyway, or to test the rule); nor be unlisted twice.
+        if (accuserId == WorkerId || UnlistedForGood || !_accusers.Add(accuserAccountId)
+            || _accusers.Count < options.Value.BadChunkReportsToUnlist)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        _flagged.Add(PeerDataFlag);
+        await ApplyAsync(Peer().UnlistForGood());
+        Log.PeerUnlisted(logger, WorkerId, _accusers.Count);
+        metrics.PeersUnlisted.Add(1);
+        // What it sent alone to any job goes back to be replicated, as for a host caught with a wrong result.
+        foreach (var job in _jobsSynced.Keys)
+        {
+            GrainFactory.GetGrain<IJobGrain>(job).DistrustAsync(WorkerId).Ignore();
+        }
+        await SaveAsync(new HostFlagRecord(WorkerId, PeerDataFlag, now, 0, 0,
+            $"Served chunks that failed their digest to hosts of {_accusers.Count} accounts: no longer listed as a peer, and trusted for no app."));
     }
 
     public async Task RecordAsync(JobTally told)
@@ -187,7 +373,8 @@ public sealed class HostGrain(
         return host with
         {
             Cores = _cores,
-            Trusted = record is not null && record.ConsecutiveValid >= Options.AdaptiveTrustThreshold && !_flagged.Contains(app!),
+            Trusted = record is not null && record.ConsecutiveValid >= Options.AdaptiveTrustThreshold && !_flagged.Contains(app!)
+                && !UnlistedForGood,
             UsualTurnaroundSeconds = record?.AverageTurnaround?.TotalSeconds,
         };
     }
@@ -215,14 +402,23 @@ public sealed class HostGrain(
             $"{costPerUnitSeconds.Value:0.###} core-seconds a unit costs across the population.");
     }
 
-    // Issue 11 contract: the coordinator-index helper writes these.
-    public Task<string?> GetListedEndpointAsync() => throw new NotImplementedException();
+    public Task<string?> GetListedEndpointAsync() => Task.FromResult(_peer is { Listed: true } ? _peer.Endpoint : null);
 
-    public Task RequestUploadAsync(string digest) => throw new NotImplementedException();
+    public Task RequestUploadAsync(string digest)
+    {
+        _uploads.Add(digest);
+        return Task.CompletedTask;
+    }
 
-    public Task<bool> IsUploadRequestedAsync(string digest) => throw new NotImplementedException();
+    public Task<bool> IsUploadRequestedAsync(string digest) => Task.FromResult(_uploads.Contains(digest));
 
-    public Task ReleaseAsync(IReadOnlyList<string> digests) => throw new NotImplementedException();
+    public Task ReleaseAsync(IReadOnlyList<string> digests)
+    {
+        // The coordinator has them: an upload still asked for is no longer wanted.
+        _uploads.ExceptWith(digests);
+        _release.UnionWith(digests);
+        return Task.CompletedTask;
+    }
 
     public Task<HostLimits> GetLimitsAsync()
     {

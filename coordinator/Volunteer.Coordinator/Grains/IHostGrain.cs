@@ -4,7 +4,7 @@ namespace Volunteer.Coordinator.Grains;
 
 /// <summary>
 /// One volunteer host (keyed by its worker id): runs its syncs one at a time against the jobs, and keeps
-/// what must hold across jobs: its in-progress cap and its daily quota.
+/// what must hold across jobs: its in-progress cap and its daily quota; and, as the peer index, its endpoint and holdings.
 /// </summary>
 [Alias("Volunteer.IHostGrain")]
 public interface IHostGrain : IGrainWithGuidKey
@@ -42,4 +42,15 @@ public interface IHostGrain : IGrainWithGuidKey
     /// <summary>Tells the host, in its next sync's answer, that the coordinator has these result blobs: it may drop its copies.</summary>
     [Alias("Release"), OneWay, AlwaysInterleave]
     Task ReleaseAsync(IReadOnlyList<string> digests);
+
+    /// <summary>How the connect-back to the host's endpoint went (the grain's own probe answering, off its turn).</summary>
+    [Alias("Probed")]
+    Task ProbedAsync(string endpoint, bool reached);
+
+    /// <summary>
+    /// A host of account <paramref name="accuserAccountId"/> fetched a chunk from this one that failed its digest. Once hosts
+    /// of <c>BadChunkReportsToUnlist</c> accounts have, it is unlisted for good and trusted for no app. Its own word is ignored.
+    /// </summary>
+    [Alias("Accuse")]
+    Task AccuseAsync(Guid accuserId, Guid accuserAccountId);
 }

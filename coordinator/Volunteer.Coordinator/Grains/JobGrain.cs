@@ -33,6 +33,9 @@ public sealed class JobGrain(
     private JsonElement _parameters;
     private JobWorkbook? _workbook;
 
+    /// <summary>The blobs every unit reads (the app's InputBlobs of the parameters), computed when the workbook opens.</summary>
+    private IReadOnlyList<string> _inputBlobs = [];
+
     /// <summary>A commit failed (a stale epoch, say): the grain is deactivating and reloads from the store.</summary>
     private bool _commitFailed;
 
@@ -121,7 +124,7 @@ public sealed class JobGrain(
         await CommitAsync();
         metrics.ReportsAccepted.Add(results.Count);
         metrics.UnitsDispatched.Add(leased.Leases.Count);
-        return new JobSyncOutcome([], cancelled, app, leased.Leases, leased.Issued, holding);
+        return new JobSyncOutcome([], cancelled, app, leased.Leases, leased.Issued, holding, _inputBlobs);
     }
 
     public async Task DistrustAsync(Guid workerId)
@@ -169,6 +172,7 @@ public sealed class JobGrain(
     private void OpenWorkbook(JobRecord job, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
     {
         var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
+        _inputBlobs = app.InputBlobs(_parameters);
         var settings = options.Value;
         _workbook = new JobWorkbook(job, _parameters, app, openUnits, new WorkbookLimits(
             settings.MaxOpenUnitsPerJob, settings.MaxFailedUnitShare, settings.PlacementPoolSize, settings.MaxInProgressPerAccount,

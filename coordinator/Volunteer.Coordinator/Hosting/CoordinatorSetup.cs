@@ -8,6 +8,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
 using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
@@ -49,6 +50,7 @@ public static class CoordinatorSetup
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountKeys>();
         services.AddSingleton<WorkerSync>();
+        services.AddPeerIndex();
         services.AddSingleton<RunningJobs>();
         services.Configure<JsonOptions>(o => ProtocolJson.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

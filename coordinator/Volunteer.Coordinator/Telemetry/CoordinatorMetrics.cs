@@ -17,6 +17,10 @@ public sealed class CoordinatorMetrics
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
         ResultsJudged = meter.CreateCounter<long>("volunteer.results.judged", description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
         CreditLines = meter.CreateCounter<long>("volunteer.credit.lines", description: "Credit ledger lines committed, by kind (granted, revoked)");
+        RelayedReports = meter.CreateCounter<long>("volunteer.relay.reports", description: "Reports relayed by another worker, by outcome (accepted, refused) and reason");
+        BadChunkAccusations = meter.CreateCounter<long>("volunteer.peers.accusations", description: "Holders reported for serving a chunk that failed its digest, by outcome (counted, ignored)");
+        PeerProbes = meter.CreateCounter<long>("volunteer.peers.probes", description: "Connect-backs to workers' peer endpoints, by result (reached, unreached)");
+        PeersUnlisted = meter.CreateCounter<long>("volunteer.peers.unlisted", description: "Hosts unlisted for good for serving bad data");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -30,6 +34,14 @@ public sealed class CoordinatorMetrics
     public Counter<long> ResultsJudged { get; }
 
     public Counter<long> CreditLines { get; }
+
+    public Counter<long> RelayedReports { get; }
+
+    public Counter<long> BadChunkAccusations { get; }
+
+    public Counter<long> PeerProbes { get; }
+
+    public Counter<long> PeersUnlisted { get; }
 
     /// <summary>Counts the ledger lines of a committed batch: grants, and revocations of results accepted alone that were sent back.</summary>
     public void CountCredit(IReadOnlyList<CreditEntryRecord> lines)
@@ -64,4 +76,18 @@ public sealed class CoordinatorMetrics
 
     public void CountRefusal(ReportVerdict verdict) =>
         ReportsRefused.Add(1, new KeyValuePair<string, object?>("reason", verdict.ToString()));
+
+    public void CountRelayed(int accepted) =>
+        RelayedReports.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
+
+    /// <summary>Counts a relayed bundle's refused reports, by reason (a ReportVerdict, or UnknownWorker).</summary>
+    public void CountRelayRefused(int refused, string reason) =>
+        RelayedReports.Add(refused, new KeyValuePair<string, object?>("outcome", "refused"), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Counts an accusation of a holder: counted against it, or ignored (the holder was never handed to the accuser for that blob).</summary>
+    public void CountAccusation(bool counted) =>
+        BadChunkAccusations.Add(1, new KeyValuePair<string, object?>("outcome", counted ? "counted" : "ignored"));
+
+    public void CountPeerProbe(bool reached) =>
+        PeerProbes.Add(1, new KeyValuePair<string, object?>("result", reached ? "reached" : "unreached"));
 }

@@ -22,4 +22,24 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Host {WorkerId} flagged: {ValidLastHour} valid results of {App} in an hour, more than its cores could compute (about {Capacity:0.#})")]
     public static partial void HostFlagged(ILogger logger, Guid workerId, string app, long validLastHour, double capacity);
+
+    // The peer index: event ids 1100-1149.
+
+    [LoggerMessage(1100, LogLevel.Information, "Host {WorkerId} listed as a peer at {Endpoint}, holding {Holdings} blobs: the coordinator reached it")]
+    public static partial void PeerListed(ILogger logger, Guid workerId, string endpoint, int holdings);
+
+    [LoggerMessage(1101, LogLevel.Debug, "Host {WorkerId} not listed as a peer: its endpoint {Endpoint} did not answer as it (NAT, a firewall, or the wrong port)")]
+    public static partial void PeerNotReached(ILogger logger, Guid workerId, string endpoint);
+
+    [LoggerMessage(1102, LogLevel.Debug, "Host {WorkerId}: the connect-back to {Endpoint} could not report back to its grain")]
+    public static partial void PeerProbeLost(ILogger logger, Exception exception, Guid workerId, string endpoint);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Host {WorkerId} unlisted for good: hosts of {Accounts} accounts caught it serving chunks that failed their digest")]
+    public static partial void PeerUnlisted(ILogger logger, Guid workerId, int accounts);
+
+    [LoggerMessage(1104, LogLevel.Error, "Job {JobId} reads blob {Digest}, which the blob store does not have: its assignments go out without it")]
+    public static partial void InputBlobMissing(ILogger logger, Guid jobId, string digest);
+
+    [LoggerMessage(1105, LogLevel.Warning, "Worker {CarrierId}: the reports it relays for worker {OriginId} could not be applied now; they stay with it for a later sync")]
+    public static partial void RelayFailed(ILogger logger, Exception exception, Guid carrierId, Guid originId);
 }
