@@ -123,6 +123,18 @@ public sealed class IndexedPeer(int maxHoldings)
     }
 
     /// <summary>Unlists the host for good: it served bad data.</summary>
+    /// <summary>
+    /// The host was just given tickets for these blobs: it is fetching them, and its endpoint serves the chunks it has
+    /// got so far. Listing it at once lets the workers that start after it fetch from it rather than from the
+    /// coordinator (a swarm of fetchers, not a queue behind the first complete copy); a chunk it does not have yet,
+    /// it answers 404, and the fetcher asks another holder.
+    /// </summary>
+    public ListingChange Fetching(IEnumerable<string> digests)
+    {
+        var (added, _) = Change([.. digests], []);
+        return Listed && added.Count > 0 ? new ListingChange(added, []) : ListingChange.None;
+    }
+
     public ListingChange UnlistForGood()
     {
         UnlistedForGood = true;
