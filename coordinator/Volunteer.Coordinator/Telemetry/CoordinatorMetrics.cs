@@ -17,6 +17,8 @@ public sealed class CoordinatorMetrics
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
         ResultsJudged = meter.CreateCounter<long>("volunteer.results.judged", description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
         CreditLines = meter.CreateCounter<long>("volunteer.credit.lines", description: "Credit ledger lines committed, by kind (granted, revoked)");
+        RelayCoordinatorBytes = meter.CreateCounter<long>("volunteer.relay.coordinator.bytes", unit: "By",
+            description: "Bytes of jobs' blobs the coordinator served to workers");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -30,6 +32,8 @@ public sealed class CoordinatorMetrics
     public Counter<long> ResultsJudged { get; }
 
     public Counter<long> CreditLines { get; }
+
+    public Counter<long> RelayCoordinatorBytes { get; }
 
     /// <summary>Counts the ledger lines of a committed batch: grants, and revocations of results accepted alone that were sent back.</summary>
     public void CountCredit(IReadOnlyList<CreditEntryRecord> lines)

@@ -22,4 +22,17 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Host {WorkerId} flagged: {ValidLastHour} valid results of {App} in an hour, more than its cores could compute (about {Capacity:0.#})")]
     public static partial void HostFlagged(ILogger logger, Guid workerId, string app, long validLastHour, double capacity);
+
+    // Blobs (issue 11): 1100-1119.
+    [LoggerMessage(1100, LogLevel.Information, "Blob collection deleted {Count} blobs and unfinished uploads no job needs")]
+    public static partial void BlobsCollected(ILogger logger, int count);
+
+    [LoggerMessage(1101, LogLevel.Error, "Blob collection failed; it tries again at its next round")]
+    public static partial void BlobCollectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Job {JobId}: {Bytes} bytes served by the coordinator could not be counted yet; counted at the next flush")]
+    public static partial void RelayFlushFailed(ILogger logger, Exception exception, Guid jobId, long bytes);
+
+    [LoggerMessage(1103, LogLevel.Information, "Job {JobId}: result file {Digest} built ({Size} bytes)")]
+    public static partial void ResultFileBuilt(ILogger logger, Guid jobId, string digest, long size);
 }
