@@ -82,6 +82,7 @@ public sealed class FileBlobStore : IBlobStore
             }
             Directory.CreateDirectory(upload);
             await DurableFile.WriteAsync(Path.Combine(upload, UploadManifest), JsonSerializer.SerializeToUtf8Bytes(manifest, ProtocolJson.Options), cancellationToken);
+            File.SetLastWriteTimeUtc(Path.Combine(upload, UploadManifest), now.UtcDateTime);
         }
         Touch(Path.Combine(upload, UploadManifest), now);
         return await StatusAsync(manifest, cancellationToken);
