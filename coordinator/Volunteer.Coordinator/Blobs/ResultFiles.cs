@@ -46,19 +46,6 @@ public sealed class ResultFiles(IWorkStore store, IBlobStore blobs, TimeProvider
         }
     }
 
-    /// <summary>The whole of a blob, for an app that reads its units' payloads.</summary>
-    public async Task<byte[]> ReadAsync(string digest, CancellationToken cancellationToken)
-    {
-        var manifest = await blobs.FindAsync(digest, cancellationToken) ?? throw new BlobMissingException(digest);
-        var content = new byte[manifest.Size];
-        for (var i = 0; i < manifest.Chunks.Count; i++)
-        {
-            var chunk = await blobs.ReadChunkAsync(digest, i, cancellationToken) ?? throw new BlobMissingException(digest);
-            chunk.CopyTo(content, manifest.ChunkOffset(i));
-        }
-        return content;
-    }
-
     // Not the request's cancellation: a build that other requests wait for outlives the one that started it.
     private async Task<BlobManifest> BuildAsync(JobRecord job, JsonElement parameters, IResultFile resultFile)
     {
@@ -66,7 +53,7 @@ public sealed class ResultFiles(IWorkStore store, IBlobStore blobs, TimeProvider
         {
             Mode = FileMode.Create, Access = FileAccess.ReadWrite, Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
         });
-        await resultFile.WriteAsync(parameters, job.Accumulated, ReadAsync, file, CancellationToken.None);
+        await resultFile.WriteAsync(parameters, job.Accumulated, blobs.ReadWholeAsync, file, CancellationToken.None);
         file.Position = 0;
         var digest = ContentDigest.Prefix + Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
         file.Position = 0;
@@ -78,10 +65,4 @@ public sealed class ResultFiles(IWorkStore store, IBlobStore blobs, TimeProvider
         Log.ResultFileBuilt(logger, job.Id, digest, manifest.Size);
         return manifest;
     }
-}
-
-/// <summary>A blob something needs is not in the blob store (not uploaded or pulled yet, or collected).</summary>
-public sealed class BlobMissingException(string digest) : Exception($"Blob {digest} is not in the coordinator's blob store.")
-{
-    public string Digest { get; } = digest;
 }
