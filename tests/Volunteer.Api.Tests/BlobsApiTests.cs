@@ -294,6 +294,21 @@ public sealed class BlobsApiTests(BlobsCoordinatorFactory factory) : IClassFixtu
         Assert.Equal(factory.CoordinatorKey.PublicKey, attached!.CoordinatorKey);
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_blob_api()
+    {
+        using var document = JsonDocument.Parse(await _anonymous.GetStringAsync("/" + Routes.OpenApiDocument));
+        var paths = document.RootElement.GetProperty("paths");
+
+        foreach (var path in new[] { "", "/{digest}", "/{digest}/manifest", "/{digest}/chunks/{index}" })
+        {
+            Assert.True(paths.TryGetProperty($"/{Routes.Blobs}{path}", out _), $"The OpenAPI document lacks /{Routes.Blobs}{path}.");
+        }
+        Assert.True(paths.TryGetProperty("/" + Routes.CoordinatorKey, out _));
+        Assert.True(paths.GetProperty($"/{Routes.Blobs}/{{digest}}").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").TryGetProperty("application/octet-stream", out _));
+    }
+
     private async Task<byte[]> FetchChunkAsync(string token, string digest, int index, string ticket)
     {
         using var response = await FetchAsync(token, $"{Blob.Path(digest)}/chunks/{index}", ticket);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Blobs;
@@ -224,8 +225,11 @@ public static class BlobsApi
 public sealed record CoordinatorPublicKey(string PublicKey);
 
 /// <summary>A complete blob streamed chunk by chunk, so that it is never whole in memory.</summary>
-public sealed class BlobContent(BlobManifest manifest, IBlobStore blobs) : IResult
+public sealed class BlobContent(BlobManifest manifest, IBlobStore blobs) : IResult, IEndpointMetadataProvider
 {
+    public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(byte[]), ["application/octet-stream"]));
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
