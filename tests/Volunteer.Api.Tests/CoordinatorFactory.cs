@@ -1,13 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
@@ -118,12 +114,6 @@ public class CoordinatorFactory : WebApplicationFactory<Program>
         // turn the random pick back on.
         builder.UseSetting("Volunteer:PlacementPoolSize", "1");
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PeerAddressFromTestHeader>());
-        // The coordinator's blob store and key where it registers none of its own.
-        builder.ConfigureTestServices(services =>
-        {
-            services.TryAddSingleton<IBlobStore, InMemoryBlobStore>();
-            services.TryAddSingleton(_ => new CoordinatorKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)));
-        });
         foreach (var (key, value) in _extraSettings)
         {
             builder.UseSetting(key, value);

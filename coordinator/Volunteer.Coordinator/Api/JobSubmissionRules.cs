@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Apps;
@@ -61,6 +62,27 @@ public static class JobSubmissionRules
         }
         return (new JobSpec(app.Name, submission.Parameters, redundancy, deadline, priority, plan.UnitCount,
             app.Reducer.Seed(submission.Parameters), submission.Adaptive ?? true), null);
+    }
+
+    /// <summary>
+    /// Null when every blob the job's parameters name (<see cref="IScienceApp.InputBlobs"/>) is a complete blob; otherwise
+    /// what is missing. Each is touched as it is checked, so blob collection leaves it until the job records it.
+    /// </summary>
+    public static async Task<string?> CheckInputBlobsAsync(
+        IScienceApp app, JsonElement parameters, IBlobStore blobs, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var digest in app.InputBlobs(parameters))
+        {
+            if (!ContentDigest.IsWellFormed(digest))
+            {
+                return $"The parameters name {Problems.Quote(digest)} as a blob, which is not a blob digest (\"sha256:\" and 64 lowercase hex digits).";
+            }
+            if (!await blobs.TouchAsync(digest, now, cancellationToken))
+            {
+                return $"The parameters name blob {digest}, which is not uploaded (or not complete): upload it to /{Routes.Blobs} first.";
+            }
+        }
+        return null;
     }
 
     /// <summary>Fields the submission left out have their defaults (<see cref="Redundancy"/>); the message gives the values compared.</summary>

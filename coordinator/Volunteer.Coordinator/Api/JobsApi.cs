@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Volunteer.Apps;
 using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
@@ -26,20 +28,26 @@ public static class JobsApi
         jobs.MapGet("/{jobId}", GetJobAsync).WithName("GetJob").WithSummary("A job's state, unit counts and progress.");
         jobs.MapGet("/{jobId}/failed-units", ListFailedUnitsAsync).WithName("ListFailedUnits")
             .WithSummary("The units that failed, in unit order, a page at a time: a full page has a Link header to the next.");
-        jobs.MapGet("/{jobId}/result", GetResultAsync).WithName("GetJobResult").WithSummary("The result of a completed job.");
+        jobs.MapGet("/{jobId}/result", GetResultAsync).WithName("GetJobResult")
+            .WithSummary("The result of a completed job; for an app whose result is a file, with the blob to download it from.");
         jobs.MapDelete("/{jobId}", CancelJobAsync).WithName("CancelJob").WithSummary("Cancel a running job.");
         return jobs;
     }
 
     private static async Task<Results<Created<JobView>, ProblemHttpResult>> SubmitJobAsync(
-        JobSubmission submission, ScienceAppCatalog apps, IGrainFactory grains)
+        JobSubmission submission, ScienceAppCatalog apps, IGrainFactory grains, IBlobStore blobs, TimeProvider time, CancellationToken cancellationToken)
     {
         var (spec, error) = JobSubmissionRules.Check(submission, apps);
         if (spec is null)
         {
             return Problems.BadRequest(error!);
         }
-        var view = ViewOf(await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec));
+        if (await JobSubmissionRules.CheckInputBlobsAsync(apps.Find(spec.App)!, spec.Parameters, blobs, time.GetUtcNow(), cancellationToken) is { } missing)
+        {
+            return Problems.BadRequest(missing);
+        }
+        var status = await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec);
+        var view = ViewOf(status, status.Relay ?? JobRelay.None);
         return TypedResults.Created("/" + Routes.Job(view.Id), view);
     }
 
@@ -79,9 +87,9 @@ public static class JobsApi
             Paging.LinkNext(response, Routes.Jobs, pageSize, records.Count, records[^1].Id.ToString(), ("state", wanted?.ToString()));
         }
         // A job that has ended is all in its row; only a running one's grain knows its open units.
-        var views = await Task.WhenAll(records.Select(async job => job.State == JobState.Running
-            ? ViewOf(await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job))
-            : ViewOf(JobStatus.Ended(job))));
+        var views = await Task.WhenAll(records.Select(async job => await ViewAsync(job.State == JobState.Running
+            ? await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job)
+            : JobStatus.Ended(job), store, cancellationToken)));
         return TypedResults.Ok<IReadOnlyList<JobView>>(views);
     }
 
@@ -115,41 +123,59 @@ public static class JobsApi
         }).ToList());
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetJobAsync(string jobId, IGrainFactory grains) =>
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetJobAsync(
+        string jobId, IGrainFactory grains, IWorkStore store, CancellationToken cancellationToken) =>
         await FindAsync(jobId, grains) switch
         {
             (_, { } problem) => problem,
-            (var view, _) => TypedResults.Ok(view!),
+            (var status, _) => TypedResults.Ok(await ViewAsync(status!, store, cancellationToken)),
         };
 
-    private static async Task<Results<Ok<JobResult>, ProblemHttpResult>> GetResultAsync(string jobId, IGrainFactory grains)
+    private static async Task<Results<Ok<JobResult>, ProblemHttpResult>> GetResultAsync(
+        string jobId, IGrainFactory grains, ScienceAppCatalog apps, ResultFiles resultFiles, CancellationToken cancellationToken)
     {
-        var (view, problem) = await FindAsync(jobId, grains);
+        var (status, problem) = await FindAsync(jobId, grains);
         if (problem is not null)
         {
             return problem;
         }
-        return view!.State == JobState.Completed
-            ? TypedResults.Ok(new JobResult(view.Id, view.App, view.Result!.Value))
-            : Problems.Conflict($"Job {view.Id} is {view.State}; a result exists only once it has completed.");
+        var job = status!.Job;
+        if (job.State != JobState.Completed)
+        {
+            return Problems.Conflict($"Job {job.Id} is {job.State}; a result exists only once it has completed.");
+        }
+        if (apps.Find(job.App)?.ResultFile is not { } resultFile)
+        {
+            return TypedResults.Ok(new JobResult(job.Id, job.App, ResultOf(job)));
+        }
+        try
+        {
+            var file = await resultFiles.FindOrBuildAsync(job, status.Parameters, resultFile, cancellationToken);
+            return TypedResults.Ok(new JobResult(job.Id, job.App, ResultOf(job), new JobResultFile(file.Digest, file.Size, resultFile.ContentType)));
+        }
+        catch (BlobMissingException missing)
+        {
+            return Problems.Conflict($"Job {job.Id}'s result file is built from blob {missing.Digest}, which the coordinator does not hold yet.");
+        }
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelJobAsync(string jobId, IGrainFactory grains)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelJobAsync(
+        string jobId, IGrainFactory grains, IWorkStore store, CancellationToken cancellationToken)
     {
-        var (view, problem) = await FindAsync(jobId, grains);
+        var (status, problem) = await FindAsync(jobId, grains);
         if (problem is not null)
         {
             return problem;
         }
-        var job = grains.GetGrain<IJobGrain>(view!.Id);
+        var job = grains.GetGrain<IJobGrain>(status!.Job.Id);
         if (!await job.CancelAsync())
         {
-            return Problems.Conflict($"Job {view.Id} is already {view.State}.");
+            return Problems.Conflict($"Job {status.Job.Id} is already {status.Job.State}.");
         }
-        return TypedResults.Ok(ViewOf((await job.GetStatusAsync())!));
+        return TypedResults.Ok(await ViewAsync((await job.GetStatusAsync())!, store, cancellationToken));
     }
 
-    private static async Task<(JobView? View, ProblemHttpResult? Problem)> FindAsync(string jobId, IGrainFactory grains)
+    private static async Task<(JobStatus? Status, ProblemHttpResult? Problem)> FindAsync(string jobId, IGrainFactory grains)
     {
         var (id, problem) = ParseJobId(jobId);
         if (problem is not null)
@@ -157,27 +183,41 @@ public static class JobsApi
             return (null, problem);
         }
         var status = await grains.GetGrain<IJobGrain>(id).GetStatusAsync();
-        return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (ViewOf(status), null);
+        return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (status, null);
     }
+
+    /// <summary>A job as the API shows it, with its relay figures as its grain has them, or else as stored.</summary>
+    private static async Task<JobView> ViewAsync(JobStatus status, IWorkStore store, CancellationToken cancellationToken) =>
+        ViewOf(status, status.Relay ?? (await store.FindJobRelayAsync(status.Job.Id, cancellationToken))?.Figures ?? JobRelay.None);
 
     private static (Guid Id, ProblemHttpResult? Problem) ParseJobId(string jobId) =>
         Guid.TryParse(jobId, out var id) ? (id, null) : (Guid.Empty, Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID)."));
 
     /// <summary>A job as the API shows it: its parameters and, once completed, its result as JSON.</summary>
-    private static JobView ViewOf(JobStatus status)
+    private static JobView ViewOf(JobStatus status, JobRelay relay)
     {
         var job = status.Job;
-        JsonElement? result = null;
-        if (job.State == JobState.Completed)
-        {
-            using var accumulated = JsonDocument.Parse(job.Accumulated);
-            result = accumulated.RootElement.Clone();
-        }
+        JsonElement? result = job.State == JobState.Completed ? ResultOf(job) : null;
         return new JobView(job.Id, job.App, status.Parameters, job.Redundancy, job.DeadlineSeconds, job.Priority,
             job.State, job.UnitCount, status.Units, job.UnitCount == 0 ? 1 : (double)job.UnitsAssimilated / job.UnitCount,
-            result, job.FailureReason, job.CreatedAt, job.FinishedAt, job.Adaptive && job.Redundancy.MinQuorum == 2, status.EstimatedCompletion);
+            result, job.FailureReason, job.CreatedAt, job.FinishedAt, job.Adaptive && job.Redundancy.MinQuorum == 2, status.EstimatedCompletion,
+            relay);
+    }
+
+    private static JsonElement ResultOf(JobRecord job)
+    {
+        using var accumulated = JsonDocument.Parse(job.Accumulated);
+        return accumulated.RootElement.Clone();
     }
 }
 
 /// <summary>The assimilated result of a completed job.</summary>
-public sealed record JobResult(Guid JobId, string App, JsonElement Result);
+/// <param name="File">For an app whose result is a file: the blob to download it from (GET api/v1/blobs/{digest}).</param>
+public sealed record JobResult(
+    Guid JobId,
+    string App,
+    JsonElement Result,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobResultFile? File = null);
+
+/// <summary>A job's result file, kept as a blob.</summary>
+public sealed record JobResultFile(string Digest, long Size, string ContentType);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Volunteer.Coordinator.Authentication;
+using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
@@ -40,7 +41,7 @@ public static class WorkersApi
 
     private static async Task<Results<Created<WorkerAttachResponse>, ProblemHttpResult>> AttachAsync(
         WorkerAttachRequest request, IWorkStore store, AccountKeys accountKeys, TimeProvider time, IOptions<VolunteerOptions> options,
-        CancellationToken cancellationToken)
+        CoordinatorKey coordinatorKey, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
         {
@@ -105,7 +106,7 @@ public static class WorkersApi
             throw;
         }
         return TypedResults.Created("/" + Routes.Worker(workerId),
-            new WorkerAttachResponse(workerId, token, options.Value.SyncLimits, account.Id, anonymousKey));
+            new WorkerAttachResponse(workerId, token, options.Value.SyncLimits, account.Id, anonymousKey, coordinatorKey.PublicKey));
     }
 
     private static ProblemHttpResult KeyAlreadyAttached() =>

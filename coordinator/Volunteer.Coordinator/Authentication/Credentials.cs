@@ -11,6 +11,12 @@ public sealed class ApiKeyRequired;
 public sealed class WorkerTokenRequired;
 
 /// <summary>
+/// Marks an endpoint open to scientists and workers alike (a blob's manifest or chunks): callers need an API key or,
+/// without the API key header, a worker token. The endpoint tells them apart by <see cref="Credentials.AttachedWorker"/>.
+/// </summary>
+public sealed class ApiKeyOrWorkerTokenRequired;
+
+/// <summary>
 /// Checks the credentials an endpoint asks for before anything else happens to the request: a caller
 /// without them is refused before its body is read, parsed or rate-counted. An attached worker is
 /// then in HttpContext.Items, where the worker rate limit and the endpoint find it.
@@ -23,6 +29,9 @@ public static class Credentials
     public static TBuilder RequireWorkerToken<TBuilder>(this TBuilder endpoints)
         where TBuilder : IEndpointConventionBuilder => endpoints.WithMetadata(new WorkerTokenRequired());
 
+    public static TBuilder RequireApiKeyOrWorkerToken<TBuilder>(this TBuilder endpoints)
+        where TBuilder : IEndpointConventionBuilder => endpoints.WithMetadata(new ApiKeyOrWorkerTokenRequired());
+
     /// <summary>The worker the request was authenticated as, if the endpoint asks for a worker token.</summary>
     public static AttachedWorker? AttachedWorker(this HttpContext http) => http.Items[typeof(AttachedWorker)] as AttachedWorker;
 
@@ -32,6 +41,8 @@ public static class Credentials
         var metadata = http.GetEndpoint()?.Metadata;
         var refusal = metadata?.GetMetadata<ApiKeyRequired>() is not null ? await CheckApiKeyAsync(http)
             : metadata?.GetMetadata<WorkerTokenRequired>() is not null ? await CheckWorkerTokenAsync(http)
+            : metadata?.GetMetadata<ApiKeyOrWorkerTokenRequired>() is not null
+                ? http.Request.Headers.ContainsKey(Routes.ApiKeyHeader) ? await CheckApiKeyAsync(http) : await CheckWorkerTokenAsync(http)
             : null;
         if (refusal is not null)
         {

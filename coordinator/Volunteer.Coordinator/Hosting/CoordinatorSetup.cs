@@ -7,6 +7,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
+using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Storage;
@@ -35,15 +36,24 @@ public static class CoordinatorSetup
         services.AddSingleton<CoordinatorMetrics>();
         // Choosing PostgreSQL is configuration only: a connection string switches the store and clustering.
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
+        // The blobs and the coordinator's key live with the store: in the data folder, or in PostgreSQL for every silo.
         if (string.IsNullOrWhiteSpace(postgres))
         {
-            services.AddSingleton<IWorkStore>(sp => new SqliteWorkStore(sp.GetRequiredService<IOptions<VolunteerOptions>>().Value.DataDirectory));
+            services.AddSingleton<IWorkStore>(sp => new SqliteWorkStore(DataDirectory(sp)));
+            services.AddSingleton<IBlobStore>(sp => new FileBlobStore(Path.Combine(DataDirectory(sp), "blobs")));
+            services.AddSingleton<CoordinatorKeyStore>(sp => new FileCoordinatorKeyStore(DataDirectory(sp)));
         }
         else
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
             services.AddSingleton<IWorkStore, PostgresWorkStore>();
+            services.AddSingleton<IBlobStore, PostgresBlobStore>();
+            services.AddSingleton<CoordinatorKeyStore, PostgresCoordinatorKeyStore>();
         }
+        services.AddSingleton(sp => sp.GetRequiredService<CoordinatorKeyStore>().Key);
+        services.AddSingleton<ResultFiles>();
+        services.AddSingleton<RelayCounters>();
+        services.AddSingleton<BlobCollector>();
         // Registered before the silo so the schema exists before any grain activates.
         services.AddHostedService<StoreInitializer>();
         services.AddSingleton<WorkerDirectory>();
@@ -100,8 +110,14 @@ public static class CoordinatorSetup
                 .Bind(orleans.GetSection("Membership"));
             silo.Services.AddSerializer(serializer => serializer.AddGrainMessageSerializers());
         });
+        // After the silo: started once it is up, and stopped (flushing their counts to the grains) before it stops.
+        services.AddHostedService(sp => sp.GetRequiredService<RelayCounters>());
+        services.AddHostedService(sp => sp.GetRequiredService<BlobCollector>());
         return builder;
     }
+
+    private static string DataDirectory(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<VolunteerOptions>>().Value.DataDirectory;
 
     /// <summary>The address other silos reach this one at: configured, else this host's first IPv4 address.</summary>
     private static IPAddress AdvertisedAddress(string? configured)
@@ -131,6 +147,7 @@ public static class CoordinatorSetup
         app.MapWorkersApi();
         app.MapHostsApi();
         app.MapClusterApi();
+        app.MapBlobsApi();
         return app;
     }
 

@@ -87,4 +87,10 @@ public interface IWorkStore
 
     /// <summary>The blobs the job needs (<see cref="JobBlobRecord"/>), of one use when given.</summary>
     Task<IReadOnlyList<JobBlobRecord>> ListJobBlobsAsync(Guid jobId, JobBlobUse? use = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether some job still needs the blob: as an input of a running job, or as a result or result file of any job
+    /// (<see cref="JobBlobUse"/>). Blob collection deletes only blobs no job needs.
+    /// </summary>
+    Task<bool> IsBlobNeededAsync(string digest, CancellationToken cancellationToken = default);
 }

@@ -58,6 +58,18 @@ public abstract class SqlWorkStore : IWorkStore
         SELECT {StoreTables.Workers.ColumnList()} FROM workers WHERE account_id = $1 ORDER BY created_at, id LIMIT $2
         """;
 
+    private static readonly string JobBlobsSql = $"""
+        SELECT {StoreTables.JobBlobs.ColumnList()} FROM job_blobs WHERE job_id = $1 AND ($2 IS NULL OR use = $2) ORDER BY use, digest
+        """;
+
+    // A job's inputs are needed while it runs; its results and result file as long as it is kept. A job_blobs row
+    // whose job has no row (none is ever written so) keeps its blob too, on the safe side.
+    private const string BlobNeededSql = """
+        SELECT 1 FROM job_blobs b LEFT JOIN jobs j ON j.id = b.job_id
+        WHERE b.digest = $1 AND (b.use <> $2 OR j.state IS NULL OR j.state = $3)
+        LIMIT 1
+        """;
+
     /// <summary>The leaderboard of each kind of holder in each order: the holder's row, then its name.</summary>
     private static readonly Dictionary<(CreditHolder, CreditOrder), string> StandingsSql = new()
     {
@@ -188,12 +200,24 @@ public abstract class SqlWorkStore : IWorkStore
         return await ReadAllAsync(command, StoreTables.Workers.Read, cancellationToken);
     }
 
-    // Issue 11 contract: the storage helper writes these (tables job_relay and job_blobs).
     public Task<JobRelayRecord?> FindJobRelayAsync(Guid jobId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("job_relay");
+        FindAsync(StoreTables.JobRelay, [jobId], cancellationToken);
 
-    public Task<IReadOnlyList<JobBlobRecord>> ListJobBlobsAsync(Guid jobId, JobBlobUse? use = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("job_blobs");
+    public async Task<IReadOnlyList<JobBlobRecord>> ListJobBlobsAsync(Guid jobId, JobBlobUse? use = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, JobBlobsSql, (ColumnKind.Id, jobId), (ColumnKind.Enum, use));
+        return await ReadAllAsync(command, StoreTables.JobBlobs.Read, cancellationToken);
+    }
+
+    public async Task<bool> IsBlobNeededAsync(string digest, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, null, BlobNeededSql, (ColumnKind.Text, digest), (ColumnKind.Enum, JobBlobUse.Input),
+            (ColumnKind.Enum, JobState.Running));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken);
+    }
 
     public async Task<IReadOnlyList<CreditEntryRecord>> ListCreditEntriesAsync(
         CreditHolder holder, Guid holderId, int limit, CancellationToken cancellationToken = default)

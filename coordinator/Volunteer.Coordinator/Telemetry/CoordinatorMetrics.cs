@@ -21,6 +21,8 @@ public sealed class CoordinatorMetrics
         BadChunkAccusations = meter.CreateCounter<long>("volunteer.peers.accusations", description: "Holders reported for serving a chunk that failed its digest, by outcome (counted, ignored)");
         PeerProbes = meter.CreateCounter<long>("volunteer.peers.probes", description: "Connect-backs to workers' peer endpoints, by result (reached, unreached)");
         PeersUnlisted = meter.CreateCounter<long>("volunteer.peers.unlisted", description: "Hosts unlisted for good for serving bad data");
+        RelayCoordinatorBytes = meter.CreateCounter<long>("volunteer.relay.coordinator.bytes", unit: "By",
+            description: "Bytes of jobs' blobs the coordinator served to workers");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -42,6 +44,8 @@ public sealed class CoordinatorMetrics
     public Counter<long> PeerProbes { get; }
 
     public Counter<long> PeersUnlisted { get; }
+
+    public Counter<long> RelayCoordinatorBytes { get; }
 
     /// <summary>Counts the ledger lines of a committed batch: grants, and revocations of results accepted alone that were sent back.</summary>
     public void CountCredit(IReadOnlyList<CreditEntryRecord> lines)

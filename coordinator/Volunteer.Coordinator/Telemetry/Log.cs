@@ -42,4 +42,16 @@ internal static partial class Log
 
     [LoggerMessage(1105, LogLevel.Warning, "Worker {CarrierId}: the reports it relays for worker {OriginId} could not be applied now; they stay with it for a later sync")]
     public static partial void RelayFailed(ILogger logger, Exception exception, Guid carrierId, Guid originId);
+    // Blobs (issue 11): 1100-1119.
+    [LoggerMessage(1200, LogLevel.Information, "Blob collection deleted {Count} blobs and unfinished uploads no job needs")]
+    public static partial void BlobsCollected(ILogger logger, int count);
+
+    [LoggerMessage(1201, LogLevel.Error, "Blob collection failed; it tries again at its next round")]
+    public static partial void BlobCollectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Job {JobId}: {Bytes} bytes served by the coordinator could not be counted yet; counted at the next flush")]
+    public static partial void RelayFlushFailed(ILogger logger, Exception exception, Guid jobId, long bytes);
+
+    [LoggerMessage(1203, LogLevel.Information, "Job {JobId}: result file {Digest} built ({Size} bytes)")]
+    public static partial void ResultFileBuilt(ILogger logger, Guid jobId, string digest, long size);
 }

@@ -26,6 +26,7 @@ public static class VolunteerDatabase
         command.CommandText = table switch
         {
             "jobs" or "workers" or "units" or "replicas" or "accounts" or "credit_ledger" or "credit_totals" or "host_reliability" or "host_flags"
+                or "job_blobs" or "job_relay"
                 => $"SELECT COUNT(*) FROM {table}",
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, "Not a table of the store."),
         };

@@ -10,5 +10,6 @@ internal static class PostgresSchema
         "postgres/003_accounts.sql",
         "postgres/004_job_epochs.sql",
         "postgres/005_adaptive_replication_and_credit.sql",
+        "postgres/006_blobs_and_relay.sql",
     ];
 }

@@ -47,4 +47,6 @@ internal static class PostgresUpserts
     public static readonly PostgresUpsert<CreditEntryRecord> CreditLedger = new(StoreTables.CreditLedger);
     public static readonly PostgresUpsert<CreditTotalRecord> CreditTotals = new(StoreTables.CreditTotals);
     public static readonly PostgresUpsert<HostFlagRecord> HostFlags = new(StoreTables.HostFlags);
+    public static readonly PostgresUpsert<JobBlobRecord> JobBlobs = new(StoreTables.JobBlobs);
+    public static readonly PostgresUpsert<JobRelayRecord> JobRelay = new(StoreTables.JobRelay);
 }

@@ -87,6 +87,8 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         var creditLedger = new List<CreditEntryRecord>();
         var creditTotals = new Dictionary<(CreditHolder, Guid), CreditTotalRecord>();
         var hostFlags = new Dictionary<(Guid, string), HostFlagRecord>();
+        var jobBlobs = new HashSet<JobBlobRecord>();
+        var jobRelay = new Dictionary<Guid, JobRelayRecord>();
         foreach (var batch in group)
         {
             batch.Jobs.ForEach(j => jobs[j.Id] = j);
@@ -103,6 +105,8 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
                 AddUp(creditTotals, (total.Holder, total.HolderId), total, (earlier, later) => earlier.Plus(later));
             }
             batch.HostFlags.ForEach(f => hostFlags[(f.WorkerId, f.App)] = f);
+            jobBlobs.UnionWith(batch.JobBlobs);
+            batch.Relay.ForEach(r => AddUp(jobRelay, r.JobId, r, (earlier, later) => earlier with { Figures = earlier.Figures.Plus(later.Figures) }));
         }
 
         var fences = FencesOf(group);
@@ -153,6 +157,14 @@ public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
         if (hostFlags.Count > 0)
         {
             statements.BatchCommands.Add(PostgresUpserts.HostFlags.Command(hostFlags.Values));
+        }
+        if (jobBlobs.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.JobBlobs.Command(jobBlobs));
+        }
+        if (jobRelay.Count > 0)
+        {
+            statements.BatchCommands.Add(PostgresUpserts.JobRelay.Command(jobRelay.Values));
         }
         if (fences.Count == 0)
         {

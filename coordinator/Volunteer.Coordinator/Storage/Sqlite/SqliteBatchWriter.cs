@@ -17,6 +17,8 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
     private readonly TableWriter<CreditEntryRecord> _creditLedger = new(SqliteUpserts.CreditLedger, connection, transaction);
     private readonly TableWriter<CreditTotalRecord> _creditTotals = new(SqliteUpserts.CreditTotals, connection, transaction);
     private readonly TableWriter<HostFlagRecord> _hostFlags = new(SqliteUpserts.HostFlags, connection, transaction);
+    private readonly TableWriter<JobBlobRecord> _jobBlobs = new(SqliteUpserts.JobBlobs, connection, transaction);
+    private readonly TableWriter<JobRelayRecord> _jobRelay = new(SqliteUpserts.JobRelay, connection, transaction);
 
     public async Task WriteAsync(WorkBatch batch, CancellationToken cancellationToken)
     {
@@ -33,6 +35,8 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         await _creditLedger.WriteAsync(batch.Credits, cancellationToken);
         await _creditTotals.WriteAsync(batch.Credits.SelectMany(CreditTotalRecord.Of), cancellationToken);
         await _hostFlags.WriteAsync(batch.HostFlags, cancellationToken);
+        await _jobBlobs.WriteAsync(batch.JobBlobs, cancellationToken);
+        await _jobRelay.WriteAsync(batch.Relay, cancellationToken);
     }
 
     /// <summary>One table's rows, through a command prepared at its first row and kept for the transaction.</summary>

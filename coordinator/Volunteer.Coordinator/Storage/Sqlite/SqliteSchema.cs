@@ -16,6 +16,7 @@ internal static partial class SqliteSchema
         "sqlite/002_accounts.sql",
         "sqlite/003_job_epochs.sql",
         "sqlite/004_adaptive_replication_and_credit.sql",
+        "sqlite/005_blobs_and_relay.sql",
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, string script, CancellationToken cancellationToken)

@@ -62,4 +62,6 @@ internal static class SqliteUpserts
     public static readonly SqliteUpsert<CreditEntryRecord> CreditLedger = new(StoreTables.CreditLedger);
     public static readonly SqliteUpsert<CreditTotalRecord> CreditTotals = new(StoreTables.CreditTotals);
     public static readonly SqliteUpsert<HostFlagRecord> HostFlags = new(StoreTables.HostFlags);
+    public static readonly SqliteUpsert<JobBlobRecord> JobBlobs = new(StoreTables.JobBlobs);
+    public static readonly SqliteUpsert<JobRelayRecord> JobRelay = new(StoreTables.JobRelay);
 }

@@ -49,8 +49,14 @@ internal static class StoreTables
     /// <summary>A later flag of a host and app replaces the earlier one.</summary>
     public static readonly Table<HostFlagRecord> HostFlags = DescribeHostFlags();
 
+    /// <summary>A blob a job needs is recorded once: recording it again changes nothing.</summary>
+    public static readonly Table<JobBlobRecord> JobBlobs = DescribeJobBlobs();
+
+    /// <summary>A write adds a stretch of a job's relay figures to the stored ones, so every silo's counts add up.</summary>
+    public static readonly Table<JobRelayRecord> JobRelay = DescribeJobRelay();
+
     public static readonly IReadOnlyList<ITable> All =
-        [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas, HostReliability, CreditLedger, CreditTotals, HostFlags];
+        [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas, HostReliability, CreditLedger, CreditTotals, HostFlags, JobBlobs, JobRelay];
 
     private static Table<JobRecord> DescribeJobs()
     {
@@ -254,6 +260,32 @@ internal static class StoreTables
             update: [flaggedAt, resultsPerHour, capacityPerHour, reason],
             read: row => new HostFlagRecord(
                 workerId.Read(row), app.Read(row), flaggedAt.Read(row), resultsPerHour.Read(row), capacityPerHour.Read(row), reason.Read(row)));
+    }
+
+    private static Table<JobBlobRecord> DescribeJobBlobs()
+    {
+        var t = new TableBuilder<JobBlobRecord>("job_blobs");
+        var jobId = t.Id("job_id", b => b.JobId);
+        var digest = t.Text("digest", b => b.Digest);
+        var use = t.Enum("use", b => b.Use);
+        return t.InsertOrIgnore(key: [jobId, digest, use], read: row => new JobBlobRecord(jobId.Read(row), digest.Read(row), use.Read(row)));
+    }
+
+    private static Table<JobRelayRecord> DescribeJobRelay()
+    {
+        var t = new TableBuilder<JobRelayRecord>("job_relay");
+        var jobId = t.Id("job_id", r => r.JobId);
+        var coordinatorBytes = t.Int64("coordinator_bytes", r => r.Figures.CoordinatorBytes);
+        var peerBytes = t.Int64("peer_bytes", r => r.Figures.PeerBytes);
+        var badChunks = t.Int64("bad_chunks", r => r.Figures.BadChunks);
+        var resultsPulled = t.Int64("results_pulled", r => r.Figures.ResultsPulled);
+        var reportsRelayed = t.Int64("reports_relayed", r => r.Figures.ReportsRelayed);
+        return t.Merge(
+            key: [jobId],
+            merge: [t.Sum(coordinatorBytes), t.Sum(peerBytes), t.Sum(badChunks), t.Sum(resultsPulled), t.Sum(reportsRelayed)],
+            read: row => new JobRelayRecord(
+                jobId.Read(row),
+                new JobRelay(coordinatorBytes.Read(row), peerBytes.Read(row), badChunks.Read(row), resultsPulled.Read(row), reportsRelayed.Read(row))));
     }
 
     private static Table<ApiKeyRecord> DescribeApiKeys()
