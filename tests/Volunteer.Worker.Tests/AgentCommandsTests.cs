@@ -72,6 +72,8 @@ public sealed class AgentCommandsTests : IDisposable
             "  last sync:               2026-11-25 12:00:00Z, rejected (HTTP 400): bad",
             "  units leased, not done:  1 (1 with a checkpoint)",
             "  reports awaiting ack:    1",
+            "  blob cache:              0 B of 10 GiB, 0 blob(s) held",
+            "  relayed for others:      0 bundle(s) held to forward",
         ], lines[4..]);
     }
 

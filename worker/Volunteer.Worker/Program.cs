@@ -13,14 +13,7 @@ var positional = args.Skip(1).TakeWhile(a => !a.StartsWith('-')).ToList();
 var switches = args.Skip(1 + positional.Count).ToArray();
 
 var builder = Host.CreateApplicationBuilder();
-builder.Configuration.AddCommandLine(switches, new Dictionary<string, string>
-{
-    ["--state-dir"] = "Worker:StateDirectory",
-    ["--slots"] = "Worker:Slots",
-    ["--name"] = "Worker:Name",
-    ["--account"] = "Worker:AccountKey",
-    ["--source-address"] = "Worker:SourceAddress",
-});
+AgentCommands.AddSwitches(builder.Configuration, switches);
 builder.Logging.AddSimpleConsole(console =>
 {
     console.SingleLine = true;
