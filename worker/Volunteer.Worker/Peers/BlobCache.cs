@@ -186,11 +186,8 @@ public sealed class BlobCache
             {
                 return null;
             }
-            var path = Path.Combine(entry.Folder, BlobFile);
-            entry.LastUsed = _time.GetUtcNow();
-            // Kept on the file too, so that the order of use survives a restart.
-            File.SetLastWriteTimeUtc(path, entry.LastUsed.UtcDateTime);
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            Used(entry);
+            return new FileStream(Path.Combine(entry.Folder, BlobFile), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
     }
 
@@ -402,8 +399,15 @@ public sealed class BlobCache
     {
         entry.Complete = true;
         entry.Held.Clear();
-        entry.LastUsed = _time.GetUtcNow();
+        Used(entry);
         _unadvertised[entry.Manifest.Digest] = (true, ++_changes);
+    }
+
+    /// <summary>A complete blob was used now; kept on its file too, so that the order of use survives a restart.</summary>
+    private void Used(Entry entry)
+    {
+        entry.LastUsed = _time.GetUtcNow();
+        File.SetLastWriteTimeUtc(Path.Combine(entry.Folder, BlobFile), entry.LastUsed.UtcDateTime);
     }
 
     private void SavePins(Entry entry) =>
