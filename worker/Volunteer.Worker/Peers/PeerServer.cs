@@ -51,6 +51,8 @@ public sealed class PeerServer(
         // An empty builder: the endpoint reads no configuration, environment or appsettings of its own.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
+        // The agent's host owns the process's lifetime (Ctrl+C, SIGTERM): the endpoint starts and stops with the agent.
+        builder.Services.AddSingleton<IHostLifetime, OwnedByTheAgent>();
         builder.Services.AddRoutingCore();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -201,4 +203,12 @@ public sealed class PeerServer(
 
     private static ProblemHttpResult NotReady() =>
         TypedResults.Problem("This peer has not learned the coordinator's key yet.", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>A host lifetime that waits for no signal and handles none.</summary>
+    private sealed class OwnedByTheAgent : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
