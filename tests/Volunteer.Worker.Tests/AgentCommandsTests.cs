@@ -178,6 +178,25 @@ public sealed class AgentCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_exits_with_1_when_its_peer_port_is_taken()
+    {
+        _identity.Save(_state.Path);
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var coordinator = new ScriptedHandler(ScriptedHandler.AcceptWith(SyncLimits.Default));
+        builder.Services.PostConfigure<HttpClientFactoryOptions>(typeof(CoordinatorClient).Name,
+            o => o.HttpMessageHandlerBuilderActions.Add(handler => handler.PrimaryHandler = coordinator));
+        var settings = Settings;
+        (settings.PeerAddress, settings.PeerPort) = ("127.0.0.1", ((IPEndPoint)taken.LocalEndpoint).Port);
+
+        var exitCode = await AgentCommands.RunAsync(builder, settings).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(coordinator.Requests);
+    }
+
+    [Fact]
     public async Task Run_without_an_identity_exits_with_1()
     {
         Assert.Equal(1, await AgentCommands.RunAsync(Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true }), Settings));

@@ -89,4 +89,7 @@ internal static partial class Log
 
     [LoggerMessage(2028, LogLevel.Warning, "Cut off from the coordinators with {Reports} report(s), and cannot relay them: {Reason}")]
     public static partial void RelayImpossible(ILogger logger, int reports, string reason);
+
+    [LoggerMessage(2029, LogLevel.Warning, "Dropped the relayed reports of worker {Origin}: the coordinator rejected the sync that carried them")]
+    public static partial void RelayDropped(ILogger logger, Guid origin);
 }

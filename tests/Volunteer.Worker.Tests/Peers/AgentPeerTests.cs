@@ -201,6 +201,35 @@ public sealed class AgentPeerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sync_the_coordinator_rejects_drops_the_relayed_bundles_it_carried_so_the_workers_own_reports_go_up()
+    {
+        var originId = Guid.NewGuid();
+        using var origin = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        ReplicaReport[] reports = [new(JobA, 7, 1, ReportOutcome.Error, Error: "relayed")];
+        var bundle = new RelayBundle(CoordinatorKeys.Pass(originId, origin, InADay), reports, ReportSignature.Sign(origin, originId, reports));
+        var rejected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var coordinator = new ScriptedHandler(async (request, _) =>
+        {
+            var sync = JsonSerializer.Deserialize<SyncRequest>(await request.Content!.ReadAsStringAsync(), ProtocolJson.Options)!;
+            if (sync.Relayed is { Count: > 0 })
+            {
+                rejected.TrySetResult();
+                return new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = JsonContent.Create(new { status = 400, detail = "A relayed bundle is malformed." }) };
+            }
+            return Answer(new SyncResponse(0, [], [], SyncLimits.Default));
+        });
+        var agent = await StartAsync(Options(), coordinator);
+        var endpoint = await Eventually.WaitAsync("the agent's peer endpoint", () => Task.FromResult(agent.Get<PeerServer>().Endpoint), () => "", TimeSpan.FromSeconds(30));
+
+        using var handed = await _http.PostAsJsonAsync(new Uri(endpoint, PeerRoutes.Relay), bundle, ProtocolJson.Options);
+        await rejected.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var rejectedAt = coordinator.Requests.Count;
+
+        Assert.Null((await coordinator.SyncsAsync(rejectedAt + 1))[rejectedAt].Relayed);
+        Assert.Equal(0, agent.Get<RelayInbox>().Count);
+    }
+
+    [Fact]
     public async Task Cut_off_from_every_coordinator_the_agent_hands_its_signed_reports_to_a_relay_peer_and_not_again_for_a_while()
     {
         var relay = await TestPeer.StartAsync(time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(AgentUnderTest.StartTime));

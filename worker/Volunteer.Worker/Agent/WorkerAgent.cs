@@ -158,6 +158,8 @@ public sealed class WorkerAgent(
                 return NextSync.Never;
             case SyncOutcome.Rejected { Status: var status, Detail: var detail }:
                 Log.SyncRejected(logger, (int)status, detail);
+                // Other workers' bundles must never hold this worker's own reports back; their origins still hold them.
+                peers.Rejected(peer);
                 return NextSync.WhenIdle;
             default:
                 throw new UnreachableException($"Unknown sync outcome {outcome}.");

@@ -195,7 +195,7 @@ public static class AgentCommands
 
     /// <summary>
     /// Runs the agent until it is stopped (0), or until the coordinator says it does not recognise this
-    /// worker (1, as when it is not attached at all).
+    /// worker (1, as when it is not attached at all), or the agent could not run (1: its peer port is taken, say).
     /// </summary>
     public static async Task<int> RunAsync(HostApplicationBuilder builder, WorkerOptions options)
     {
@@ -215,7 +215,7 @@ public static class AgentCommands
         using var host = builder.Build();
         var agent = host.Services.GetRequiredService<WorkerAgent>();
         await host.RunAsync();
-        return agent.Detached ? 1 : 0;
+        return agent.Detached || agent.ExecuteTask is { IsFaulted: true } ? 1 : 0;
     }
 
     private static string Described(SyncSummary? sync) => sync is null ? "none yet" : $"{sync.At:u}, {sync.Outcome}";

@@ -399,6 +399,9 @@ public sealed class BlobCache
     {
         entry.Complete = true;
         entry.Held.Clear();
+        // A result stored while a fetch of the same bytes had begun leaves that fetch's files behind.
+        File.Delete(Path.Combine(entry.Folder, PartialFile));
+        File.Delete(Path.Combine(entry.Folder, HeldFile));
         Used(entry);
         _unadvertised[entry.Manifest.Digest] = (true, ++_changes);
     }
@@ -580,9 +583,7 @@ public sealed class BlobCache
                 }
                 throw new InvalidDataException($"The chunks of blob {Manifest.Digest} match its manifest but not its digest.");
             }
-            var folder = _entry.Folder;
-            File.Move(Path.Combine(folder, PartialFile), Path.Combine(folder, BlobFile), overwrite: true);
-            File.Delete(Path.Combine(folder, HeldFile));
+            File.Move(Path.Combine(_entry.Folder, PartialFile), Path.Combine(_entry.Folder, BlobFile), overwrite: true);
             lock (_cache._gate)
             {
                 _cache.Published(_entry);

@@ -120,6 +120,19 @@ public sealed class PeerNode(
         }
     }
 
+    /// <summary>
+    /// The coordinator rejected the sync as malformed: the relayed bundles it carried are dropped, in case they were
+    /// why, so that the next sync goes up without them. Their origins keep their reports until a coordinator has them.
+    /// </summary>
+    public void Rejected(PeerSyncPart part)
+    {
+        foreach (var bundle in part.Relayed)
+        {
+            inbox.Forwarded(bundle.Id);
+            Log.RelayDropped(logger, bundle.Reports.WorkerId);
+        }
+    }
+
     public PeerStatus Status() =>
         new(server.Endpoint?.ToString(), _settings.UploadBytesPerSecond, cache.UsedBytes, cache.Capacity, cache.BlobsHeld, inbox.Count, courier.RelayedReports);
 
