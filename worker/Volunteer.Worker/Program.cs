@@ -20,6 +20,8 @@ builder.Logging.AddSimpleConsole(console =>
     console.TimestampFormat = "HH:mm:ss.fff ";
 });
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+// The peer endpoint's every request would otherwise be a line; its own log says what matters.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 WorkerOptions Settings() => WorkerOptions.From(builder.Configuration);
 
