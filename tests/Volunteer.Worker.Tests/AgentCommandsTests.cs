@@ -6,6 +6,7 @@ using Microsoft.Extensions.Http;
 using Volunteer.Protocol;
 using Volunteer.Worker.Agent;
 using Volunteer.Worker.Commands;
+using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Tests;
@@ -34,7 +35,10 @@ public sealed class AgentCommandsTests : IDisposable
     {
         _identity.Save(_state.Path);
         new WorkerStatus(Noon.AddSeconds(5), 4, [new UnitProgress(Job, 3, 1, "primes", 0.256), new UnitProgress(Job, 9, 0, "primes", 1)], 7,
-            new SyncSummary(Noon, "accepted: 2 report(s) acknowledged, 1 unit(s) leased, 0 cancelled")).Save(_state.Path);
+            new SyncSummary(Noon, "accepted: 2 report(s) acknowledged, 1 unit(s) leased, 0 cancelled"))
+        {
+            Peer = new PeerStatus("http://127.0.0.1:40123/", 1536 * 1024, 3L * 1024 * 1024 * 1024 / 2, 10L * 1024 * 1024 * 1024, 3, 2, 1),
+        }.Save(_state.Path);
         using var running = AgentLock.TryTake(_state.Path);
 
         var (exitCode, lines) = Status();
@@ -48,6 +52,10 @@ public sealed class AgentCommandsTests : IDisposable
             $"    job {Job} unit 3 replica 1 (primes): 26% done",
             $"    job {Job} unit 9 replica 0 (primes): 100% done",
             "  reports awaiting ack:    7",
+            "  peer endpoint:           http://127.0.0.1:40123/, upload at most 1.5 MiB/s",
+            "  blob cache:              1.5 GiB of 10 GiB, 3 blob(s) held",
+            "  relayed for others:      2 bundle(s) held to forward",
+            "  relayed through peers:   1 report(s) awaiting ack",
         ], lines[4..]);
     }
 
@@ -72,7 +80,53 @@ public sealed class AgentCommandsTests : IDisposable
             "  last sync:               2026-11-25 12:00:00Z, rejected (HTTP 400): bad",
             "  units leased, not done:  1 (1 with a checkpoint)",
             "  reports awaiting ack:    1",
+            "  blob cache:              0 B of 10 GiB, 0 blob(s) held",
+            "  relayed for others:      0 bundle(s) held to forward",
         ], lines[4..]);
+    }
+
+    [Fact]
+    public void Status_of_a_running_agent_that_does_not_serve_says_so()
+    {
+        _identity.Save(_state.Path);
+        new WorkerStatus(Noon, 1, [], 0, null) { Peer = new PeerStatus(null, 0, 100, 1000, 1, 0, 0) }.Save(_state.Path);
+        using var running = AgentLock.TryTake(_state.Path);
+
+        var (_, lines) = Status();
+
+        Assert.Equal("  peer endpoint:           not serving", lines[7]);
+        Assert.Equal("  blob cache:              100 B of 1000 B, 1 blob(s) held", lines[8]);
+    }
+
+    [Fact]
+    public void Status_without_a_running_agent_counts_the_blobs_and_the_relayed_bundles_on_disk()
+    {
+        _identity.Save(_state.Path);
+        var cache = new BlobCache(_state.Path, long.MaxValue, TimeProvider.System);
+        cache.StoreResult(new ReplicaRef(Job, 0, 0), new byte[2048]);
+        cache.StoreResult(new ReplicaRef(Job, 1, 0), new byte[1024]);
+        Directory.CreateDirectory(Path.Combine(_state.Path, RelayInbox.FolderName));
+        File.WriteAllText(Path.Combine(_state.Path, RelayInbox.FolderName, "0000000000001-ab.json"), "{}");
+
+        var (_, lines) = Status();
+
+        Assert.Equal(
+        [
+            "  blob cache:              3 KiB of 10 GiB, 2 blob(s) held",
+            "  relayed for others:      1 bundle(s) held to forward",
+        ], lines[^2..]);
+    }
+
+    [Fact]
+    public void Detach_removes_the_blob_cache_and_the_relayed_bundles_too()
+    {
+        _identity.Save(_state.Path);
+        new BlobCache(_state.Path, long.MaxValue, TimeProvider.System).StoreResult(new ReplicaRef(Job, 0, 0), [1, 2, 3]);
+        new RelayInbox(_state.Path, 1, 1024);
+
+        Assert.Equal(0, AgentCommands.Detach(Settings));
+
+        Assert.False(Directory.Exists(_state.Path));
     }
 
     [Fact]
@@ -121,6 +175,25 @@ public sealed class AgentCommandsTests : IDisposable
 
         Assert.Equal(1, exitCode);
         Assert.False(AgentLock.IsHeld(_state.Path));
+    }
+
+    [Fact]
+    public async Task Run_exits_with_1_when_its_peer_port_is_taken()
+    {
+        _identity.Save(_state.Path);
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var coordinator = new ScriptedHandler(ScriptedHandler.AcceptWith(SyncLimits.Default));
+        builder.Services.PostConfigure<HttpClientFactoryOptions>(typeof(CoordinatorClient).Name,
+            o => o.HttpMessageHandlerBuilderActions.Add(handler => handler.PrimaryHandler = coordinator));
+        var settings = Settings;
+        (settings.PeerAddress, settings.PeerPort) = ("127.0.0.1", ((IPEndPoint)taken.LocalEndpoint).Port);
+
+        var exitCode = await AgentCommands.RunAsync(builder, settings).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(coordinator.Requests);
     }
 
     [Fact]

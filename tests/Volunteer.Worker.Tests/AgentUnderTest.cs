@@ -22,19 +22,30 @@ public sealed class AgentUnderTest : IAsyncDisposable
     public AgentUnderTest(WorkerOptions options, WorkerIdentity identity, ScriptedHandler coordinator, ScienceAppCatalog? apps = null)
     {
         _key = identity.LoadKey();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(Time);
-        services.AddSingleton(apps ?? ScienceAppCatalog.BuiltIn);
-        services.AddSingleton<IHostApplicationLifetime>(Lifetime);
-        services.AddWorkerAgent(options, identity, _key);
-        services.AddHttpClient<CoordinatorClient>().ConfigurePrimaryHttpMessageHandler(() => coordinator);
-        _services = services.BuildServiceProvider();
+        _services = Services(options, identity, _key, coordinator, Time, apps, Lifetime);
         Agent = _services.GetRequiredService<WorkerAgent>();
         Folder = _services.GetRequiredService<WorkFolder>();
     }
 
     public FakeTimeProvider Time { get; } = new(StartTime);
+
+    /// <summary>The agent's services as the run command assembles them, with the coordinator, clock, apps and lifetime given.</summary>
+    public static ServiceProvider Services(
+        WorkerOptions options, WorkerIdentity identity, ECDsa key, ScriptedHandler coordinator, TimeProvider time,
+        ScienceAppCatalog? apps = null, IHostApplicationLifetime? lifetime = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(time);
+        services.AddSingleton(apps ?? ScienceAppCatalog.BuiltIn);
+        services.AddSingleton(lifetime ?? new RecordingLifetime());
+        services.AddWorkerAgent(options, identity, key);
+        services.AddHttpClient<CoordinatorClient>().ConfigurePrimaryHttpMessageHandler(() => coordinator);
+        return services.BuildServiceProvider();
+    }
+
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
 
     public RecordingLifetime Lifetime { get; } = new();
 

@@ -17,6 +17,7 @@ public static class AttachedWorker
         {
             AccountId = Guid.Parse("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
             Limits = limits ?? SyncLimits.Default,
+            CoordinatorKey = CoordinatorKeys.PublicKey,
         };
     }
 }

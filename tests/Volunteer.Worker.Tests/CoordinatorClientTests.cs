@@ -108,7 +108,7 @@ public sealed class CoordinatorClientTests
             MaxRetryDelay = TimeSpan.FromMilliseconds(20),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
         });
-        return new CoordinatorClient(new HttpClient(handler), Identity(), options, TimeProvider.System, NullLogger<CoordinatorClient>.Instance);
+        return new CoordinatorClient(new HttpClient(handler), Identity(), options, new CoordinatorReach(TimeProvider.System), TimeProvider.System, NullLogger<CoordinatorClient>.Instance);
     }
 
     private static List<Uri> CoordinatorsOf(ScriptedHandler handler) =>

@@ -49,7 +49,7 @@ public sealed class ScriptedHandler(params ScriptedHandler.Step[] steps) : HttpM
         throw new InvalidOperationException("A silent coordinator never answers.");
     };
 
-    /// <summary>The bodies of the first <paramref name="count"/> syncs, once that many have arrived.</summary>
+    /// <summary>The bodies of the first <paramref name="count"/> syncs (other requests passed over), once that many have arrived.</summary>
     public async Task<IReadOnlyList<SyncRequest>> SyncsAsync(int count)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -57,12 +57,25 @@ public sealed class ScriptedHandler(params ScriptedHandler.Step[] steps) : HttpM
         {
             lock (_gate)
             {
-                if (_sent.Count >= count)
+                var syncs = _sent.Where(s => s.Request.RequestUri!.AbsolutePath.EndsWith("/" + Routes.WorkerSync, StringComparison.Ordinal)).ToList();
+                if (syncs.Count >= count)
                 {
-                    return [.. _sent.Take(count).Select(s => JsonSerializer.Deserialize<SyncRequest>(s.Body, ProtocolJson.Options)!)];
+                    return [.. syncs.Take(count).Select(s => JsonSerializer.Deserialize<SyncRequest>(s.Body, ProtocolJson.Options)!)];
                 }
             }
             await _arrived.WaitAsync(deadline.Token);
+        }
+    }
+
+    /// <summary>The requests that arrived so far, each with its body as text.</summary>
+    public IReadOnlyList<(HttpRequestMessage Request, string Body)> Arrived
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sent];
+            }
         }
     }
 

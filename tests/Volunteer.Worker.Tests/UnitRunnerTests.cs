@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Volunteer.Worker.Agent;
-using Volunteer.Worker.Storage;
+using Volunteer.Worker.Peers;
 using Volunteer.Apps;
 using Volunteer.Sdk;
 using Volunteer.Protocol;
@@ -12,6 +13,7 @@ public sealed class UnitRunnerTests : IDisposable
 {
     private readonly TempDirectory _state = new();
     private readonly ProgressLog _progress = new();
+    private readonly List<IDisposable> _disposables = [];
 
     [Fact]
     public async Task A_unit_is_computed_into_a_report_with_digest_size_and_inline_payload()
@@ -41,12 +43,27 @@ public sealed class UnitRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_payload_above_the_coordinators_inline_limit_is_reported_as_an_error()
+    public async Task A_payload_above_the_coordinators_inline_limit_is_kept_in_the_cache_pinned_and_reported_by_digest_and_size_only()
     {
+        var assignment = Assignment("primes", """{"from":0,"to":1000}""");
         var report = await Runner(ScienceAppCatalog.BuiltIn, SyncLimits.Default with { InlinePayloadLimit = 4 })
+            .RunAsync(assignment, _progress, CancellationToken.None);
+
+        var payload = Encoding.UTF8.GetBytes("""{"primeCount":168}""");
+        Assert.Equal(new ReplicaReport(assignment.JobId, 0, 0, ReportOutcome.Success, ContentDigest.Of(payload), payload.Length), report);
+        using var kept = new BlobCache(_state.Path, 1024, TimeProvider.System).OpenRead(report.Digest!);
+        Assert.Equal(payload, ReadAll(kept!));
+        // Pinned as an unreleased result: a cache with no room for anything else evicts nothing to make room.
+        Assert.Throws<BlobCacheFullException>(() => new BlobCache(_state.Path, payload.Length, TimeProvider.System).StoreResult(new ReplicaRef(Guid.NewGuid(), 0, 0), [1]));
+    }
+
+    [Fact]
+    public async Task A_payload_above_the_projects_largest_result_is_reported_as_an_error()
+    {
+        var report = await Runner(ScienceAppCatalog.BuiltIn, SyncLimits.Default with { InlinePayloadLimit = 4, MaxResultBytes = 17 })
             .RunAsync(Assignment("primes", """{"from":0,"to":1000}"""), _progress, CancellationToken.None);
 
-        Assert.Equal("The result (18 bytes) is above the 4-byte inline limit.", report.Error);
+        Assert.Equal((ReportOutcome.Error, "The result (18 bytes) is above the project's 17-byte limit."), (report.Outcome, report.Error));
     }
 
     [Fact]
@@ -93,13 +110,31 @@ public sealed class UnitRunnerTests : IDisposable
             Runner(ScienceAppCatalog.BuiltIn).RunAsync(Assignment("primes", """{"from":0,"to":1000000000}"""), _progress, new CancellationToken(canceled: true)));
     }
 
-    public void Dispose() => _state.Dispose();
+    public void Dispose()
+    {
+        _disposables.ForEach(d => d.Dispose());
+        _state.Dispose();
+    }
 
-    private UnitRunner Runner(ScienceAppCatalog apps, SyncLimits? limits = null) =>
-        new(apps, new WorkFolder(_state.Path), new CoordinatorLimits(limits ?? SyncLimits.Default));
+    private UnitRunner Runner(ScienceAppCatalog apps, SyncLimits? limits = null)
+    {
+        var identity = AttachedWorker.Identity(limits);
+        var key = identity.LoadKey();
+        var services = AgentUnderTest.Services(new WorkerOptions { StateDirectory = _state.Path }, identity, key, new ScriptedHandler(), TimeProvider.System, apps);
+        _disposables.Add(services);
+        _disposables.Add(key);
+        return services.GetRequiredService<UnitRunner>();
+    }
 
     private static Assignment Assignment(string app, string input) =>
         new(Guid.NewGuid(), 0, 0, app, JsonDocument.Parse(input).RootElement.Clone(), DateTimeOffset.MaxValue);
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
 
     private sealed class ProgressLog : IProgress<double>
     {

@@ -154,6 +154,7 @@ public sealed class WorkerAgentTests : IDisposable
         Slots = slots,
         IdleSyncInterval = idleSyncInterval ?? TimeSpan.FromMilliseconds(10),
         StatusInterval = TimeSpan.FromSeconds(5),
+        PeerAddress = "127.0.0.1",
     };
 
     /// <summary>Leaves these replicas' reports in the outbox, as a previous run of the agent would have.</summary>

@@ -13,20 +13,15 @@ var positional = args.Skip(1).TakeWhile(a => !a.StartsWith('-')).ToList();
 var switches = args.Skip(1 + positional.Count).ToArray();
 
 var builder = Host.CreateApplicationBuilder();
-builder.Configuration.AddCommandLine(switches, new Dictionary<string, string>
-{
-    ["--state-dir"] = "Worker:StateDirectory",
-    ["--slots"] = "Worker:Slots",
-    ["--name"] = "Worker:Name",
-    ["--account"] = "Worker:AccountKey",
-    ["--source-address"] = "Worker:SourceAddress",
-});
+AgentCommands.AddSwitches(builder.Configuration, switches);
 builder.Logging.AddSimpleConsole(console =>
 {
     console.SingleLine = true;
     console.TimestampFormat = "HH:mm:ss.fff ";
 });
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+// The peer endpoint's every request would otherwise be a line; its own log says what matters.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 WorkerOptions Settings() => WorkerOptions.From(builder.Configuration);
 

@@ -52,6 +52,54 @@ public sealed class WorkerOptions : IValidatableObject
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The most disk the blob cache (job inputs fetched for leased units, result payloads kept for the project) may
+    /// take, in bytes. Least recently used blobs that no leased unit needs and no unreleased result holds make room.
+    /// </summary>
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long CacheBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether this host runs its peer endpoint, serving the blobs it holds to the peers the project gives a ticket
+    /// for them and taking reports to relay; false (--no-serve) uploads nothing to peers and listens on no port.
+    /// </summary>
+    public bool Serve { get; set; } = true;
+
+    /// <summary>The peer endpoint's port; 0 takes any free port (the one bound is what the project is told).</summary>
+    [Range(0, 65535)]
+    public int PeerPort { get; set; }
+
+    /// <summary>The local address the peer endpoint listens on; by default the source address if set, else every address.</summary>
+    public string? PeerAddress { get; set; }
+
+    /// <summary>The most the peer endpoint sends per second, all peers together, in bytes; 0 leaves it unbounded.</summary>
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long UploadBytesPerSecond { get; set; }
+
+    /// <summary>Chunk requests one blob fetch keeps in flight, spread over the peers that hold the blob.</summary>
+    [Range(1, 64)]
+    public int FetchConcurrency { get; set; } = 4;
+
+    /// <summary>How long a peer may send nothing before the fetch drops it and asks another (or the coordinator) for its chunk.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan PeerStallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long syncs must have been failing before the agent hands its signed reports to a peer to forward.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RelayAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long after a peer took a report to relay before the agent hands it to a peer again, while still cut off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00")]
+    public TimeSpan RelayAgainAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most bundles of other workers' reports this agent keeps to forward for them.</summary>
+    [Range(1, 100_000)]
+    public int MaxRelayBundles { get; set; } = 256;
+
+    /// <summary>The most disk, in bytes, the bundles this agent keeps for other workers may take (one bundle included).</summary>
+    [Range(typeof(long), "1024", "9223372036854775807")]
+    public long RelayInboxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
     /// Binds the section and validates it as ValidateDataAnnotations would. Throws
     /// OptionsValidationException naming every setting that is wrong, or not of its type.
     /// </summary>
@@ -78,7 +126,15 @@ public sealed class WorkerOptions : IValidatableObject
         {
             yield return new ValidationResult($"The field SourceAddress must be an IP address of this host, not '{SourceAddress}'.", [nameof(SourceAddress)]);
         }
+        if (PeerAddress is not null && !IPAddress.TryParse(PeerAddress, out _))
+        {
+            yield return new ValidationResult($"The field PeerAddress must be an IP address of this host, not '{PeerAddress}'.", [nameof(PeerAddress)]);
+        }
     }
+
+    /// <summary>Where the peer endpoint listens: <see cref="PeerAddress"/>, else the source address, else every IPv4 address.</summary>
+    public IPAddress PeerListenAddress() =>
+        IPAddress.Parse(PeerAddress ?? SourceAddress ?? IPAddress.Any.ToString());
 
     private static string DefaultStateDirectory()
     {

@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace Volunteer.Worker.Agent;
 
 /// <summary>
-/// The connections the agent opens to its coordinators, attach and sync alike. With a source address
-/// (<see cref="WorkerOptions.SourceAddress"/>) each socket is bound to it before it connects, so the project
-/// sees this host at that address: the network it tells hosts apart by, and the one it rate-limits attaches by.
+/// The connections the agent opens to its coordinators (attach and sync alike) and to its peers. With a source
+/// address (<see cref="WorkerOptions.SourceAddress"/>) each socket is bound to it before it connects, so the project
+/// and the peers see this host at that address: the network the project tells hosts apart by, and the one it
+/// rate-limits attaches by.
 /// </summary>
 public static class CoordinatorConnections
 {

@@ -1,3 +1,4 @@
+using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 using Volunteer.Apps;
 using Volunteer.Protocol;
@@ -5,8 +6,11 @@ using Volunteer.Sdk;
 
 namespace Volunteer.Worker.Agent;
 
-/// <summary>Runs one leased replica with the app's computer and turns the outcome into a report.</summary>
-public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits)
+/// <summary>
+/// Runs one leased replica with the app's computer and turns the outcome into a report: the blobs the unit reads are
+/// fetched into the cache first, and a payload above the inline limit is kept in the cache and reported by digest.
+/// </summary>
+public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits, BlobCache cache, SwarmFetcher fetcher)
 {
     /// <summary>
     /// Computes the replica and returns its (unsigned) report, telling <paramref name="progress"/> the
@@ -20,7 +24,20 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
         {
             return Failed(assignment, $"This worker does not have the app '{assignment.App}'.");
         }
-        var context = new CheckpointingContext(folder, assignment.Ref, progress);
+        var blobs = assignment.Blobs ?? [];
+        foreach (var blob in blobs)
+        {
+            try
+            {
+                // Shared: the units that read one blob wait for one fetch of it.
+                await fetcher.FetchAsync(blob, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException)
+            {
+                return Failed(assignment, $"Could not fetch blob {blob.Manifest.Digest}: {ex.Message}");
+            }
+        }
+        var context = new CheckpointingContext(folder, assignment.Ref, progress, cache, blobs.Select(b => b.Manifest.Digest).ToHashSet());
         byte[] payload;
         try
         {
@@ -30,13 +47,26 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
         {
             return Failed(assignment, $"{ex.GetType().Name}: {ex.Message}");
         }
-        var inlinePayloadLimit = limits.Current.InlinePayloadLimit;
-        if (payload.Length > inlinePayloadLimit)
+        var told = limits.Current;
+        if (payload.Length <= told.InlinePayloadLimit)
         {
-            return Failed(assignment, $"The result ({payload.Length} bytes) is above the {inlinePayloadLimit}-byte inline limit.");
+            return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
+                ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
         }
-        return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
-            ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
+        if (payload.Length > told.MaxResultBytes)
+        {
+            return Failed(assignment, $"The result ({payload.Length} bytes) is above the project's {told.MaxResultBytes}-byte limit.");
+        }
+        try
+        {
+            // Kept at the edge until the coordinator pulls it (or asks for it): the report carries its digest only.
+            var kept = cache.StoreResult(assignment.Ref, payload);
+            return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success, kept.Digest, kept.Size);
+        }
+        catch (IOException ex)
+        {
+            return Failed(assignment, $"The result ({payload.Length} bytes) could not be kept: {ex.Message}");
+        }
     }
 
     private ReplicaReport Failed(Assignment assignment, string error) =>
@@ -53,7 +83,8 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
         return error[..length];
     }
 
-    private sealed class CheckpointingContext(WorkFolder folder, ReplicaRef replica, IProgress<double> progress) : IUnitContext
+    private sealed class CheckpointingContext(
+        WorkFolder folder, ReplicaRef replica, IProgress<double> progress, BlobCache cache, IReadOnlySet<string> blobs) : IUnitContext
     {
         public ReadOnlyMemory<byte>? Checkpoint { get; } = folder.Checkpoint(replica);
 
@@ -72,7 +103,10 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
             return Task.CompletedTask;
         }
 
-        // Issue 11 contract: the worker-peer helper serves this from the blob cache.
-        public Stream OpenBlob(string digest) => throw new InvalidOperationException($"The unit's job names no blob {digest}.");
+        /// <summary>A blob the assignment names, fetched and pinned before the unit started.</summary>
+        public Stream OpenBlob(string digest) =>
+            blobs.Contains(digest)
+                ? cache.OpenRead(digest) ?? throw new InvalidOperationException($"Blob {digest} is not in the cache.")
+                : throw new InvalidOperationException($"The unit's job names no blob {digest}.");
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 using Volunteer.Protocol;
 
@@ -10,7 +11,8 @@ namespace Volunteer.Worker.Agent;
 /// <summary>
 /// The sync loop: report finished replicas and ask for work in one round trip, compute up to
 /// <see cref="WorkerOptions.Slots"/> units at once, and keep every lease and report on disk until
-/// the coordinator has acknowledged it. What it is doing goes to the status file every
+/// the coordinator has acknowledged it. Each sync also carries what the agent does as a peer
+/// (<see cref="PeerNode"/>), and each answer directs it. What it is doing goes to the status file every
 /// <see cref="WorkerOptions.StatusInterval"/>.
 /// </summary>
 public sealed class WorkerAgent(
@@ -21,6 +23,7 @@ public sealed class WorkerAgent(
     UnitRunner runner,
     CoordinatorClient coordinator,
     CoordinatorLimits limits,
+    PeerNode peers,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerAgent> logger) : BackgroundService
@@ -45,6 +48,7 @@ public sealed class WorkerAgent(
         Log.Started(logger, identity.WorkerId, _settings.Slots, string.Join(", ", identity.Coordinators));
         // Stops the loop, the units and the status file's updates, whether the host stops or the worker turns out detached.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        await peers.StartAsync(stopping.Token);
         foreach (var leased in folder.LeasedUnits())
         {
             Start(leased, stopping.Token);
@@ -78,6 +82,7 @@ public sealed class WorkerAgent(
         }
         // Units stop at their next checkpoint; their leases stay in the inbox for the next run.
         await Task.WhenAll(_running.Values.Select(u => u.Completion));
+        await peers.StopAsync();
         await statusUpdates;
         WriteStatus();
         Log.Stopped(logger, folder.Count().Leased);
@@ -96,8 +101,12 @@ public sealed class WorkerAgent(
         var held = running.Concat(pending.Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
         // A list cut short would say the rest were lost and have them resent; null ("not told") resends nothing.
         var inProgress = held.Count <= told.MaxInProgress ? held : null;
+        var peer = peers.ForSync(told, reports.Count);
         var request = new SyncRequest(reports, inProgress, free,
-            reports.Count > 0 ? ReportSignature.Sign(key, identity.WorkerId, reports) : null);
+            reports.Count > 0 ? ReportSignature.Sign(key, identity.WorkerId, reports) : null,
+            peer.Advert,
+            peer.Relayed.Count > 0 ? [.. peer.Relayed.Select(b => b.Reports)] : null,
+            peer.Transfers.Count > 0 ? peer.Transfers : null);
         var outcome = await coordinator.SyncAsync(request, stoppingToken);
         // Recorded before it is acted on, so that the status never shows an answer's effects without the answer.
         _lastSync = new(timeProvider.GetUtcNow(), outcome switch
@@ -118,8 +127,10 @@ public sealed class WorkerAgent(
                     folder.Acknowledged(report.Ref);
                     Log.ReportAcknowledged(logger, report.JobId, report.UnitIndex, report.Replica, report.Outcome);
                 }
+                peers.Answered(peer, response);
                 foreach (var cancelled in response.Cancelled)
                 {
+                    peers.ResultDropped(cancelled);
                     if (_running.TryGetValue(cancelled, out var unit))
                     {
                         Log.UnitCancelled(logger, cancelled.JobId, cancelled.UnitIndex, cancelled.Replica);
@@ -139,6 +150,7 @@ public sealed class WorkerAgent(
                     // A refusal is final (already reported, lease expired, cancelled…): keeping the report would only repeat it.
                     Log.ReportRefused(logger, refusal.Replica.JobId, refusal.Replica.UnitIndex, refusal.Replica.Replica, refusal.Reason);
                     folder.Acknowledged(refusal.Replica);
+                    peers.ResultDropped(refusal.Replica);
                 }
                 return NextSync.AtOnce;
             case SyncOutcome.NotAttached { Status: var status, Detail: var detail }:
@@ -146,6 +158,8 @@ public sealed class WorkerAgent(
                 return NextSync.Never;
             case SyncOutcome.Rejected { Status: var status, Detail: var detail }:
                 Log.SyncRejected(logger, (int)status, detail);
+                // Other workers' bundles must never hold this worker's own reports back; their origins still hold them.
+                peers.Rejected(peer);
                 return NextSync.WhenIdle;
             default:
                 throw new UnreachableException($"Unknown sync outcome {outcome}.");
@@ -160,6 +174,7 @@ public sealed class WorkerAgent(
             unit.Cancellation.Dispose();
             return;
         }
+        peers.Leased(assignment);
         Log.UnitStarted(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, assignment.App);
         unit.Completion = Task.Run(() => RunAsync(unit), CancellationToken.None);
     }
@@ -171,6 +186,7 @@ public sealed class WorkerAgent(
         {
             var report = await runner.RunAsync(assignment, unit, unit.Cancellation.Token);
             folder.Finish(report);
+            peers.LeaseEnded(assignment.Ref);
             Log.UnitFinished(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, report.Outcome);
         }
         catch (OperationCanceledException)
@@ -178,6 +194,7 @@ public sealed class WorkerAgent(
             if (unit.CancelledByCoordinator)
             {
                 folder.Forget(assignment.Ref);
+                peers.LeaseEnded(assignment.Ref);
             }
         }
         catch (Exception ex)
@@ -215,7 +232,10 @@ public sealed class WorkerAgent(
             _settings.Slots,
             [.. _running.Values.Select(u => u.Progress).OrderBy(p => p.JobId).ThenBy(p => p.UnitIndex).ThenBy(p => p.Replica)],
             folder.PendingReportCount,
-            _lastSync);
+            _lastSync)
+        {
+            Peer = peers.Status(),
+        };
         try
         {
             status.Save(_settings.StateDirectory);

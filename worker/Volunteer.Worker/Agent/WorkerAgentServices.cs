@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Volunteer.Apps;
+using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Agent;
@@ -11,8 +12,8 @@ public static class WorkerAgentServices
 {
     /// <summary>
     /// Registers the agent as a hosted service with its settings, identity, signing key, work folder,
-    /// unit runner and coordinator client. The science apps and the clock are the built-in ones and
-    /// the system's unless registered before.
+    /// unit runner, coordinator client and its parts as a peer (blob cache, endpoint, swarm fetch, relay).
+    /// The science apps and the clock are the built-in ones and the system's unless registered before.
     /// </summary>
     public static IServiceCollection AddWorkerAgent(this IServiceCollection services, WorkerOptions options, WorkerIdentity identity, ECDsa key)
     {
@@ -24,11 +25,30 @@ public static class WorkerAgentServices
         services.TryAddSingleton(ScienceAppCatalog.BuiltIn);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UnitRunner>();
+        services.AddSingleton<CoordinatorReach>();
         // Each attempt has its own timeout in the client's resilience pipeline.
         services.AddHttpClient<CoordinatorClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => CoordinatorConnections.Handler(options));
+        AddPeer(services, options, identity);
         services.AddSingleton<WorkerAgent>();
         services.AddHostedService(provider => provider.GetRequiredService<WorkerAgent>());
         return services;
+    }
+
+    private static void AddPeer(IServiceCollection services, WorkerOptions options, WorkerIdentity identity)
+    {
+        services.AddSingleton(provider => new BlobCache(options.StateDirectory, options.CacheBytes, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new RelayInbox(options.StateDirectory, options.MaxRelayBundles, options.RelayInboxBytes));
+        services.AddSingleton(new CoordinatorPublicKey(identity.CoordinatorKey));
+        services.AddSingleton(provider => new UploadBudget(options.UploadBytesPerSecond, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<TransferLog>();
+        services.AddSingleton<PeerServer>();
+        services.AddSingleton<SwarmFetcher>();
+        services.AddSingleton<RelayCourier>();
+        services.AddSingleton<PeerNode>();
+        // Peers are reached from the source address too: the project tells networks apart by it. A stall watch
+        // bounds each request instead of an overall timeout, as a chunk from a slow peer may take long and still move.
+        services.AddHttpClient(SwarmFetcher.PeersClient, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => CoordinatorConnections.Handler(options));
     }
 }

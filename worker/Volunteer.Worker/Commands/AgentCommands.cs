@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using Volunteer.Worker.Agent;
+using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Commands;
 
-/// <summary>The verbs a volunteer uses: attach, run, status, detach.</summary>
+/// <summary>The verbs a volunteer uses (attach, run, status, detach) and the switches they take.</summary>
 public static class AgentCommands
 {
     public const string Usage = """
@@ -22,9 +23,37 @@ public static class AgentCommands
           --name NAME              this host's name shown to the project (default: machine name)
           --account KEY            attach: join the volunteer account with this key (Worker:AccountKey); without
                                    it, attach makes a new anonymous account and prints its key once
-          --source-address ADDR    the local address every connection to the coordinators leaves from, on a host
-                                   with several (Worker:SourceAddress; give it to attach and run alike)
+          --source-address ADDR    the local address every connection to the coordinators and peers leaves from, on a
+                                   host with several (Worker:SourceAddress; give it to attach and run alike)
+
+        As a peer (run):
+          --no-serve               run no peer endpoint: upload nothing to peers, take no reports to relay
+                                   (Worker:Serve=false); the agent still fetches from peers and computes
+          --peer-port N            the peer endpoint's port (Worker:PeerPort; default 0, any free port)
+          --peer-address ADDR      the address it listens on (Worker:PeerAddress; default the source address, else all)
+          --upload-limit BYTES     the most the endpoint (and uploads of results) send per second, all peers together
+                                   (Worker:UploadBytesPerSecond; default 0, unbounded)
+          --cache-size BYTES       the most disk the blob cache takes (Worker:CacheBytes; default 10 GiB)
         """;
+
+    /// <summary>The command line's switches, each the short name of a setting.</summary>
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--state-dir"] = "Worker:StateDirectory",
+        ["--slots"] = "Worker:Slots",
+        ["--name"] = "Worker:Name",
+        ["--account"] = "Worker:AccountKey",
+        ["--source-address"] = "Worker:SourceAddress",
+        ["--peer-port"] = "Worker:PeerPort",
+        ["--peer-address"] = "Worker:PeerAddress",
+        ["--upload-limit"] = "Worker:UploadBytesPerSecond",
+        ["--cache-size"] = "Worker:CacheBytes",
+    };
+
+    /// <summary>Adds the command line's switches (after the command and its arguments) to the configuration.</summary>
+    public static void AddSwitches(IConfigurationBuilder configuration, IReadOnlyList<string> switches) =>
+        // --no-serve is a flag; the command-line provider takes only switches with values.
+        configuration.AddCommandLine([.. switches.Select(s => s == "--no-serve" ? "--Worker:Serve=false" : s)], Switches);
 
     /// <summary>
     /// Registers this host with the first of <paramref name="urls"/> and saves its identity. When the attach made a
@@ -69,6 +98,7 @@ public static class AgentCommands
         {
             AccountId = attached.AccountId,
             Limits = attached.Limits,
+            CoordinatorKey = attached.CoordinatorKey,
         }.Save(options.StateDirectory);
         output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {options.StateDirectory}.");
         if (attached.AccountKey is { } accountKey)
@@ -107,13 +137,23 @@ public static class AgentCommands
                 output.WriteLine($"    job {unit.JobId} unit {unit.UnitIndex} replica {unit.Replica} ({unit.App}): {unit.FractionDone:0%} done");
             }
             output.WriteLine($"  reports awaiting ack:    {status.PendingReports}");
+            if (status.Peer is { } peer)
+            {
+                output.WriteLine($"  peer endpoint:           {(peer.Endpoint is null ? "not serving" : $"{peer.Endpoint}, upload {Rate(peer.UploadBytesPerSecond)}")}");
+                output.WriteLine($"  blob cache:              {Size(peer.CacheBytes)} of {Size(peer.CacheCapacity)}, {peer.BlobsHeld} blob(s) held");
+                output.WriteLine($"  relayed for others:      {peer.RelayBundles} bundle(s) held to forward");
+                output.WriteLine($"  relayed through peers:   {peer.ReportsRelayed} report(s) awaiting ack");
+            }
             return 0;
         }
         var (leased, checkpoints, unacknowledged) = new WorkFolder(options.StateDirectory).Count();
+        var cache = new BlobCache(options.StateDirectory, options.CacheBytes, TimeProvider.System);
         output.WriteLine("  agent:                   not running");
         output.WriteLine($"  last sync:               {Described(status?.LastSync)}");
         output.WriteLine($"  units leased, not done:  {leased} ({checkpoints} with a checkpoint)");
         output.WriteLine($"  reports awaiting ack:    {unacknowledged}");
+        output.WriteLine($"  blob cache:              {Size(cache.UsedBytes)} of {Size(cache.Capacity)}, {cache.BlobsHeld} blob(s) held");
+        output.WriteLine($"  relayed for others:      {RelayInbox.CountIn(options.StateDirectory)} bundle(s) held to forward");
         return 0;
     }
 
@@ -133,7 +173,13 @@ public static class AgentCommands
         var (_, _, unacknowledged) = folder.Count();
         // Only what the agent wrote is removed: the state directory may be shared with other files.
         folder.Delete();
-        foreach (var file in new[] { WorkerIdentity.PathIn(options.StateDirectory), WorkerStatus.PathIn(options.StateDirectory), AgentLock.PathIn(options.StateDirectory) })
+        BlobCache.Delete(options.StateDirectory);
+        RelayInbox.Delete(options.StateDirectory);
+        foreach (var file in new[]
+        {
+            WorkerIdentity.PathIn(options.StateDirectory), WorkerStatus.PathIn(options.StateDirectory), AgentLock.PathIn(options.StateDirectory),
+            Path.Combine(options.StateDirectory, RelayCourier.FileName),
+        })
         {
             File.Delete(file);
         }
@@ -149,7 +195,7 @@ public static class AgentCommands
 
     /// <summary>
     /// Runs the agent until it is stopped (0), or until the coordinator says it does not recognise this
-    /// worker (1, as when it is not attached at all).
+    /// worker (1, as when it is not attached at all), or the agent could not run (1: its peer port is taken, say).
     /// </summary>
     public static async Task<int> RunAsync(HostApplicationBuilder builder, WorkerOptions options)
     {
@@ -169,8 +215,24 @@ public static class AgentCommands
         using var host = builder.Build();
         var agent = host.Services.GetRequiredService<WorkerAgent>();
         await host.RunAsync();
-        return agent.Detached ? 1 : 0;
+        return agent.Detached || agent.ExecuteTask is { IsFaulted: true } ? 1 : 0;
     }
 
     private static string Described(SyncSummary? sync) => sync is null ? "none yet" : $"{sync.At:u}, {sync.Outcome}";
+
+    private static string Rate(long bytesPerSecond) => bytesPerSecond == 0 ? "unbounded" : $"at most {Size(bytesPerSecond)}/s";
+
+    /// <summary>A size in the largest binary unit it reaches, e.g. 1.5 MiB.</summary>
+    private static string Size(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var unit = 0;
+        double value = bytes;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? $"{bytes} B" : $"{value:0.#} {units[unit]}";
+    }
 }

@@ -6,7 +6,7 @@ namespace Volunteer.Worker.Storage;
 
 /// <summary>
 /// Who this agent is to the project: its id, secret token, coordinator URLs and the private key that
-/// signs its reports, with the account it belongs to and the coordinator's limits as told at attach time.
+/// signs its reports, with the account it belongs to, the coordinator's limits and public key as told at attach time.
 /// Kept in identity.json, readable by its owner only.
 /// </summary>
 public sealed record WorkerIdentity(Guid WorkerId, string Token, IReadOnlyList<Uri> Coordinators, string PrivateKey)
@@ -18,6 +18,12 @@ public sealed record WorkerIdentity(Guid WorkerId, string Token, IReadOnlyList<U
 
     /// <summary>The coordinator's bounds on one sync; identities saved before coordinators told them have the defaults.</summary>
     public SyncLimits Limits { get; init; } = SyncLimits.Default;
+
+    /// <summary>
+    /// The coordinator's public key (SubjectPublicKeyInfo, base64), which signs the tickets peers show and the passes of
+    /// workers whose reports this one relays; null in identities saved before coordinators told it (the agent then asks once).
+    /// </summary>
+    public string? CoordinatorKey { get; init; }
 
     public ECDsa LoadKey()
     {

@@ -4,7 +4,7 @@ namespace Volunteer.Worker.Storage;
 
 /// <summary>
 /// What the running agent is doing, as it last wrote it to status.json for the status command: the
-/// units it computes and how far along they are, the reports it holds and how its last sync went.
+/// units it computes and how far along they are, the reports it holds, how its last sync went and what it does as a peer.
 /// </summary>
 /// <param name="WrittenAt">When the agent wrote this.</param>
 /// <param name="Slots">How many units the agent runs at once.</param>
@@ -16,6 +16,9 @@ public sealed record WorkerStatus(
     int PendingReports,
     SyncSummary? LastSync)
 {
+    /// <summary>The agent as a peer; null in a status written before agents were peers.</summary>
+    public PeerStatus? Peer { get; init; }
+
     public const string FileName = "status.json";
 
     public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, FileName);
@@ -34,3 +37,13 @@ public sealed record UnitProgress(Guid JobId, long UnitIndex, int Replica, strin
 
 /// <summary>When a sync was answered, and what the answer was, in words.</summary>
 public sealed record SyncSummary(DateTimeOffset At, string Outcome);
+
+/// <summary>The agent as a peer, as the status command shows it.</summary>
+/// <param name="Endpoint">Where its peer endpoint listens; null when it does not serve.</param>
+/// <param name="UploadBytesPerSecond">Its upload cap; 0 when unbounded.</param>
+/// <param name="CacheBytes">The bytes its blob cache takes.</param>
+/// <param name="CacheCapacity">The most its blob cache may take.</param>
+/// <param name="BlobsHeld">Complete blobs in its cache.</param>
+/// <param name="RelayBundles">Other workers' bundles of reports it holds to forward.</param>
+/// <param name="ReportsRelayed">Its own reports handed to a peer while cut off, not yet acknowledged.</param>
+public sealed record PeerStatus(string? Endpoint, long UploadBytesPerSecond, long CacheBytes, long CacheCapacity, int BlobsHeld, int RelayBundles, int ReportsRelayed);
