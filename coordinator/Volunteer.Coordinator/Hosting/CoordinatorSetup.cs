@@ -7,6 +7,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
+using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
@@ -49,6 +50,7 @@ public static class CoordinatorSetup
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountKeys>();
         services.AddSingleton<WorkerSync>();
+        services.AddSingleton<ResultPuller>().AddHttpClient(ResultPuller.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<RunningJobs>();
         services.Configure<JsonOptions>(o => ProtocolJson.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -127,6 +129,7 @@ public static class CoordinatorSetup
         app.MapAccountsApi();
         app.MapLeaderboardApi();
         app.MapWorkersApi();
+        app.MapWorkerBlobsApi();
         app.MapHostsApi();
         app.MapClusterApi();
         return app;

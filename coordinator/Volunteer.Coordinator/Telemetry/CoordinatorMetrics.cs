@@ -17,6 +17,8 @@ public sealed class CoordinatorMetrics
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
         ResultsJudged = meter.CreateCounter<long>("volunteer.results.judged", description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
         CreditLines = meter.CreateCounter<long>("volunteer.credit.lines", description: "Credit ledger lines committed, by kind (granted, revoked)");
+        ResultsPulled = meter.CreateCounter<long>(
+            "volunteer.results.pulled", description: "Result payloads above the inline limit taken from the workers that hold them (pulled or uploaded on request)");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -30,6 +32,8 @@ public sealed class CoordinatorMetrics
     public Counter<long> ResultsJudged { get; }
 
     public Counter<long> CreditLines { get; }
+
+    public Counter<long> ResultsPulled { get; }
 
     /// <summary>Counts the ledger lines of a committed batch: grants, and revocations of results accepted alone that were sent back.</summary>
     public void CountCredit(IReadOnlyList<CreditEntryRecord> lines)
