@@ -14,7 +14,10 @@ namespace Volunteer.Api.Tests;
 /// </summary>
 public sealed class ResultsAtTheEdgeApiTests(EdgeResultsCoordinatorFactory factory) : IClassFixture<EdgeResultsCoordinatorFactory>, IAsyncLifetime
 {
-    /// <summary>Well above the 64 KiB inline limit.</summary>
+    /// <summary>
+    /// Well above the 64 KiB inline limit. Each test's payloads are of a size of their own: blobs are content-addressed,
+    /// and one a test before stored would be found in the store rather than taken from the edge.
+    /// </summary>
     private const int PayloadSize = 200_000;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -75,12 +78,13 @@ public sealed class ResultsAtTheEdgeApiTests(EdgeResultsCoordinatorFactory facto
     [Fact]
     public async Task A_holder_that_is_not_listed_is_asked_to_upload_the_payload_and_only_the_payload_it_was_asked_for_is_taken()
     {
+        const int UploadedSize = PayloadSize + 1;
         var carol = await AttachAsync("carol", "127.0.83.1");
         var dave = await AttachAsync("dave", "127.0.84.1");
-        var job = await Api.SubmitAsync(_jobs, BulkyResultsApp.Job(units: 1, PayloadSize));
+        var job = await Api.SubmitAsync(_jobs, BulkyResultsApp.Job(units: 1, UploadedSize));
         var carolLease = Assert.Single(await carol.LeaseAsync(1));
         var daveLease = Assert.Single(await dave.LeaseAsync(1));
-        var payload = BulkyResultsApp.PayloadOf(0, PayloadSize);
+        var payload = BulkyResultsApp.PayloadOf(0, UploadedSize);
         var digest = ContentDigest.Of(payload);
 
         // Neither serves anything (behind NAT, say): the coordinator asks the canonical replica's host, Carol, to upload.
@@ -93,7 +97,7 @@ public sealed class ResultsAtTheEdgeApiTests(EdgeResultsCoordinatorFactory facto
         await AssertUploadRefusedAsync(dave, digest, payload, HttpStatusCode.Conflict);
         // Carol was, but these bytes are not the payload: refused, nothing kept, and she is still asked.
         var tampered = (byte[])payload.Clone();
-        tampered[PayloadSize / 2] ^= 0xff;
+        tampered[UploadedSize / 2] ^= 0xff;
         await AssertUploadRefusedAsync(carol, digest, tampered, HttpStatusCode.BadRequest);
         Assert.Equal(JobState.Running, (await Api.GetJobAsync(_jobs, job.Id)).State);
         using (var upload = await UploadAsync(carol, digest, payload))
@@ -103,7 +107,7 @@ public sealed class ResultsAtTheEdgeApiTests(EdgeResultsCoordinatorFactory facto
         var done = await CompletedAsync(job.Id);
 
         Assert.Equal((JobState.Running, new UnitCounts(0, 0, 1, 0, 0)), (waiting.State, waiting.Units));
-        Assert.Equal(BulkyResultsApp.ResultOf(1, PayloadSize), done.Result!.Value.GetRawText());
+        Assert.Equal(BulkyResultsApp.ResultOf(1, UploadedSize), done.Result!.Value.GetRawText());
         Assert.Equal(JobRelay.None with { ResultsPulled = 1 }, done.Relay);
         await AssertKeptWithTheJobAsync(job.Id, payload);
         await ReleasedAsync(carol, digest, new PeerAdvert(null));
