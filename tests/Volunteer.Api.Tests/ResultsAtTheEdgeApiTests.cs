@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
@@ -133,6 +135,34 @@ public sealed class ResultsAtTheEdgeApiTests(EdgeResultsCoordinatorFactory facto
         }
         Assert.Null(await factory.Blobs.FindAsync(digest));
     }
+
+    [Fact]
+    public async Task Relay_figures_counted_for_a_job_add_up_are_stored_with_it_and_show_in_its_view_after_it_ended_and_its_grain_came_back()
+    {
+        var job = await Api.SubmitAsync(_jobs, BulkyResultsApp.Job(units: 1, size: 1000));
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var grain = grains.GetGrain<IJobGrain>(job.Id);
+
+        await grain.CountRelayAsync(new JobRelay(1000, 0, 0, 0, 0));
+        await grain.CountRelayAsync(new JobRelay(24, 4096, 2, 0, 3));
+        var running = new JobRelay(1024, 4096, 2, 0, 3);
+        await StoredAsync(job.Id, running);
+        var view = await Api.GetJobAsync(_jobs, job.Id);
+        await Api.CancelAsync(_jobs, job.Id);
+        // Its grain goes; the one that comes back has the job ended, no workbook, and the stored figures to add to.
+        await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await grain.CountRelayAsync(new JobRelay(1, 0, 0, 0, 0));
+        var ended = running with { CoordinatorBytes = 1025 };
+        await StoredAsync(job.Id, ended);
+        var afterwards = await Api.GetJobAsync(_jobs, job.Id);
+
+        Assert.Equal(running, view.Relay);
+        Assert.Equal((JobState.Cancelled, ended), (afterwards.State, afterwards.Relay));
+    }
+
+    private async Task StoredAsync(Guid jobId, JobRelay figures) =>
+        Assert.True(await Api.EventuallyAsync(async () => (await factory.Store.FindJobRelayAsync(jobId))?.Figures == figures, Patience),
+            $"Job {jobId}'s stored relay figures never became {figures}: {(await factory.Store.FindJobRelayAsync(jobId))?.Figures}");
 
     private async Task<AccountHost> AttachAsync(string name, string address)
     {
