@@ -117,15 +117,19 @@ internal sealed class BulkyResultsApp : IScienceApp
 
 /// <summary>
 /// A coordinator for the results-at-the-edge tests: the built-in apps and <see cref="BulkyResultsApp"/>, syncs as often
-/// as the tests like, and a pull timeout long enough that a test decides which holder delivers.
+/// as the tests like, a pull timeout long enough that a test decides which holder delivers, and result payloads of at
+/// most <see cref="MaxResultBytes"/>.
 /// </summary>
 public sealed class EdgeResultsCoordinatorFactory : CoordinatorFactory
 {
+    public const int MaxResultBytes = 1024 * 1024;
+
     public EdgeResultsCoordinatorFactory()
         : base(new Dictionary<string, string>
         {
             ["Volunteer:SyncsPerWorkerPerSecond"] = "100000",
             ["Volunteer:ResultPullTimeout"] = "00:02:00",
+            ["Volunteer:MaxResultBytes"] = MaxResultBytes.ToString(CultureInfo.InvariantCulture),
         })
     {
     }

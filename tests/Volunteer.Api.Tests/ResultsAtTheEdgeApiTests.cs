@@ -97,10 +97,12 @@ public sealed class ResultsAtTheEdgeApiTests(EdgeResultsCoordinatorFactory facto
 
         // Dave was not asked (yet): his upload is refused and nothing is kept.
         await AssertUploadRefusedAsync(dave, digest, payload, HttpStatusCode.Conflict);
-        // Carol was, but these bytes are not the payload: refused, nothing kept, and she is still asked.
+        // Carol was, but these bytes are not the payload, and these are more than any payload may be: refused, nothing
+        // kept, and she is still asked.
         var tampered = (byte[])payload.Clone();
         tampered[UploadedSize / 2] ^= 0xff;
-        await AssertUploadRefusedAsync(carol, digest, tampered, HttpStatusCode.BadRequest);
+        await AssertUploadRefusedAsync(carol, digest, tampered, HttpStatusCode.BadRequest, "Nothing was kept");
+        await AssertUploadRefusedAsync(carol, digest, new byte[EdgeResultsCoordinatorFactory.MaxResultBytes + 1], HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(JobState.Running, (await Api.GetJobAsync(_jobs, job.Id)).State);
         using (var upload = await UploadAsync(carol, digest, payload))
         {
