@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Volunteer.Apps;
+using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
@@ -16,7 +17,8 @@ namespace Volunteer.Coordinator.Grains;
 /// answering. Should a commit fail, the grain deactivates and reloads from the store, which is the
 /// source of truth. Every commit is fenced with the epoch this activation claimed (<see cref="JobEpoch"/>),
 /// so should Orleans briefly run a second activation (a partition), the one that claimed first can no
-/// longer write: its next commit is refused and it deactivates.
+/// longer write: its next commit is refused and it deactivates. Result payloads that stayed at the edge are pulled by the
+/// <see cref="ResultPuller"/>, off the grain's turns; it tells the grain once a payload is in the blob store.
 /// </summary>
 [Reentrant]
 public sealed class JobGrain(
@@ -25,6 +27,7 @@ public sealed class JobGrain(
     IOptions<VolunteerOptions> options,
     TimeProvider time,
     RunningJobs runningJobs,
+    ResultPuller puller,
     CoordinatorMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -35,6 +38,11 @@ public sealed class JobGrain(
 
     /// <summary>The blobs every unit reads (the app's InputBlobs of the parameters), computed when the workbook opens.</summary>
     private IReadOnlyList<string> _inputBlobs = [];
+    /// <summary>The job's relay figures: those stored at activation and every one counted since.</summary>
+    private JobRelay _relay = JobRelay.None;
+
+    /// <summary>Relay figures counted and not yet in a batch: they go with the next commit.</summary>
+    private JobRelay _relayToCommit = JobRelay.None;
 
     /// <summary>A commit failed (a stale epoch, say): the grain is deactivating and reloads from the store.</summary>
     private bool _commitFailed;
@@ -56,15 +64,20 @@ public sealed class JobGrain(
         {
             _parameters = parameters.RootElement.Clone();
         }
+        _relay = (await store.FindJobRelayAsync(JobId, cancellationToken))?.Figures ?? JobRelay.None;
         // Without an epoch the job was not running when claimed: no workbook, nothing to write.
         if (_epoch is not null && _job.State == JobState.Running)
         {
             OpenWorkbook(_job, await store.LoadOpenUnitsAsync(JobId, cancellationToken));
+            // Units that were waiting for their payloads from the edge still are.
+            PullPayloads(_workbook!.TakePayloadsNewlyWanted());
         }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // The next activation pulls what it still wants.
+        puller.Stop(JobId);
         // What was judged since the last sweep is committed; the hosts still hear of it.
         if (_workbook is not null && !_commitFailed)
         {
@@ -83,6 +96,9 @@ public sealed class JobGrain(
             spec.UnitCount, 0, 0, 0, JobState.Running, spec.Seed, null, time.GetUtcNow(), null, spec.Adaptive);
         var batch = new WorkBatch();
         batch.Jobs.Add(job);
+        // The blobs its units read are kept while it runs.
+        var app = apps.Find(spec.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {spec.App}, which this coordinator lacks.");
+        batch.JobBlobs.AddRange(app.InputBlobs(spec.Parameters).Distinct().Select(digest => new JobBlobRecord(job.Id, digest, JobBlobUse.Input)));
         await store.CommitAsync(batch);
         _job = job;
         _epoch = JobEpoch.Submitted(job.Id);
@@ -137,10 +153,59 @@ public sealed class JobGrain(
         await CommitAsync();
     }
 
-    // Issue 11 contract: the coordinator-peer helper writes this.
-    public Task CountRelayAsync(JobRelay figures) => throw new NotImplementedException();
+    public async Task CountRelayAsync(JobRelay figures)
+    {
+        if (_job is null || _commitFailed)
+        {
+            return;
+        }
+        _relay = _relay.Plus(figures);
+        _relayToCommit = _relayToCommit.Plus(figures);
+        if (_workbook is not null)
+        {
+            await CommitAsync();
+            return;
+        }
+        // A job that had ended when its grain activated has no epoch to write under; figures only add up, so they go
+        // unfenced, alone.
+        var batch = new WorkBatch();
+        batch.Relay.Add(new JobRelayRecord(JobId, _relayToCommit));
+        _relayToCommit = JobRelay.None;
+        await store.CommitAsync(batch);
+    }
 
-    public Task ResultBlobStoredAsync(string digest) => throw new NotImplementedException();
+    public async Task ResultBlobStoredAsync(string digest)
+    {
+        if (_workbook is null || _commitFailed || !_workbook.WantsPayload(digest))
+        {
+            return;
+        }
+        var payload = await puller.ReadAsync(digest);
+        // Other calls ran during the read: the job may have ended, or another delivery of the payload come first.
+        if (_commitFailed || !_workbook.WantsPayload(digest))
+        {
+            return;
+        }
+        if (payload is null)
+        {
+            // Not in the store after all (collected, or never complete): pulled again.
+            PullPayloads([digest]);
+            return;
+        }
+        var holders = _workbook.HoldersOf(digest);
+        var units = _workbook.DeliverPayload(digest, payload, time.GetUtcNow());
+        var pulled = JobRelay.None with { ResultsPulled = 1 };
+        _relay = _relay.Plus(pulled);
+        _relayToCommit = _relayToCommit.Plus(pulled);
+        await CommitAsync();
+        metrics.ResultsPulled.Add(1);
+        Log.ResultDelivered(logger, JobId, digest, units);
+        // The job has it now: the hosts that hold it may drop their copies.
+        foreach (var holder in holders)
+        {
+            GrainFactory.GetGrain<IHostGrain>(holder).ReleaseAsync([digest]).Ignore();
+        }
+    }
 
     public async Task<bool> CancelAsync()
     {
@@ -195,6 +260,17 @@ public sealed class JobGrain(
         }
         await CommitAsync();
         TellHosts();
+        // Every payload still wanted, so that a pull that ended without its payload delivered starts again.
+        PullPayloads([.. _workbook.PayloadsWanted]);
+    }
+
+    /// <summary>Has the puller pull these payloads from the hosts that hold them (or adds holders to pulls under way).</summary>
+    private void PullPayloads(IReadOnlyList<string> digests)
+    {
+        foreach (var digest in digests)
+        {
+            puller.Pull(JobId, digest, _workbook!.HoldersOf(digest));
+        }
     }
 
     /// <summary>
@@ -223,6 +299,11 @@ public sealed class JobGrain(
     {
         var workbook = _workbook!;
         var changes = workbook.TakeChanges();
+        if (_relayToCommit != JobRelay.None)
+        {
+            changes.Relay.Add(new JobRelayRecord(JobId, _relayToCommit));
+            _relayToCommit = JobRelay.None;
+        }
         changes.Fence = _epoch;
         var wasRunning = _job!.State == JobState.Running;
         _job = workbook.Job;
@@ -249,11 +330,14 @@ public sealed class JobGrain(
         if (wasRunning && _job.State != JobState.Running)
         {
             Log.JobEnded(logger, JobId, _job.State, _job.FailureReason);
+            puller.Stop(JobId);
             await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobEndedAsync(JobId);
             runningJobs.Invalidate();
         }
+        // Payloads of units validated by what was just committed are pulled now that their validity is durable.
+        PullPayloads(workbook.TakePayloadsNewlyWanted());
     }
 
     private JobStatus Status(JobRecord job) =>
-        new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts(), _parameters, _workbook?.EstimateCompletion(time.GetUtcNow()));
+        new(job, _workbook?.CountUnits() ?? job.SettledUnitCounts(), _parameters, _workbook?.EstimateCompletion(time.GetUtcNow()), _relay);
 }

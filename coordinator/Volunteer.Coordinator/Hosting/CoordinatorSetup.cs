@@ -61,6 +61,7 @@ public static class CoordinatorSetup
         services.AddSingleton<AccountKeys>();
         services.AddSingleton<WorkerSync>();
         services.AddPeerIndex();
+        services.AddSingleton<ResultPuller>().AddHttpClient(ResultPuller.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<RunningJobs>();
         services.Configure<JsonOptions>(o => ProtocolJson.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -145,6 +146,7 @@ public static class CoordinatorSetup
         app.MapAccountsApi();
         app.MapLeaderboardApi();
         app.MapWorkersApi();
+        app.MapWorkerBlobsApi();
         app.MapHostsApi();
         app.MapClusterApi();
         app.MapBlobsApi();

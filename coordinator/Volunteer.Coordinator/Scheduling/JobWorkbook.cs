@@ -42,6 +42,18 @@ public sealed class JobWorkbook
     /// </summary>
     private readonly Dictionary<long, int> _reopened = [];
     private readonly Dictionary<long, DateTimeOffset> _keptFromSlowHosts = [];
+
+    /// <summary>
+    /// Units valid and credited whose canonical payload stayed at the edge (above the inline limit), by the payload's
+    /// digest (identical results share one): they are folded into the job's result once it arrives
+    /// (<see cref="DeliverPayload"/>). They stay in the open window, within its bound, so that a job whose payloads are
+    /// slow to come splits no further than its window.
+    /// </summary>
+    private readonly Dictionary<string, SortedSet<long>> _awaitingPayload = new(StringComparer.Ordinal);
+
+    /// <summary>Payloads wanted since <see cref="TakePayloadsNewlyWanted"/> last ran: a new digest, or one more unit (and holders) for one.</summary>
+    private readonly HashSet<string> _payloadsNewlyWanted = new(StringComparer.Ordinal);
+    private readonly List<JobBlobRecord> _jobBlobs = [];
     private readonly Dictionary<Guid, double> _usualTurnaround = [];
     private readonly CostSamples _cost = new();
     private readonly Queue<(DateTimeOffset At, long Settled)> _progress = [];
@@ -76,10 +88,19 @@ public sealed class JobWorkbook
             {
                 _unitsWithUnsentReplicas.Add(unit.UnitIndex);
             }
-            // A unit stored valid but not assimilated was accepted alone and still waits for a check of its host.
+            // A unit stored valid but not assimilated was accepted alone and still waits for a check of its host, or
+            // agreed on by a quorum and waits for its payload from the edge. One accepted alone whose check had passed
+            // and which waited for its payload is not told apart: it waits for another check, which costs a replica at most.
             if (unit is { State: UnitState.Valid, CanonicalReplica: { } canonical } && open.Replicas[canonical].WorkerId is { } worker)
             {
-                AwaitCheck(worker, unit.UnitIndex);
+                if (QuorumOf(open) == 1)
+                {
+                    AwaitCheck(worker, unit.UnitIndex);
+                }
+                else
+                {
+                    AwaitPayload(open);
+                }
             }
         }
     }
@@ -220,6 +241,16 @@ public sealed class JobWorkbook
     /// </param>
     public void Apply(ReplicaResult result, DateTimeOffset now, int cores = 1, int? held = null)
     {
+        if (result is { Outcome: ReportOutcome.Success, Payload: null, Size: > 0 } && !ComparesDigestsAlone)
+        {
+            // An app whose comparator reads payloads cannot compare one it has not got: for it, a result too large to
+            // travel inline is an error of the unit (as an output too large is in BOINC), not a lie of the host.
+            result = result with
+            {
+                Outcome = ReportOutcome.Error, Digest = null, Size = 0,
+                Error = $"The result ({result.Size} bytes) is above the inline limit, and app {_app.Name} compares results by their payloads.",
+            };
+        }
         var unit = _open[result.Replica.UnitIndex];
         var replica = unit.Find(result.Replica.Replica)!;
         var turnaround = now - replica.IssuedAt!.Value;
@@ -230,7 +261,8 @@ public sealed class JobWorkbook
             // The host's cores were shared among the replicas it held: each took a share of them for its turnaround.
             _cost.Add(replica.WorkerId!.Value, turnaround.TotalSeconds * cores / Math.Max(1, held ?? HoldingOf(replica.WorkerId.Value)));
         }
-        // A result the app can tell is wrong on its own is invalid at once: it never takes part in a quorum.
+        // A result the app can tell is wrong on its own is invalid at once: it never takes part in a quorum. One whose
+        // payload stayed at the edge is judged when its payload arrives, if it becomes canonical.
         var implausible = result is { Outcome: ReportOutcome.Success, Payload: { } payload }
             ? _app.Validator.Check(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload)
             : null;
@@ -422,6 +454,7 @@ public sealed class JobWorkbook
         batch.Units.AddRange(_changedUnits.Values);
         batch.Replicas.AddRange(_changedReplicas.Values);
         batch.Credits.AddRange(_credits);
+        batch.JobBlobs.AddRange(_jobBlobs);
         foreach (var (worker, tally) in _changedReliability)
         {
             batch.Reliability.Add(new HostReliabilityRecord(worker, Job.App, tally, _reliabilityAsOf));
@@ -430,6 +463,7 @@ public sealed class JobWorkbook
         _changedUnits.Clear();
         _changedReplicas.Clear();
         _credits.Clear();
+        _jobBlobs.Clear();
         _changedReliability.Clear();
         return batch;
     }
@@ -555,10 +589,13 @@ public sealed class JobWorkbook
     /// The unit's Assimilated state, the new accumulated result and the credit leave in the same batch, so a unit is
     /// assimilated and credited exactly once. A result the reducer refuses was not valid after all, however many hosts
     /// agreed on it. Agreeing with another host is a passed check: the host's results accepted alone are confirmed.
+    /// A canonical payload that stayed at the edge is not here to fold: the unit is validated and credited all the same
+    /// (the hosts agreed on its digest), and waits for its payload (<see cref="DeliverPayload"/>).
     /// </summary>
     private void Assimilate(OpenUnit unit, QuorumDecision.Valid valid, DateTimeOffset now)
     {
-        if (Fold(unit, unit.Find(valid.Canonical)!) is { } refusal)
+        var payload = valid.Agreeing.Select(r => PayloadHere(unit.Replicas[r])).FirstOrDefault(p => p is not null);
+        if (payload is not null && Fold(unit, payload) is { } refusal)
         {
             // Agreeing hosts (colluding, or sharing one bug) cannot sink the unit: their results are invalid,
             // and fresh replicas go to other accounts until the unit's budget says otherwise.
@@ -572,7 +609,14 @@ public sealed class JobWorkbook
         }
         Validate(unit, valid);
         var countedBefore = _reopened.GetValueOrDefault(unit.Record.UnitIndex, -1);
-        Settle(unit);
+        if (payload is null)
+        {
+            AwaitPayload(unit);
+        }
+        else
+        {
+            Settle(unit);
+        }
         foreach (var replica in valid.Agreeing)
         {
             Grant(unit, unit.Replicas[replica], now);
@@ -637,7 +681,13 @@ public sealed class JobWorkbook
         {
             var unit = _open[unitIndex];
             StopAwaiting(workerId, unitIndex);
-            if (Fold(unit, CanonicalOf(unit)) is { } refusal)
+            if (PayloadHere(CanonicalOf(unit)) is not { } payload)
+            {
+                // Confirmed, but its payload is still at the edge: it is folded (or refused) when it arrives.
+                AwaitPayload(unit);
+                continue;
+            }
+            if (Fold(unit, payload) is { } refusal)
             {
                 // Proven wrong after all: its credit goes, and so does the trust in everything else the host sent alone.
                 Reopen(unit, now, refusal);
@@ -711,12 +761,12 @@ public sealed class JobWorkbook
         }
     }
 
-    /// <summary>The job's result with the unit's canonical result folded in, kept for <see cref="Settle"/>; or why the reducer refused it.</summary>
-    private string? Fold(OpenUnit unit, ReplicaRecord canonical)
+    /// <summary>The job's result with the unit's canonical payload folded in, kept for <see cref="Settle"/>; or why the reducer refused it.</summary>
+    private string? Fold(OpenUnit unit, byte[] payload)
     {
         try
         {
-            _folded = _app.Reducer.Fold(Job.Accumulated, new UnitInput(unit.Record.UnitIndex, unit.Record.Input), canonical.Payload);
+            _folded = _app.Reducer.Fold(Job.Accumulated, new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload);
             return null;
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
@@ -734,10 +784,138 @@ public sealed class JobWorkbook
         _folded = null;
     }
 
+    /// <summary>
+    /// Whether the app's comparator needs no more than digests and sizes (bitwise agreement), so that results whose payload
+    /// stayed at the edge can take part in a quorum.
+    /// </summary>
+    private bool ComparesDigestsAlone => _app.Comparator is DigestComparator;
+
+    /// <summary>
+    /// A successful replica's payload if the coordinator has it: inline in the report, or empty for a result of 0 bytes
+    /// (whatever the store makes of an empty payload); null when it stayed at the edge, with the host that computed it.
+    /// </summary>
+    private static byte[]? PayloadHere(ReplicaRecord replica) => replica.Payload ?? (replica.Size == 0 ? [] : null);
+
+    private void AwaitPayload(OpenUnit unit)
+    {
+        var digest = CanonicalOf(unit).Digest!;
+        if (!_awaitingPayload.TryGetValue(digest, out var units))
+        {
+            _awaitingPayload[digest] = units = [];
+        }
+        units.Add(unit.Record.UnitIndex);
+        _payloadsNewlyWanted.Add(digest);
+    }
+
+    /// <summary>Whether units of the running job wait for the result payload <paramref name="digest"/>.</summary>
+    public bool WantsPayload(string digest) => Job.State == JobState.Running && _awaitingPayload.ContainsKey(digest);
+
+    /// <summary>The result payloads (by digest) that valid units wait for, to be pulled from the hosts that hold them.</summary>
+    public IReadOnlyCollection<string> PayloadsWanted => Job.State == JobState.Running ? _awaitingPayload.Keys : [];
+
+    /// <summary>
+    /// The payloads wanted since the last call: digests newly wanted, or wanted by one more unit (whose hosts hold it
+    /// too). Every payload wanted is in the first call's answer.
+    /// </summary>
+    public IReadOnlyList<string> TakePayloadsNewlyWanted()
+    {
+        var wanted = Job.State == JobState.Running ? _payloadsNewlyWanted.Where(_awaitingPayload.ContainsKey).ToList() : [];
+        _payloadsNewlyWanted.Clear();
+        return wanted;
+    }
+
+    /// <summary>
+    /// The hosts whose agreeing results are the payload <paramref name="digest"/>: they hold it. For each unit that waits
+    /// for it, the canonical replica's host first, then the others in replica order; each host once.
+    /// </summary>
+    public IReadOnlyList<Guid> HoldersOf(string digest)
+    {
+        if (!_awaitingPayload.TryGetValue(digest, out var units))
+        {
+            return [];
+        }
+        var holders = new List<Guid>();
+        foreach (var unit in units.Select(u => _open[u]))
+        {
+            var canonical = CanonicalOf(unit);
+            var agreeing = unit.Replicas.Where(r => r is { State: ReplicaState.Valid, WorkerId: not null } && r.Digest == digest)
+                .OrderBy(r => r.Replica == canonical.Replica ? 0 : 1).ThenBy(r => r.Replica);
+            holders.AddRange(agreeing.Select(r => r.WorkerId!.Value).Where(w => !holders.Contains(w)));
+        }
+        return holders;
+    }
+
+    /// <summary>
+    /// The result payload <paramref name="digest"/> has arrived from the edge (its bytes verified against the digest by
+    /// whoever stored them): each unit waiting for it is judged by the app, as a payload that came inline was on arrival,
+    /// and folded into the job's result. One the app or its reducer refuses was not valid after all: its agreeing replicas
+    /// are invalid, their credit taken back, and the unit goes back to be replicated, as a refusal by the reducer sends it.
+    /// The payload is kept with the job (<see cref="JobBlobUse.Result"/>) when any unit folded it. Returns how many units
+    /// waited for it: none when the job has ended, or another delivery came first.
+    /// </summary>
+    public int DeliverPayload(string digest, byte[] payload, DateTimeOffset now)
+    {
+        if (!WantsPayload(digest) || !_awaitingPayload.Remove(digest, out var units))
+        {
+            return 0;
+        }
+        _reliabilityAsOf = now;
+        var folded = false;
+        foreach (var unit in units.Select(u => _open[u]).ToList())
+        {
+            // A refusal may have failed the job (its last allowed unit): what is left waits with the job, unfolded.
+            if (Job.State != JobState.Running)
+            {
+                break;
+            }
+            var refusal = _app.Validator.Check(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload) ?? Fold(unit, payload);
+            if (refusal is null)
+            {
+                Settle(unit);
+                folded = true;
+            }
+            else
+            {
+                Refute(unit, refusal, now);
+            }
+        }
+        if (folded)
+        {
+            _jobBlobs.Add(new JobBlobRecord(Job.Id, digest, JobBlobUse.Result));
+        }
+        CompleteIfSettled(now);
+        CheckAwaitingAtTheEnd(now);
+        return units.Count;
+    }
+
+    /// <summary>
+    /// A valid unit's canonical payload, seen at last, is wrong: every replica that agreed on it is invalid and loses the
+    /// credit it was granted, and the unit needs a quorum of fresh replicas (its dissenters, judged invalid against a
+    /// quorum that was wrong, are not heard again: the fresh replicas decide).
+    /// </summary>
+    private void Refute(OpenUnit unit, string reason, DateTimeOffset now)
+    {
+        var agreeing = unit.Replicas.Where(r => r.State == ReplicaState.Valid).ToList();
+        // They were granted when the last of them reported and made the quorum.
+        var grantedAt = agreeing.Max(r => r.ReportedAt);
+        foreach (var replica in agreeing)
+        {
+            Revoke(unit, replica, now, grantedAt);
+            SetReplica(unit, replica with { State = ReplicaState.Invalid, Error = reason });
+            CountInvalid(replica.WorkerId, now);
+        }
+        SetUnit(unit, unit.Record with { State = UnitState.InProgress, CanonicalReplica = null, Quorum = Job.Redundancy.MinQuorum });
+        Reconcile(unit, now);
+    }
+
     private void Grant(OpenUnit unit, ReplicaRecord replica, DateTimeOffset now) => AddCredit(unit, replica, +1, now, now);
 
-    /// <summary>Takes back a grant made when the replica was accepted alone (at its report), as of when it was earned.</summary>
-    private void Revoke(OpenUnit unit, ReplicaRecord replica, DateTimeOffset now) => AddCredit(unit, replica, -1, replica.ReportedAt ?? now, now);
+    /// <summary>
+    /// Takes back a grant, as of when it was earned: <paramref name="grantedAt"/>, or by default the replica's report (a
+    /// result accepted alone is granted as it arrives).
+    /// </summary>
+    private void Revoke(OpenUnit unit, ReplicaRecord replica, DateTimeOffset now, DateTimeOffset? grantedAt = null) =>
+        AddCredit(unit, replica, -1, grantedAt ?? replica.ReportedAt ?? now, now);
 
     private void AddCredit(OpenUnit unit, ReplicaRecord replica, int sign, DateTimeOffset earnedAt, DateTimeOffset now)
     {

@@ -23,6 +23,8 @@ public sealed class CoordinatorMetrics
         PeersUnlisted = meter.CreateCounter<long>("volunteer.peers.unlisted", description: "Hosts unlisted for good for serving bad data");
         RelayCoordinatorBytes = meter.CreateCounter<long>("volunteer.relay.coordinator.bytes", unit: "By",
             description: "Bytes of jobs' blobs the coordinator served to workers");
+        ResultsPulled = meter.CreateCounter<long>(
+            "volunteer.results.pulled", description: "Result payloads above the inline limit taken from the workers that hold them (pulled or uploaded on request)");
     }
 
     public Counter<long> UnitsDispatched { get; }
@@ -46,6 +48,8 @@ public sealed class CoordinatorMetrics
     public Counter<long> PeersUnlisted { get; }
 
     public Counter<long> RelayCoordinatorBytes { get; }
+
+    public Counter<long> ResultsPulled { get; }
 
     /// <summary>Counts the ledger lines of a committed batch: grants, and revocations of results accepted alone that were sent back.</summary>
     public void CountCredit(IReadOnlyList<CreditEntryRecord> lines)

@@ -54,4 +54,22 @@ internal static partial class Log
 
     [LoggerMessage(1203, LogLevel.Information, "Job {JobId}: result file {Digest} built ({Size} bytes)")]
     public static partial void ResultFileBuilt(ILogger logger, Guid jobId, string digest, long size);
+    // Results at the edge: event ids 1160-1179.
+    [LoggerMessage(1160, LogLevel.Information, "Job {JobId}: result payload {Digest} pulled from host {WorkerId}'s peer endpoint")]
+    public static partial void ResultPulled(ILogger logger, Guid jobId, string digest, Guid workerId);
+
+    [LoggerMessage(1161, LogLevel.Warning, "Job {JobId}: result payload {Digest} could not be pulled from host {WorkerId}: {Reason}")]
+    public static partial void ResultPullFailed(ILogger logger, Guid jobId, string digest, Guid workerId, string reason);
+
+    [LoggerMessage(1162, LogLevel.Information, "Job {JobId}: host {WorkerId} asked to upload result payload {Digest}")]
+    public static partial void ResultUploadRequested(ILogger logger, Guid jobId, string digest, Guid workerId);
+
+    [LoggerMessage(1163, LogLevel.Warning, "Job {JobId}: the pull of result payload {Digest} ended before its job was told; the job's grain pulls it again at its next lease sweep")]
+    public static partial void ResultPullAbandoned(ILogger logger, Exception exception, Guid jobId, string digest);
+
+    [LoggerMessage(1164, LogLevel.Information, "Job {JobId}: result payload {Digest} delivered to {Units} unit(s) waiting for it")]
+    public static partial void ResultDelivered(ILogger logger, Guid jobId, string digest, int units);
+
+    [LoggerMessage(1165, LogLevel.Warning, "Host {WorkerId} uploaded a result blob that is not {Digest} (its digest or size differ); nothing was kept")]
+    public static partial void ResultUploadRefused(ILogger logger, Guid workerId, string digest);
 }
