@@ -62,8 +62,7 @@ public sealed class MandelbrotTests(ITestOutputHelper output)
         var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
 
-        var (_, _, result) = await coordinator.GetResultAsync(submitted.Id);
-        var file = result.GetProperty("file");
+        var file = (await coordinator.GetJsonAsync(Routes.JobResult(submitted.Id))).GetProperty("file");
         Assert.Equal("image/png", file.GetProperty("contentType").GetString());
         var png = await coordinator.DownloadBlobAsync(file.GetProperty("digest").GetString()!);
         Assert.Equal(file.GetProperty("size").GetInt64(), png.Length);

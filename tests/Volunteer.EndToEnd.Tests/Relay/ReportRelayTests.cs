@@ -12,8 +12,8 @@ namespace Volunteer.EndToEnd.Tests.Relay;
 /// </summary>
 public sealed class ReportRelayTests(ITestOutputHelper output)
 {
-    /// <summary>The primes below 10^8 (a fact nobody here invented).</summary>
-    private const long PrimesBelowOneHundredMillion = 5_761_455;
+    /// <summary>The primes below 10^10 (a fact nobody here invented).</summary>
+    private const long PrimesBelowTenBillion = 455_052_511;
 
     [Fact]
     public async Task A_worker_cut_off_from_every_coordinator_gets_its_reports_through_by_relay_and_is_credited()
@@ -28,16 +28,12 @@ public sealed class ReportRelayTests(ITestOutputHelper output)
             cutOff.Settings["Worker__RelayAfter"] = "00:00:02";
             // Its only way to the project is the link the test cuts.
             await cutOff.AttachAsync([link.Address]);
-            var submitted = await cluster.SubmitAsync(coordinator, new
-            {
-                app = "primes",
-                parameters = new { from = 0, to = 100_000_000, unitSize = 10_000_000 },
-                redundancy = new { targetResults = 2, minQuorum = 2 },
-                adaptive = false,
-                deadlineSeconds = 30,
-            });
-            // The sync that acknowledges its first report also leases its next unit and tells it its relay peers: cut
-            // the link then, so the next report has no way up but a peer.
+            // The peers first, idle until the coordinator has reached their endpoints and lists them.
+            cluster.StartWorkers();
+            await Eventually.UntilAsync("both peers to be listed",
+                () => coordinator.Lines.Count(l => l.Contains("listed as a peer", StringComparison.Ordinal)) >= 2, () => cluster.Diagnostics());
+            // The sync that acknowledges the cut-off worker's first report also leases its next unit and names its relay
+            // peers: the link is cut then, so that unit's report has no way up but a peer.
             cutOff.OnAcknowledged = (_, _) =>
             {
                 if (link.IsRunning)
@@ -45,14 +41,21 @@ public sealed class ReportRelayTests(ITestOutputHelper output)
                     _ = link.StopAsync();
                 }
             };
-            cluster.StartWorkers();
-            await Eventually.UntilAsync("the peers to report once (they are then listed)", () => cluster.Workers.All(w => w.AcknowledgedCount > 0), () => cluster.Diagnostics());
             cutOff.Start();
+            // Units of 5 * 10^8 numbers: long enough that the cut lands while the worker holds one.
+            var submitted = await cluster.SubmitAsync(coordinator, new
+            {
+                app = "primes",
+                parameters = new { from = 0, to = 10_000_000_000, unitSize = 500_000_000 },
+                redundancy = new { targetResults = 2, minQuorum = 2 },
+                adaptive = false,
+                deadlineSeconds = 30,
+            });
             var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
 
             Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cutOff.Tail()}\n{cluster.Diagnostics()}");
             var (_, _, result) = await coordinator.GetResultAsync(submitted.Id);
-            Assert.Equal(PrimesBelowOneHundredMillion, result.GetProperty("primeCount").GetInt64());
+            Assert.Equal(PrimesBelowTenBillion, result.GetProperty("primeCount").GetInt64());
             Assert.False(link.IsRunning);
             var acknowledgedDirectly = cutOff.Acknowledged.Select(r => (r.UnitIndex, r.Replica)).ToHashSet();
             var validOfCutOff = VolunteerDatabase.Replicas(coordinator.DatabasePath, submitted.Id)
@@ -62,10 +65,10 @@ public sealed class ReportRelayTests(ITestOutputHelper output)
             Assert.NotEmpty(relayed);
             var relay = SharedInputs.RelayOf(await coordinator.GetJsonAsync(Routes.Job(submitted.Id)));
             Assert.True(relay.ReportsRelayed >= relayed.Count, $"{relayed.Count} report(s) came by relay, the job counts {relay}");
-            // Credited to the origin: every valid replica of it, relayed ones included, 10 credits each (10^7 numbers).
+            // Credited to the origin: every valid replica of it, relayed ones included, 500 credits each (5 * 10^8 numbers).
             var account = await coordinator.GetJsonAsync(Routes.Account(cutOff.AccountId));
             Assert.Equal(validOfCutOff.Count, account.GetProperty("credit").GetProperty("validResults").GetInt64());
-            Assert.Equal(10.0 * validOfCutOff.Count, account.GetProperty("credit").GetProperty("total").GetDouble(), 6);
+            Assert.Equal(500.0 * validOfCutOff.Count, account.GetProperty("credit").GetProperty("total").GetDouble(), 6);
         }
         finally
         {
