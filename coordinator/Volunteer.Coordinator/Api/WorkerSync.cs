@@ -58,10 +58,13 @@ public sealed class WorkerSync(
             return Refuse(outcome.Refused);
         }
         var assignments = new List<Assignment>();
+        var joining = outcome.Peer is { ListedEndpoint: { } endpoint }
+            ? new BlobHolder(worker.Id, worker.AccountId, endpoint, outcome.Peer.Network, request.Peer?.UploadBytesPerSecond ?? 0)
+            : null;
         foreach (var job in outcome.Jobs.Where(job => job.Leases.Count > 0))
         {
             var blobs = job.InputBlobs is { Count: > 0 } digests
-                ? await blobSources.ForAsync(worker.Id, job.Leases[0].JobId, digests, PeerNetwork(client))
+                ? await blobSources.ForAsync(worker.Id, job.Leases[0].JobId, digests, PeerNetwork(client), joining)
                 : null;
             assignments.AddRange(job.Leases.Select(lease => AssignmentOf(job.App, lease, blobs)));
         }

@@ -44,7 +44,7 @@ public sealed class BlobHoldersGrain(TimeProvider time) : Grain, IBlobHoldersGra
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<PeerHolder>> PickAsync(Guid askerId, string? network, int count)
+    public Task<IReadOnlyList<PeerHolder>> PickAsync(Guid askerId, string? network, int count, BlobHolder? joining = null)
     {
         var now = time.GetUtcNow();
         foreach (var stale in _holders.Values.Where(e => now - e.RefreshedAt > StaleAfter).ToList())
@@ -64,6 +64,10 @@ public sealed class BlobHoldersGrain(TimeProvider time) : Grain, IBlobHoldersGra
         {
             _holders[holder.WorkerId].RecentPicks++;
             Remember(holder.WorkerId, askerId);
+        }
+        if (joining is not null)
+        {
+            ListAsync(joining);
         }
         return Task.FromResult<IReadOnlyList<PeerHolder>>([.. picked.Select(h => new PeerHolder(h.WorkerId, h.Endpoint))]);
     }

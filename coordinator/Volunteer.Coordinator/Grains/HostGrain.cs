@@ -201,7 +201,7 @@ public sealed class HostGrain(
         }
         if (_peer is { Listed: true } && outcomes.Any(o => o.Leases.Count > 0 && o.InputBlobs is { Count: > 0 }))
         {
-            await ApplyAsync(_peer.Fetching(outcomes.Where(o => o.Leases.Count > 0).SelectMany(o => o.InputBlobs ?? [])));
+            _peer.Fetching(outcomes.Where(o => o.Leases.Count > 0).SelectMany(o => o.InputBlobs ?? []));
         }
         // Only a sync that spoke as a peer, or a host with directions waiting, is answered as a peer: the common sync costs nothing more.
         var directions = sync.Peer is not null || _uploads.Count > 0 || _release.Count > 0 ? Directions(now) : null;

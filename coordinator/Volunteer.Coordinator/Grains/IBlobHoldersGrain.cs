@@ -17,9 +17,13 @@ public interface IBlobHoldersGrain : IGrainWithStringKey
     [Alias("Unlist")]
     Task UnlistAsync(Guid workerId);
 
-    /// <summary>A few holders for a worker about to fetch the blob (<see cref="Peers.HolderPicking"/>); remembered, for accusations.</summary>
+    /// <summary>
+    /// A few holders for a worker about to fetch the blob (<see cref="Peers.HolderPicking"/>); remembered, for accusations.
+    /// A listed worker <paramref name="joining"/> is listed in the same turn, after its pick: it serves the chunks it
+    /// fetches as they come, and the workers that ask after it may draw from it.
+    /// </summary>
     [Alias("Pick")]
-    Task<IReadOnlyList<PeerHolder>> PickAsync(Guid askerId, string? network, int count);
+    Task<IReadOnlyList<PeerHolder>> PickAsync(Guid askerId, string? network, int count, BlobHolder? joining = null);
 
     /// <summary>Whether the index lately handed <paramref name="holderId"/> to <paramref name="askerId"/> for this blob.</summary>
     [Alias("WasHanded"), ReadOnly]

@@ -26,7 +26,8 @@ public sealed class BlobSources(
     private readonly ConcurrentDictionary<string, BlobManifest> _manifests = new(StringComparer.Ordinal);
 
     /// <param name="network">The worker's network, for holders close by; null when unknown.</param>
-    public async Task<IReadOnlyList<BlobSource>> ForAsync(Guid workerId, Guid jobId, IReadOnlyList<string> digests, string? network)
+    /// <param name="joining">The worker as a holder, when the coordinator lists its endpoint: it joins each blob's holders as it fetches.</param>
+    public async Task<IReadOnlyList<BlobSource>> ForAsync(Guid workerId, Guid jobId, IReadOnlyList<string> digests, string? network, BlobHolder? joining = null)
     {
         var settings = options.Value;
         var expiresAt = time.GetUtcNow() + settings.TicketLifetime;
@@ -39,7 +40,7 @@ public sealed class BlobSources(
                 return null;
             }
             IReadOnlyList<PeerHolder> holders = settings.ListPeers
-                ? await grains.GetGrain<IBlobHoldersGrain>(digest).PickAsync(workerId, network, settings.HoldersPerBlob)
+                ? await grains.GetGrain<IBlobHoldersGrain>(digest).PickAsync(workerId, network, settings.HoldersPerBlob, joining)
                 : [];
             return new BlobSource(manifest, CoordinatorSignature.Ticket(coordinatorKey.Signer, digest, workerId, jobId, expiresAt), holders);
         }));

@@ -125,15 +125,11 @@ public sealed class IndexedPeer(int maxHoldings)
     /// <summary>Unlists the host for good: it served bad data.</summary>
     /// <summary>
     /// The host was just given tickets for these blobs: it is fetching them, and its endpoint serves the chunks it has
-    /// got so far. Listing it at once lets the workers that start after it fetch from it rather than from the
-    /// coordinator (a swarm of fetchers, not a queue behind the first complete copy); a chunk it does not have yet,
-    /// it answers 404, and the fetcher asks another holder.
+    /// got so far, so it counts as holding them (and is unlisted with them). The holders' grain lists it as it hands
+    /// it its own holders (<see cref="Grains.IBlobHoldersGrain.PickAsync"/>), in one turn, so that of two hosts
+    /// fetching at once only the later is told of the earlier: no two wait on each other.
     /// </summary>
-    public ListingChange Fetching(IEnumerable<string> digests)
-    {
-        var (added, _) = Change([.. digests], []);
-        return Listed && added.Count > 0 ? new ListingChange(added, []) : ListingChange.None;
-    }
+    public void Fetching(IEnumerable<string> digests) => Change([.. digests], []);
 
     public ListingChange UnlistForGood()
     {

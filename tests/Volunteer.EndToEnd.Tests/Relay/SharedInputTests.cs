@@ -1,4 +1,5 @@
 using Volunteer.Protocol;
+using Volunteer.Testing;
 using Xunit.Abstractions;
 
 namespace Volunteer.EndToEnd.Tests.Relay;
@@ -15,9 +16,12 @@ public sealed class SharedInputTests(ITestOutputHelper output)
         var motifs = SharedInputs.Motifs(16, seed: 11);
         var digest = await coordinator.UploadBlobAsync(sequence);
 
+        // Volunteers are running when the job arrives: the coordinator has reached their endpoints and lists them.
+        cluster.StartWorkers();
+        await Eventually.UntilAsync("every worker to be listed as a peer",
+            () => coordinator.Lines.Count(l => l.Contains("listed as a peer", StringComparison.Ordinal)) >= 8, () => cluster.Diagnostics());
         var submitted = await cluster.SubmitAsync(coordinator, SharedInputs.MotifsJob(digest, motifs, motifsPerUnit: 2));
         Assert.Equal(8, submitted.UnitCount);
-        cluster.StartWorkers();
         var finished = await cluster.WaitForJobAsync(coordinator, submitted.Id);
 
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");

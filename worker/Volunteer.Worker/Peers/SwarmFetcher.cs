@@ -10,8 +10,11 @@ namespace Volunteer.Worker.Peers;
 /// (<see cref="WorkerOptions.FetchConcurrency"/> requests in flight, spread over them), each verified on arrival. A
 /// holder that serves a bad chunk is dropped for the transfer and reported in the next sync; one that sends nothing for
 /// <see cref="WorkerOptions.PeerStallTimeout"/>, refuses or cannot be reached is dropped and its chunk asked of another;
-/// what no holder can serve comes from the coordinator, so a fetch finishes while a coordinator is up. One fetch per
-/// blob runs at a time, however many units wait for it.
+/// what no holder can serve comes from the coordinator, so a fetch finishes while a coordinator is up. A holder may be
+/// fetching the blob itself (the coordinator lists a worker as soon as it hands it a ticket): a chunk it does not have yet
+/// (404) is asked of it again a moment later, and the coordinator serves that chunk only if no live holder has it within
+/// the stall timeout. So workers that start together draw the blob from one another, not each from the coordinator.
+/// One fetch per blob runs at a time, however many units wait for it.
 /// </summary>
 public sealed class SwarmFetcher(
     IHttpClientFactory httpClients,
@@ -25,6 +28,9 @@ public sealed class SwarmFetcher(
 {
     /// <summary>The named HTTP client for connections to peers (from the source address when one is set).</summary>
     public const string PeersClient = "volunteer-peers";
+
+    /// <summary>How long a holder that did not have a chunk yet is left alone before it is asked again.</summary>
+    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromMilliseconds(200);
 
     private readonly WorkerOptions _settings = options.Value;
     private readonly Lock _gate = new();
@@ -109,17 +115,28 @@ public sealed class SwarmFetcher(
         var missing = new Queue<int>(partial.Missing);
         var inFlight = new List<Task<Arrival>>();
         var badHolders = new List<Guid>();
+        // When a live holder first said it did not have the chunk yet: until the stall timeout, the chunk waits for holders.
+        var waitingSince = new Dictionary<int, DateTimeOffset>();
         long peerBytes = 0, coordinatorBytes = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             while (missing.Count > 0 || inFlight.Count > 0)
             {
+                var deferred = new List<int>();
                 while (missing.Count > 0 && inFlight.Count < _settings.FetchConcurrency)
                 {
                     var index = missing.Dequeue();
-                    // The live holder with the fewest requests in flight; the coordinator once none is left.
-                    var holder = holders.Where(h => !h.Dropped).MinBy(h => h.InFlight);
+                    var now = time.GetUtcNow();
+                    // The live holder with the fewest requests in flight that may have the chunk by now; the coordinator once
+                    // no holder is left, or the live ones have not had it for the whole stall timeout.
+                    var holder = holders.Where(h => !h.Dropped && !h.LacksYet(index, now)).MinBy(h => h.InFlight);
+                    if (holder is null && holders.Any(h => !h.Dropped) && waitingSince.TryGetValue(index, out var since)
+                        && now - since < _settings.PeerStallTimeout)
+                    {
+                        deferred.Add(index);
+                        continue;
+                    }
                     if (holder is null)
                     {
                         inFlight.Add(FromCoordinatorAsync(source.Ticket, index, stop.Token));
@@ -129,6 +146,16 @@ public sealed class SwarmFetcher(
                         holder.InFlight++;
                         inFlight.Add(FromPeerAsync(http, holder, manifest, ticket, index, stop.Token));
                     }
+                }
+                foreach (var index in deferred)
+                {
+                    missing.Enqueue(index);
+                }
+                if (inFlight.Count == 0)
+                {
+                    // Every chunk left waits for holders that are still fetching it.
+                    await Task.Delay(AskAgainAfter, time, stop.Token);
+                    continue;
                 }
                 var done = await Task.WhenAny(inFlight);
                 inFlight.Remove(done);
@@ -153,6 +180,14 @@ public sealed class SwarmFetcher(
                 if (from is null)
                 {
                     throw new InvalidDataException($"The coordinator served chunk {arrival.Index} of blob {manifest.Digest} with bytes that are not that chunk.");
+                }
+                if (arrival.NotYetHeld)
+                {
+                    var now = time.GetUtcNow();
+                    from.Lacks(arrival.Index, now);
+                    waitingSince.TryAdd(arrival.Index, now);
+                    missing.Enqueue(arrival.Index);
+                    continue;
                 }
                 if (!from.Dropped)
                 {
@@ -201,6 +236,11 @@ public sealed class SwarmFetcher(
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(holder.Endpoint, PeerRoutes.Chunk(manifest.Digest, index)));
             request.Headers.Add(PeerRoutes.TicketHeader, ticket);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watch.Token);
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // A holder still fetching the blob itself: it may have the chunk in a moment.
+                return new Arrival(index, holder, null, "not held yet", NotYetHeld: true);
+            }
             if (!response.IsSuccessStatusCode)
             {
                 return new Arrival(index, holder, null, $"HTTP {(int)response.StatusCode}");
@@ -234,6 +274,9 @@ public sealed class SwarmFetcher(
     /// <summary>A holder as this transfer sees it.</summary>
     private sealed class Holder(Guid workerId, Uri endpoint)
     {
+        /// <summary>When the holder last said it did not have each chunk yet.</summary>
+        private readonly Dictionary<int, DateTimeOffset> _lacking = [];
+
         public Guid WorkerId { get; } = workerId;
 
         public Uri Endpoint { get; } = endpoint;
@@ -241,8 +284,16 @@ public sealed class SwarmFetcher(
         public int InFlight { get; set; }
 
         public bool Dropped { get; set; }
+
+        public void Lacks(int index, DateTimeOffset now) => _lacking[index] = now;
+
+        /// <summary>Whether the holder said it did not have the chunk so lately that asking again is no use yet.</summary>
+        public bool LacksYet(int index, DateTimeOffset now) => _lacking.TryGetValue(index, out var at) && now - at < AskAgainAfter;
     }
 
-    /// <summary>What came back for one chunk request: from a holder (null: the coordinator), the bytes, or why there were none.</summary>
-    private sealed record Arrival(int Index, Holder? Holder, byte[]? Chunk, string? Failure);
+    /// <summary>
+    /// What came back for one chunk request: from a holder (null: the coordinator), the bytes, or why there were none;
+    /// <paramref name="NotYetHeld"/> when the holder does not have the chunk (yet).
+    /// </summary>
+    private sealed record Arrival(int Index, Holder? Holder, byte[]? Chunk, string? Failure, bool NotYetHeld = false);
 }
