@@ -7,6 +7,7 @@ using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
+using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Telemetry;
 using Volunteer.Protocol;
 
@@ -28,6 +29,7 @@ public sealed class WorkerSync(
     BlobSources blobSources,
     RecentPeers recentPeers,
     RunningJobs runningJobs,
+    IWorkStore store,
     IOptions<VolunteerOptions> options,
     CoordinatorMetrics metrics,
     ILogger<WorkerSync> logger)
@@ -136,15 +138,20 @@ public sealed class WorkerSync(
     }
 
     /// <summary>
-    /// Adds the peer bytes and bad chunks of each running job's fetches to its figures, and accuses each bad holder: an
+    /// Adds the peer bytes and bad chunks of each job's fetches to its figures, and accuses each bad holder: an
     /// accusation counts only if the index handed that holder to this worker for that blob, so no worker can smear a peer
-    /// it never fetched from.
+    /// it never fetched from. A fetch is told in the sync after it, which may come once its job has ended (its last
+    /// units done by others): such a job still counts it, if the store knows it; no grain wakes for a job that never was.
     /// </summary>
     private async Task TakeTransfersAsync(AttachedWorker worker, IReadOnlyList<TransferReport> transfers)
     {
         var running = (await runningJobs.GetAsync()).Select(j => j.JobId).ToHashSet();
-        foreach (var job in transfers.Where(t => running.Contains(t.JobId)).GroupBy(t => t.JobId))
+        foreach (var job in transfers.GroupBy(t => t.JobId))
         {
+            if (!running.Contains(job.Key) && await store.FindJobAsync(job.Key) is null)
+            {
+                continue;
+            }
             await grains.GetGrain<IJobGrain>(job.Key).CountRelayAsync(
                 new JobRelay(0, job.Sum(t => t.PeerBytes), job.Sum(t => (long)t.BadHolders.Count), 0, 0));
         }
