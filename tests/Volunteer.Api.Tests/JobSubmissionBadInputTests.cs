@@ -104,7 +104,7 @@ public sealed class JobSubmissionBadInputTests(CoordinatorFactory factory) : ICl
         using var response = await _jobs.PostAsync(Api.JobsPath, Api.Json($$$"""{"app":"{{{name}}}","parameters":{}}"""));
 
         var problem = await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, "Unknown app", "(100000 characters)");
-        Assert.Equal($"Unknown app '{name[..64]}…' (100000 characters). Known apps: primes, checksum.", problem.GetProperty("detail").GetString());
+        Assert.Equal($"Unknown app '{name[..64]}…' (100000 characters). Known apps: primes, checksum, mandelbrot, motifs.", problem.GetProperty("detail").GetString());
         await AssertNoJobRecordedAsync(before);
     }
 
