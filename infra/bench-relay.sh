@@ -2,7 +2,7 @@
 # Relay benchmark: W real worker processes start a job whose every unit reads one shared input (a 64 MiB DNA
 # sequence, app "motifs"). Prints, with peer relay on and off, the coordinator's bytes served ÷ the input's size and
 # the time from submission until every worker holds the input. Environment: WORKERS (default "8 32"), SIZE_MIB (64),
-# PORT (5190). Figures go to .volunteer/bench-relay/figures.txt.
+# PORT (5190), RELAY ("true false": relay on, then off). Figures go to .volunteer/bench-relay/figures.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,7 +74,7 @@ print(json.dumps(letters[:int(sys.argv[1])]))" "$workers")
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   local held=0 finished=""
   while [ "$held" -lt "$workers" ]; do
-    held=$(ls -d "$dir"/w*/blobs/"$hex"/blob 2>/dev/null | wc -l)
+    held=$(find "$dir" -path "*/blobs/$hex/blob" 2>/dev/null | wc -l)
     sleep 0.1
   done
   finished=$(date +%s.%N)
@@ -96,7 +96,8 @@ print(json.dumps(letters[:int(sys.argv[1])]))" "$workers")
   echo "shared input: $size bytes ($digest)"
   printf '%5s %7s %18s %22s  %s\n' relay workers "coordinator/blob" "s until all hold it" "job"
   for w in $WORKERS; do
-    run true "$w"
-    run false "$w"
+    for relay in ${RELAY:-true false}; do
+      run "$relay" "$w"
+    done
   done
 } | tee "$OUT/figures.txt"

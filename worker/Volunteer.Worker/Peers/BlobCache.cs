@@ -191,6 +191,51 @@ public sealed class BlobCache
         }
     }
 
+    /// <summary>
+    /// The bytes of chunk <paramref name="index"/> once this cache has them: at once, or, while a fetch of the blob is
+    /// writing it, as soon as that chunk arrives within <paramref name="wait"/>. Null when the chunk is not here by then
+    /// (or nothing is fetching the blob). Peers fetching the same blob a little behind this one ask for chunks it is
+    /// still fetching: held until the chunk comes, their requests need no polling.
+    /// </summary>
+    public async Task<byte[]?> ReadChunkAsync(string digest, int index, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + wait;
+        while (true)
+        {
+            Task arrival;
+            lock (_gate)
+            {
+                if (!_entries.TryGetValue(digest, out var entry) || index < 0 || index >= entry.Manifest.Chunks.Count)
+                {
+                    return null;
+                }
+                if (entry.Complete || entry.Held.Contains(index))
+                {
+                    break;
+                }
+                if (entry.Writers == 0)
+                {
+                    return null;
+                }
+                arrival = entry.Arrival.Task;
+            }
+            var left = deadline - _time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
+            try
+            {
+                await arrival.WaitAsync(left, _time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+        return ReadChunk(digest, index);
+    }
+
     /// <summary>The bytes of chunk <paramref name="index"/> of a blob, complete or partial with that chunk in; null otherwise.</summary>
     public byte[]? ReadChunk(string digest, int index)
     {
@@ -398,6 +443,7 @@ public sealed class BlobCache
     private void Published(Entry entry)
     {
         entry.Complete = true;
+        entry.Pulse();
         entry.Held.Clear();
         // A result stored while a fetch of the same bytes had begun leaves that fetch's files behind.
         File.Delete(Path.Combine(entry.Folder, PartialFile));
@@ -504,6 +550,17 @@ public sealed class BlobCache
 
         /// <summary>Fetches (or a result store) writing into it; it is not evicted meanwhile.</summary>
         public int Writers { get; set; }
+
+        /// <summary>Completed (and replaced) whenever a chunk comes in or a writer lets go: what waiting readers wake on.</summary>
+        public TaskCompletionSource Arrival { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Wakes the readers waiting for a chunk; called under the cache's lock.</summary>
+        public void Pulse()
+        {
+            var arrived = Arrival;
+            Arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            arrived.TrySetResult();
+        }
     }
 
     /// <summary>
@@ -549,6 +606,7 @@ public sealed class BlobCache
                 lock (_cache._gate)
                 {
                     _entry.Held.Add(index);
+                    _entry.Pulse();
                 }
             }
             return true;
@@ -580,6 +638,7 @@ public sealed class BlobCache
                     _disposed = true;
                     _partial.Dispose();
                     _cache.Evict(_entry);
+                    _entry.Pulse();
                 }
                 throw new InvalidDataException($"The chunks of blob {Manifest.Digest} match its manifest but not its digest.");
             }
@@ -600,6 +659,7 @@ public sealed class BlobCache
                 }
                 _disposed = true;
                 _entry.Writers--;
+                _entry.Pulse();
             }
             _partial.Dispose();
         }

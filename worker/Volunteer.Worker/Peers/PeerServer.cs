@@ -31,6 +31,12 @@ public sealed class PeerServer(
     TimeProvider time,
     ILoggerFactory loggerFactory) : IAsyncDisposable
 {
+    /// <summary>
+    /// How long a request for a chunk this worker is still fetching is held before it is answered 404: well within the
+    /// fetchers' stall timeout (10 s by default), so a held request never passes for a stalled holder.
+    /// </summary>
+    public static readonly TimeSpan ChunkWait = TimeSpan.FromSeconds(4);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger<PeerServer>();
     private WebApplication? _app;
 
@@ -98,7 +104,7 @@ public sealed class PeerServer(
         {
             return refusal;
         }
-        if (cache.ReadChunk(digest, chunkIndex) is not { } chunk)
+        if (await cache.ReadChunkAsync(digest, chunkIndex, ChunkWait, http.RequestAborted) is not { } chunk)
         {
             return NotHeld(digest);
         }

@@ -11,8 +11,9 @@ namespace Volunteer.Worker.Peers;
 /// holder that serves a bad chunk is dropped for the transfer and reported in the next sync; one that sends nothing for
 /// <see cref="WorkerOptions.PeerStallTimeout"/>, refuses or cannot be reached is dropped and its chunk asked of another;
 /// what no holder can serve comes from the coordinator, so a fetch finishes while a coordinator is up. A holder may be
-/// fetching the blob itself (the coordinator lists a worker as soon as it hands it a ticket): a chunk it does not have yet
-/// (404) is asked of it again a moment later, and the coordinator serves that chunk only if no live holder has it within
+/// fetching the blob itself (the coordinator lists a worker as soon as it hands it a ticket): it holds a request for a
+/// chunk it is still fetching until the chunk comes (<see cref="PeerServer.ChunkWait"/>), answers 404 for one it is not
+/// fetching (yet), and is asked again a moment later; the coordinator serves a chunk only if no live holder has it within
 /// the stall timeout. So workers that start together draw the blob from one another, not each from the coordinator.
 /// One fetch per blob runs at a time, however many units wait for it.
 /// </summary>
@@ -30,7 +31,7 @@ public sealed class SwarmFetcher(
     public const string PeersClient = "volunteer-peers";
 
     /// <summary>How long a holder that did not have a chunk yet is left alone before it is asked again.</summary>
-    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromMilliseconds(250);
 
     private readonly WorkerOptions _settings = options.Value;
     private readonly Lock _gate = new();
