@@ -194,6 +194,79 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
+    [Fact]
+    public async Task Ten_thousand_bad_blob_uploads_downloads_and_peer_syncs_change_nothing_and_leave_memory_flat()
+    {
+        var host = await AttachAsync("peer");
+        var stranger = Volunteer.Sdk.ContentDigest.Of("never uploaded"u8);
+        var manifest = BlobManifest.Of(new byte[100]);
+        var requests = new Func<int, HttpRequestMessage>[]
+        {
+            // A malformed digest, a body that is not its digest, a manifest that does not add up, a chunk of no upload.
+            i => WithKey(new HttpRequestMessage(HttpMethod.Put, $"api/v1/blobs/sha256:{i}") { Content = new ByteArrayContent([1, 2, 3]) }),
+            i => WithKey(new HttpRequestMessage(HttpMethod.Put, Routes.Blob(stranger)) { Content = new ByteArrayContent(BitConverter.GetBytes(i)) }),
+            i => WithKey(new HttpRequestMessage(HttpMethod.Post, Routes.Blobs) { Content = JsonContent.Create(manifest with { Size = 10_000_000 + i }, options: ProtocolJson.Options) }),
+            i => WithKey(new HttpRequestMessage(HttpMethod.Put, Routes.BlobChunk(stranger, i)) { Content = new ByteArrayContent([1]) }),
+            // Downloads of what is not there, and a worker's chunk without a ticket or a token.
+            _ => WithKey(new HttpRequestMessage(HttpMethod.Get, Routes.Blob(stranger))),
+            i => new HttpRequestMessage(HttpMethod.Get, Routes.BlobChunk(stranger, i % 4)),
+            i => WithToken(new HttpRequestMessage(HttpMethod.Get, Routes.BlobChunk(stranger, i % 4)), host),
+            // Result uploads nobody asked for, with and without the worker's token.
+            i => WithToken(new HttpRequestMessage(HttpMethod.Put, Routes.WorkerBlob(stranger)) { Content = new ByteArrayContent(BitConverter.GetBytes(i)) }, host),
+            i => new HttpRequestMessage(HttpMethod.Put, Routes.WorkerBlob(stranger)) { Content = new ByteArrayContent(BitConverter.GetBytes(i)) },
+            // A peer advert on port 0.
+            _ => WithToken(new HttpRequestMessage(HttpMethod.Post, Routes.WorkerSync) { Content = JsonContent.Create(new SyncRequest(Peer: new PeerAdvert(0)), options: ProtocolJson.Options) }, host),
+        };
+        HttpStatusCode[] answers =
+        [
+            HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.NotFound,
+            HttpStatusCode.NotFound, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden,
+            HttpStatusCode.Conflict, HttpStatusCode.Unauthorized,
+            HttpStatusCode.BadRequest,
+        ];
+        async Task SendAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var kind = i % requests.Length;
+                using var request = requests[kind](i);
+                using var response = await Http.SendAsync(request);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    // The sync's own rate limit: that refusal changes nothing either.
+                    continue;
+                }
+                Assert.True(answers[kind] == response.StatusCode, $"Request kind {kind} was answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+        await SendAsync(1_000);
+        var before = Coordinator.ResidentMiB();
+
+        await SendAsync(10_000);
+
+        var after = Coordinator.ResidentMiB();
+        output.WriteLine($"coordinator RSS {before:0} MiB -> {after:0} MiB after 10,000 bad blob and peer requests");
+        Assert.True(after - before < 64, $"RSS grew from {before:0} to {after:0} MiB.");
+        foreach (var table in new[] { "jobs", "job_blobs", "job_relay", "host_flags" })
+        {
+            Assert.Equal(0, VolunteerDatabase.CountRows(Coordinator.DatabasePath, table));
+        }
+        var blobs = Path.Combine(Coordinator.DataDirectory, "blobs");
+        Assert.Empty(Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories) : []);
+    }
+
+    private static HttpRequestMessage WithKey(HttpRequestMessage request)
+    {
+        request.Headers.Add(Routes.ApiKeyHeader, ApiKey);
+        return request;
+    }
+
+    private static HttpRequestMessage WithToken(HttpRequestMessage request, SimulatedHost host)
+    {
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", host.Token);
+        return request;
+    }
+
     /// <summary>A sync that must be answered 200, sent again while the host's rate limit says 429.</summary>
     private static async Task<SyncResponse> SyncOkAsync(SimulatedHost host, SyncRequest request)
     {

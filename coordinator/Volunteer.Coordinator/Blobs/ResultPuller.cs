@@ -103,20 +103,14 @@ public sealed class ResultPuller(
     /// <summary>The whole of a payload in the store; null when the store has no such blob (any more).</summary>
     public async Task<byte[]?> ReadAsync(string digest, CancellationToken cancellationToken = default)
     {
-        if (await blobs.FindAsync(digest, cancellationToken) is not { } manifest)
+        try
+        {
+            return await blobs.ReadWholeAsync(digest, cancellationToken);
+        }
+        catch (BlobMissingException)
         {
             return null;
         }
-        var payload = new byte[manifest.Size];
-        for (var index = 0; index < manifest.Chunks.Count; index++)
-        {
-            if (await blobs.ReadChunkAsync(digest, index, cancellationToken) is not { } chunk || chunk.Length != manifest.ChunkLength(index))
-            {
-                return null;
-            }
-            chunk.CopyTo(payload, manifest.ChunkOffset(index));
-        }
-        return payload;
     }
 
     public void Dispose()
