@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Protocol;
 
@@ -91,6 +93,31 @@ public sealed class AdaptiveReplicationTests(AdaptiveReplicationCoordinatorFacto
             Assert.Equal(2, u.Unit.Quorum);
             Assert.Equal(2, u.Replicas.Count(r => r.State == ReplicaState.Valid));
         });
+    }
+
+    [Fact]
+    public async Task A_trusted_host_unlisted_for_serving_bad_chunks_computes_nothing_alone_any_more()
+    {
+        var honest = await TrustedHonestAsync(3);
+        var poisoner = honest[0].Host;
+        // Reported by hosts of two accounts for chunks that failed their digest (what the sync's transfer reports do once
+        // the index has checked it handed that holder to them): unlisted for good, and trusted with no app.
+        var grains = Factory.Services.GetRequiredService<IGrainFactory>();
+        foreach (var accuser in honest.Skip(1))
+        {
+            await grains.GetGrain<IHostGrain>(poisoner.Id).AccuseAsync(accuser.Host.Id, accuser.Host.AccountId);
+        }
+        var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 10_000, 100));
+
+        var done = await RunAsync(job.Id, honest);
+
+        AssertCompletedWithTheTrueCount(done, 0, 10_000);
+        var units = await UnitsOfAsync(done);
+        var ofPoisoner = units.Where(u => u.Replicas.Any(r => r.WorkerId == poisoner.Id && r.State == ReplicaState.Valid)).ToList();
+        Assert.NotEmpty(ofPoisoner);
+        Assert.All(ofPoisoner, u => Assert.Equal(2, u.Unit.Quorum));
+        // The others keep their trust: some of their units went out alone.
+        Assert.Contains(units, u => u.Unit.Quorum == 1);
     }
 
     [Fact]
