@@ -120,15 +120,21 @@ internal sealed class BulkyResultsApp : IScienceApp
 /// as the tests like, a pull timeout long enough that a test decides which holder delivers, and result payloads of at
 /// most <see cref="MaxResultBytes"/>.
 /// </summary>
-public sealed class EdgeResultsCoordinatorFactory : CoordinatorFactory
+public class EdgeResultsCoordinatorFactory : CoordinatorFactory
 {
     public const int MaxResultBytes = 1024 * 1024;
 
     public EdgeResultsCoordinatorFactory()
+        : this("00:02:00", rounds: 60)
+    {
+    }
+
+    protected EdgeResultsCoordinatorFactory(string pullTimeout, int rounds)
         : base(new Dictionary<string, string>
         {
             ["Volunteer:SyncsPerWorkerPerSecond"] = "100000",
-            ["Volunteer:ResultPullTimeout"] = "00:02:00",
+            ["Volunteer:ResultPullTimeout"] = pullTimeout,
+            ["Volunteer:ResultPullRounds"] = rounds.ToString(CultureInfo.InvariantCulture),
             ["Volunteer:MaxResultBytes"] = MaxResultBytes.ToString(CultureInfo.InvariantCulture),
         })
     {
@@ -225,3 +231,6 @@ internal sealed class BlobServingPeer : IAsyncDisposable
         }
     }
 }
+
+/// <summary>The coordinator of the results-at-the-edge tests with impatient pulls: one second a holder, two rounds.</summary>
+public sealed class ImpatientPullsCoordinatorFactory() : EdgeResultsCoordinatorFactory("00:00:01", rounds: 2);

@@ -58,6 +58,30 @@ public sealed class ResultsAtTheEdgeTests
     }
 
     [Fact]
+    public void A_payload_no_holder_delivers_is_given_up_its_units_fail_and_their_credit_stays()
+    {
+        var workbook = NewJob(unitCount: 2);
+        var now = _time.GetUtcNow();
+        var leases = workbook.Lease(Alice, 2, now).Leases.Concat(workbook.Lease(Bob, 2, now).Leases).ToList();
+        leases.ForEach(l => workbook.Apply(AtTheEdge(l, PrimesIn(l.UnitIndex)), now));
+        Assert.Equal(4, workbook.TakeChanges().Credits.Count);
+        Assert.Equal(1, workbook.DeliverPayload(DigestOf(25), PayloadOf(25), now));
+        workbook.TakeChanges();
+
+        Assert.Equal(1, workbook.GiveUpPayload(DigestOf(21), now));
+        var givenUp = workbook.TakeChanges();
+
+        Assert.Equal((1L, UnitState.Failed), givenUp.Units.Select(u => (u.UnitIndex, u.State)).Single());
+        Assert.Empty(givenUp.Credits);
+        // One unit of two may not fail (1%): the job ends, and says why, rather than wait for volunteers gone for good.
+        var job = givenUp.Jobs.Last();
+        Assert.Equal((JobState.Failed, 1L, 1L), (job.State, job.UnitsAssimilated, job.UnitsFailed));
+        Assert.Contains($"no volunteer holding its result {DigestOf(21)} delivered it", job.FailureReason, StringComparison.Ordinal);
+        Assert.Empty(workbook.PayloadsWanted);
+        Assert.Equal(0, workbook.GiveUpPayload(DigestOf(21), now));
+    }
+
+    [Fact]
     public void The_job_completes_only_once_every_payload_has_arrived_and_units_with_identical_results_share_one()
     {
         var workbook = NewJob(unitCount: 4);

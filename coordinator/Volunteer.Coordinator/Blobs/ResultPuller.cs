@@ -124,8 +124,14 @@ public sealed class ResultPuller(
         var stopped = pull.Stopped;
         try
         {
-            while (!await TryEveryHolderAsync(pull, stopped))
+            for (var round = 1; !await TryEveryHolderAsync(pull, stopped); round++)
             {
+                if (round >= Options.ResultPullRounds)
+                {
+                    // Every holder has had its chance this many times: they are gone for good, and the job must not wait forever.
+                    await grains.GetGrain<IJobGrain>(pull.JobId).PayloadUnreachableAsync(pull.Digest);
+                    return;
+                }
             }
             await grains.GetGrain<IJobGrain>(pull.JobId).ResultBlobStoredAsync(pull.Digest);
         }

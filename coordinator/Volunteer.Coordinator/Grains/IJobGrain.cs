@@ -41,6 +41,13 @@ public interface IJobGrain : IGrainWithGuidKey
     [Alias("ResultBlobStored"), OneWay]
     Task ResultBlobStoredAsync(string digest);
 
+    /// <summary>
+    /// No holder delivered the result payload in <see cref="Settings.VolunteerOptions.ResultPullRounds"/> rounds: the units
+    /// waiting for it fail (the job goes on without them).
+    /// </summary>
+    [Alias("PayloadUnreachable"), OneWay]
+    Task PayloadUnreachableAsync(string digest);
+
     /// <summary>Cancels the job; false if it had already ended.</summary>
     [Alias("Cancel")]
     Task<bool> CancelAsync();

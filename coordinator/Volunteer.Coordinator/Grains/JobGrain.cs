@@ -174,6 +174,17 @@ public sealed class JobGrain(
         await store.CommitAsync(batch);
     }
 
+    public async Task PayloadUnreachableAsync(string digest)
+    {
+        if (_workbook is null || _commitFailed || !_workbook.WantsPayload(digest))
+        {
+            return;
+        }
+        var failed = _workbook.GiveUpPayload(digest, time.GetUtcNow());
+        Log.ResultGivenUp(logger, JobId, digest, failed);
+        await CommitAsync();
+    }
+
     public async Task ResultBlobStoredAsync(string digest)
     {
         if (_workbook is null || _commitFailed || !_workbook.WantsPayload(digest))

@@ -889,6 +889,32 @@ public sealed class JobWorkbook
     }
 
     /// <summary>
+    /// No holder of <paramref name="digest"/> delivered it, round after round: the volunteers who computed it are gone for
+    /// good. The units that waited for it fail, as a unit whose budget ran out does (the job goes on without them and lists
+    /// them; the credit of the hosts that computed and agreed on them stays), rather than keep the job from ever ending.
+    /// Returns how many units failed.
+    /// </summary>
+    public int GiveUpPayload(string digest, DateTimeOffset now)
+    {
+        if (!WantsPayload(digest) || !_awaitingPayload.Remove(digest, out var units))
+        {
+            return 0;
+        }
+        _reliabilityAsOf = now;
+        foreach (var unit in units.Select(u => _open[u]).ToList())
+        {
+            // The last failure allowed may have failed the job: what is left goes with it.
+            if (Job.State != JobState.Running)
+            {
+                break;
+            }
+            FailUnit(unit, $"no volunteer holding its result {digest} delivered it.", now);
+        }
+        CheckAwaitingAtTheEnd(now);
+        return units.Count;
+    }
+
+    /// <summary>
     /// A valid unit's canonical payload, seen at last, is wrong: every replica that agreed on it is invalid and loses the
     /// credit it was granted, and the unit needs a quorum of fresh replicas (its dissenters, judged invalid against a
     /// quorum that was wrong, are not heard again: the fresh replicas decide).

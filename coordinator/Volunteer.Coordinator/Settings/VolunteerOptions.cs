@@ -175,6 +175,13 @@ public sealed class VolunteerOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ResultPullTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Rounds over every agreeing holder (each given <see cref="ResultPullTimeout"/>) after which a result payload no holder
+    /// delivered is given up: its units fail, and the job goes on without them rather than wait for volunteers gone for good.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ResultPullRounds { get; set; } = 60;
+
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with
     {

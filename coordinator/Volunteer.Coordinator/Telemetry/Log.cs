@@ -72,4 +72,7 @@ internal static partial class Log
 
     [LoggerMessage(1165, LogLevel.Warning, "Host {WorkerId} uploaded a result blob that is not {Digest} (its digest or size differ); nothing was kept")]
     public static partial void ResultUploadRefused(ILogger logger, Guid workerId, string digest);
+
+    [LoggerMessage(1166, LogLevel.Warning, "Job {JobId}: no holder delivered result payload {Digest} in all the rounds allowed; the {Units} unit(s) waiting for it fail")]
+    public static partial void ResultGivenUp(ILogger logger, Guid jobId, string digest, int units);
 }
