@@ -59,8 +59,10 @@ public sealed class AdaptiveReplicationTests(AdaptiveReplicationCoordinatorFacto
     {
         var job = await Api.SubmitAsync(Jobs, Api.PrimesJob(0, 60_000, 100));
         var honest = await HonestAsync(3);
-        // Honest long enough to be trusted, then one prime too many on every unit.
-        var turncoat = new Participant(await AttachAloneAsync("turncoat"), (lease, n) => n < 4 * TrustThreshold ? Honest(lease, n) : OffByOne(lease, n));
+        // Honest long enough to be trusted, then one prime too many on every unit. Its grain hears of its valid results at
+        // each lease sweep: under load it was not yet trusted at its 40th lease once (CI), so every lie was replicated and
+        // caught at once, with nothing accepted alone to take back. Twice that leaves the sweeps time.
+        var turncoat = new Participant(await AttachAloneAsync("turncoat"), (lease, n) => n < 8 * TrustThreshold ? Honest(lease, n) : OffByOne(lease, n));
 
         var done = await RunAsync(job.Id, [turncoat, .. honest]);
 
