@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Blobs;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
-using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Peers;
 

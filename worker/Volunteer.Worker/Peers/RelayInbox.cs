@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Volunteer.Protocol;
-using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Peers;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Volunteer.Protocol;
 
 namespace Volunteer.Worker.Storage;
 

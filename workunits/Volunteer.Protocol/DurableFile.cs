@@ -1,14 +1,31 @@
-namespace Volunteer.Coordinator.Blobs;
+namespace Volunteer.Protocol;
 
 /// <summary>
 /// Files that are either entirely there or not at all, even across a crash: written to a temporary file beside their
-/// place, flushed to disk, then renamed into place (a rename is atomic: readers see the old file or the new one). The
-/// worker keeps its files the same way; the coordinator cannot reference the worker, hence this twin of it.
+/// place (named with <see cref="TemporarySuffix"/>, which a start-up sweep deletes), flushed to disk, then renamed into
+/// place (a rename is atomic: readers see the old file or the new one). The worker keeps its state this way, and the
+/// coordinator its blobs and key on the embedded default.
 /// </summary>
-internal static class DurableFile
+public static class DurableFile
 {
     /// <summary>The suffix of files being written; a start-up sweep deletes those a crash left behind.</summary>
     public const string TemporarySuffix = ".tmp";
+
+    public static void Write(string path, ReadOnlySpan<byte> content, bool ownerOnly = false)
+    {
+        var temporary = path + TemporarySuffix;
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (ownerOnly && !OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
 
     public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken, bool ownerOnly = false)
     {
