@@ -8,6 +8,8 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
 using Volunteer.Coordinator.Blobs;
+using Volunteer.Coordinator.Dashboard;
+using Volunteer.Dashboard;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Storage;
@@ -63,6 +65,10 @@ public static class CoordinatorSetup
         services.AddPeerIndex();
         services.AddSingleton<ResultPuller>().AddHttpClient(ResultPuller.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<RunningJobs>();
+        services.AddDashboardSources();
+        // The dashboard's scripts and styles come from its project and packages: their manifest is read in every
+        // environment, not only in Development (published builds carry the files themselves and ignore it).
+        builder.WebHost.UseStaticWebAssets();
         services.Configure<JsonOptions>(o => ProtocolJson.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
@@ -150,6 +156,7 @@ public static class CoordinatorSetup
         app.MapHostsApi();
         app.MapClusterApi();
         app.MapBlobsApi();
+        app.MapDashboard();
         return app;
     }
 

@@ -8,7 +8,7 @@ namespace Volunteer.Coordinator.Storage;
 /// <see cref="CommitAsync"/> before they acknowledge it. Implemented on SQLite (embedded default) and
 /// PostgreSQL; both pass the same conformance tests.
 /// </summary>
-public interface IWorkStore
+public partial interface IWorkStore
 {
     /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);

@@ -13,7 +13,7 @@ namespace Volunteer.Coordinator.Storage;
 /// The job epochs (<see cref="JobEpoch"/>) are claimed here too, and judged here from the epochs a dialect reads
 /// inside its group's transaction.
 /// </summary>
-public abstract class SqlWorkStore : IWorkStore
+public abstract partial class SqlWorkStore : IWorkStore
 {
     private static readonly string ListJobsSql = $"""
         SELECT {StoreTables.Jobs.ColumnList()} FROM jobs

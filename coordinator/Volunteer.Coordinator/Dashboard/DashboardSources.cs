@@ -1,0 +1,15 @@
+using Volunteer.Dashboard;
+using Volunteer.Dashboard.Access;
+
+namespace Volunteer.Coordinator.Dashboard;
+
+/// <summary>The dashboard's pages, and what the coordinator gives them to read: each area registers its own sources.</summary>
+internal static class DashboardSources
+{
+    public static IServiceCollection AddDashboardSources(this IServiceCollection services)
+    {
+        services.AddDashboard();
+        services.AddSingleton<IDashboardKeys, DashboardKeys>();
+        return services;
+    }
+}
