@@ -8,7 +8,8 @@ namespace Volunteer.Coordinator.Grains;
 [CollectionAgeLimit(Minutes = 65)]
 public sealed class ClusterStatisticsGrain(TimeProvider time) : Grain, IClusterStatisticsGrain
 {
-    private readonly SecondRing _ring = new();
+    /// <summary>The hour handed out, and the second under way.</summary>
+    private readonly SecondRing _ring = new(SecondRing.Hour + 1);
 
     public Task<SecondCounts> ExchangeAsync(long validated, long afterSecond)
     {

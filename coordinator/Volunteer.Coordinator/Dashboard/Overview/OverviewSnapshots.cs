@@ -40,6 +40,7 @@ public sealed class OverviewSnapshots(
     private TaskCompletionSource<OverviewSnapshot>? _first;
     private Task? _loop;
     private long _askedAt;
+    private int _disposing;
 
     // Kept between seconds by the loop alone (a job's figures, written by its call, under their own lock).
     private readonly Dictionary<Guid, JobProgress> _jobs = [];
@@ -220,6 +221,11 @@ public sealed class OverviewSnapshots(
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as IOverviewData, it is disposed twice.
+        if (Interlocked.Exchange(ref _disposing, 1) == 1)
+        {
+            return;
+        }
         await _disposed.CancelAsync();
         Task? loop;
         lock (_lock)
