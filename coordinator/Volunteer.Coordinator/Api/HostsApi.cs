@@ -46,25 +46,10 @@ public static class HostsApi
                 return Problems.BadRequest($"'after' names no flag: host {workerId} is not flagged for {Problems.Quote(app)}.");
             }
         }
-        var flags = await store.ListHostFlagsAsync(null, pageSize, previous, cancellationToken);
+        var (hosts, flags) = await FlaggedHosts.PageAsync(store, pageSize, previous, cancellationToken);
         if (flags.Count > 0)
         {
             Paging.LinkNext(response, Routes.Hosts, pageSize, flags.Count, CursorOf(flags[^1]), ("flagged", "true"));
-        }
-        var hosts = new List<FlaggedHost>(flags.Count);
-        var workers = new Dictionary<Guid, WorkerRecord?>();
-        foreach (var flag in flags)
-        {
-            if (!workers.TryGetValue(flag.WorkerId, out var worker))
-            {
-                worker = workers[flag.WorkerId] = await store.FindWorkerAsync(flag.WorkerId, cancellationToken);
-            }
-            // A flag whose host has no row has nothing to show it by.
-            if (worker is not null)
-            {
-                hosts.Add(new FlaggedHost(worker.Id, worker.AccountId, worker.Name, worker.Cores, flag.App, flag.FlaggedAt,
-                    flag.ResultsPerHour, flag.CapacityPerHour, flag.Reason));
-            }
         }
         return TypedResults.Ok<IReadOnlyList<FlaggedHost>>(hosts);
     }

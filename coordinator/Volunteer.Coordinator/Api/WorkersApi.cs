@@ -5,6 +5,7 @@ using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
+using Volunteer.Coordinator.Presence;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
@@ -113,8 +114,13 @@ public static class WorkersApi
         Problems.Conflict("A host with this public key is already attached; each host attaches once with a key of its own.");
 
     private static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
-        SyncRequest request, HttpContext http, WorkerSync sync, IOptions<VolunteerOptions> options) =>
-        await sync.SyncAsync(http.AttachedWorker()!, ClientNetwork.Of(http, options.Value), http.Connection.RemoteIpAddress, request);
+        SyncRequest request, HttpContext http, WorkerSync sync, HostPresence presence, IOptions<VolunteerOptions> options)
+    {
+        var worker = http.AttachedWorker()!;
+        // Its token proved, the host is online, whatever becomes of its reports.
+        presence.Synced(worker.Id);
+        return await sync.SyncAsync(worker, ClientNetwork.Of(http, options.Value), http.Connection.RemoteIpAddress, request);
+    }
 
     private static async Task<Results<Ok<HostStatus>, ProblemHttpResult>> GetAsync(
         string workerId, IWorkStore store, IGrainFactory grains, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using Volunteer.Coordinator.Dashboard.Hosts;
+using Volunteer.Coordinator.Dashboard.Overview;
 using Volunteer.Dashboard;
 using Volunteer.Dashboard.Access;
 
@@ -10,6 +12,7 @@ internal static class DashboardSources
     {
         services.AddDashboard();
         services.AddSingleton<IDashboardKeys, DashboardKeys>();
+        services.AddOverviewSources().AddHostsSources();
         return services;
     }
 }

@@ -17,6 +17,13 @@ public interface IJobGrain : IGrainWithGuidKey
     Task<JobStatus?> GetStatusAsync();
 
     /// <summary>
+    /// The job's unit counts and relay figures alone, or null when no such job exists: what the dashboard's overview
+    /// reads of every running job each second, without the job's row (a large running result, say) crossing silos.
+    /// </summary>
+    [Alias("GetProgress")]
+    Task<JobProgress?> GetProgressAsync();
+
+    /// <summary>
     /// Everything one worker's sync asks of this job, in one call and one commit: accepts all of its
     /// results (signatures already verified) or refuses them all and changes nothing; names the
     /// replicas it holds that it should stop; and, if the results were accepted, leases up to the

@@ -113,6 +113,9 @@ public sealed class JobGrain(
 
     public Task<JobStatus?> GetStatusAsync() => Task.FromResult(_job is null ? null : Status(_job));
 
+    public Task<JobProgress?> GetProgressAsync() =>
+        Task.FromResult(_job is null ? null : new JobProgress(_workbook?.CountUnits() ?? _job.SettledUnitCounts(), _relay));
+
     public async Task<JobSyncOutcome> SyncAsync(VolunteerHost host, JobSync sync)
     {
         var workerId = host.WorkerId;

@@ -12,6 +12,7 @@ using Volunteer.Coordinator.Dashboard;
 using Volunteer.Dashboard;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Peers;
+using Volunteer.Coordinator.Presence;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
@@ -62,6 +63,7 @@ public static class CoordinatorSetup
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountKeys>();
         services.AddSingleton<WorkerSync>();
+        services.AddSingleton<HostPresence>();
         services.AddPeerIndex();
         services.AddSingleton<ResultPuller>().AddHttpClient(ResultPuller.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<RunningJobs>();
@@ -120,6 +122,7 @@ public static class CoordinatorSetup
         // After the silo: started once it is up, and stopped (flushing their counts to the grains) before it stops.
         services.AddHostedService(sp => sp.GetRequiredService<RelayCounters>());
         services.AddHostedService(sp => sp.GetRequiredService<BlobCollector>());
+        services.AddHostedService(sp => sp.GetRequiredService<HostPresence>());
         return builder;
     }
 

@@ -8,6 +8,13 @@ public sealed class CoordinatorMetrics
 {
     public const string MeterName = "Volunteer.Coordinator";
 
+    /// <summary>The instrument of <see cref="ResultsJudged"/>, whose tag <see cref="VerdictTag"/> is "valid" for a validated result.</summary>
+    public const string ResultsJudgedName = "volunteer.results.judged";
+
+    public const string VerdictTag = "verdict";
+
+    public const string ValidVerdict = "valid";
+
     public CoordinatorMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -15,7 +22,7 @@ public sealed class CoordinatorMetrics
         ReportsAccepted = meter.CreateCounter<long>("volunteer.reports.accepted", description: "Reports committed");
         ReportsRefused = meter.CreateCounter<long>("volunteer.reports.refused", description: "Reports refused, by reason");
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
-        ResultsJudged = meter.CreateCounter<long>("volunteer.results.judged", description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
+        ResultsJudged = meter.CreateCounter<long>(ResultsJudgedName, description: "Replicas judged, by verdict (valid, invalid, error, timed out)");
         CreditLines = meter.CreateCounter<long>("volunteer.credit.lines", description: "Credit ledger lines committed, by kind (granted, revoked)");
         RelayedReports = meter.CreateCounter<long>("volunteer.relay.reports", description: "Reports relayed by another worker, by outcome (accepted, refused) and reason");
         BadChunkAccusations = meter.CreateCounter<long>("volunteer.peers.accusations", description: "Holders reported for serving a chunk that failed its digest, by outcome (counted, ignored)");
@@ -68,7 +75,7 @@ public sealed class CoordinatorMetrics
     /// <summary>Counts a job's judgements as it tells the hosts of them.</summary>
     public void CountJudged(HostTally tally)
     {
-        Count("valid", tally.Valid);
+        Count(ValidVerdict, tally.Valid);
         Count("invalid", tally.Invalid);
         Count("error", tally.Errors);
         Count("timed out", tally.TimedOut);
@@ -77,7 +84,7 @@ public sealed class CoordinatorMetrics
         {
             if (count > 0)
             {
-                ResultsJudged.Add(count, new KeyValuePair<string, object?>("verdict", verdict));
+                ResultsJudged.Add(count, new KeyValuePair<string, object?>(VerdictTag, verdict));
             }
         }
     }

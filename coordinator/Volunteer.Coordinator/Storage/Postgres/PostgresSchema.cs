@@ -11,5 +11,6 @@ internal static class PostgresSchema
         "postgres/004_job_epochs.sql",
         "postgres/005_adaptive_replication_and_credit.sql",
         "postgres/006_blobs_and_relay.sql",
+        "postgres/007_dashboard.sql",
     ];
 }

@@ -13,10 +13,11 @@ internal abstract class Column(string name, ColumnKind kind, bool isNullable)
 }
 
 /// <summary>
-/// A column the store keeps for itself, such as a job's epoch: no record holds it, so no upsert writes it and no
-/// read returns it. Inserted rows take the schema's default; only the store's own statements change it.
+/// A column the store keeps for itself, such as a job's epoch or a host's last sync: no record holds it, so no upsert
+/// writes it and no read returns it. Inserted rows take the schema's default (null where it may be); only the store's
+/// own statements change it.
 /// </summary>
-internal sealed class StoreKeptColumn(string name, ColumnKind kind) : Column(name, kind, isNullable: false);
+internal sealed class StoreKeptColumn(string name, ColumnKind kind, bool isNullable = false) : Column(name, kind, isNullable);
 
 /// <summary>A column of the table that keeps <typeparamref name="TRecord"/>.</summary>
 internal abstract class Column<TRecord>(string name, ColumnKind kind, bool isNullable, int ordinal)

@@ -22,7 +22,10 @@ internal static class StoreTables
     /// <summary>Everything about a replica but its identity changes as it is leased, reported and judged.</summary>
     public static readonly Table<ReplicaRecord> Replicas = DescribeReplicas();
 
-    /// <summary>A worker is registered once: a second registration under the same id is refused.</summary>
+    /// <summary>
+    /// A worker is registered once: a second registration under the same id is refused. When it last synced is the
+    /// store's to keep (<see cref="IWorkStore.MarkHostsSyncedAsync"/>).
+    /// </summary>
     public static readonly Table<WorkerRecord> Workers = DescribeWorkers();
 
     /// <summary>Adding a known API key again changes nothing.</summary>
@@ -147,6 +150,8 @@ internal static class StoreTables
         var cores = t.Int32("cores", w => w.Cores);
         var createdAt = t.Time("created_at", w => w.CreatedAt);
         var accountId = t.Id("account_id", w => w.AccountId);
+        // Recorded in batches by the store's own statement (MarkHostsSyncedAsync), never by an attach.
+        t.KeptByStore("last_synced_at", ColumnKind.Time, isNullable: true);
         return t.Insert(
             key: [id],
             read: row => new WorkerRecord(

@@ -54,7 +54,8 @@ internal sealed class TableBuilder<TRecord>(string name)
         Add(column, ColumnKind.Bytes, isNullable: true, value, (r, i) => r.GetFieldValue<byte[]>(i));
 
     /// <summary>A column no record holds, which the store's own statements keep (<see cref="StoreKeptColumn"/>).</summary>
-    public void KeptByStore(string column, ColumnKind kind) => _keptByStore.Add(new StoreKeptColumn(column, kind));
+    public void KeptByStore(string column, ColumnKind kind, bool isNullable = false) =>
+        _keptByStore.Add(new StoreKeptColumn(column, kind, isNullable));
 
     /// <summary>The table, where writing a stored key fails.</summary>
     public Table<TRecord> Insert(Column<TRecord>[] key, Func<DbDataReader, TRecord> read) =>

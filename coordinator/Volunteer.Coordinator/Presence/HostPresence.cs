@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using Volunteer.Coordinator.Scheduling;
+using Volunteer.Coordinator.Storage;
+
+namespace Volunteer.Coordinator.Presence;
+
+/// <summary>
+/// When each host last synced, for the dashboard (who is online, the Hosts page). The sync endpoint tells every sync;
+/// this silo keeps at most one per host per <see cref="Throttle"/> and writes those in one transaction every
+/// <see cref="FlushInterval"/> and once more when the silo stops, so a thousand hosts syncing every few seconds cost the
+/// store a few hundred rows in one statement every ten seconds, never a write per sync. The stored time is therefore
+/// up to a minute and a flush behind: "active in the last five minutes" reads it right.
+/// </summary>
+public sealed class HostPresence(IWorkStore store, TimeProvider time, ILogger<HostPresence> logger) : BackgroundService
+{
+    public static readonly TimeSpan Throttle = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The time this silo last kept for each host that synced within <see cref="Throttle"/>; older ones are pruned at each flush.</summary>
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _kept = new();
+
+    /// <summary>The syncs kept and not yet written.</summary>
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _pending = new();
+
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+
+    /// <summary>A host synced now: kept unless this silo kept one of its syncs less than <see cref="Throttle"/> ago.</summary>
+    public void Synced(Guid workerId)
+    {
+        var now = time.GetUtcNow();
+        if (_kept.TryGetValue(workerId, out var kept) && now - kept < Throttle)
+        {
+            return;
+        }
+        // Two syncs of one host racing here both pass: the later time wins in the batch, and the store keeps the later.
+        _kept[workerId] = now;
+        _pending.AddOrUpdate(workerId, now, (_, pending) => pending > now ? pending : now);
+    }
+
+    /// <summary>Writes the syncs kept since the last flush, in one transaction; those a failed write held wait for the next.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _flushing.WaitAsync(cancellationToken);
+        try
+        {
+            var batch = new List<HostSynced>(_pending.Count);
+            foreach (var (workerId, at) in _pending)
+            {
+                // Removed only if not kept again meanwhile; a newer time stays for the next flush.
+                if (_pending.TryRemove(new KeyValuePair<Guid, DateTimeOffset>(workerId, at)))
+                {
+                    batch.Add(new HostSynced(workerId, at));
+                }
+            }
+            try
+            {
+                await store.MarkHostsSyncedAsync(batch, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                PresenceLog.FlushFailed(logger, ex, batch.Count);
+                foreach (var synced in batch)
+                {
+                    _pending.AddOrUpdate(synced.WorkerId, synced.At, (_, pending) => pending > synced.At ? pending : synced.At);
+                }
+            }
+            var stale = time.GetUtcNow() - Throttle;
+            foreach (var (workerId, kept) in _kept)
+            {
+                if (kept < stale)
+                {
+                    _kept.TryRemove(new KeyValuePair<Guid, DateTimeOffset>(workerId, kept));
+                }
+            }
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // What was kept since the last tick is written before the silo goes.
+        await FlushAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _flushing.Dispose();
+        base.Dispose();
+    }
+}
