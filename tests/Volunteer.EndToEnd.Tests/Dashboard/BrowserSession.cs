@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -8,27 +9,31 @@ namespace Volunteer.EndToEnd.Tests.Dashboard;
 /// Collects every console error and uncaught page error, and writes screenshots under the test output, printing
 /// their paths.
 /// </summary>
-public sealed class BrowserSession : IAsyncDisposable
+public sealed partial class BrowserSession : IAsyncDisposable
 {
-    /// <summary>A desktop window; the readers' preferred scheme is left unsaid, so the dashboard's own default shows.</summary>
+    /// <summary>
+    /// A desktop window whose system does not prefer light. Chromium no longer has a "no preference" (emulating it
+    /// reports light, as Playwright's default does), so the reader who never chose is emulated as one who prefers dark.
+    /// </summary>
     public static BrowserNewContextOptions Desktop => new()
     {
         ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-        ColorScheme = ColorScheme.NoPreference,
+        ColorScheme = ColorScheme.Dark,
     };
 
-    /// <summary>A phone (iPhone 12-14 width), touch, no preferred scheme.</summary>
+    /// <summary>A phone (iPhone 12-14 width), touch, not preferring light.</summary>
     public static BrowserNewContextOptions Phone => new()
     {
         ViewportSize = new ViewportSize { Width = 390, Height = 844 },
         DeviceScaleFactor = 2,
         IsMobile = true,
         HasTouch = true,
-        ColorScheme = ColorScheme.NoPreference,
+        ColorScheme = ColorScheme.Dark,
     };
 
     private readonly Lock _gate = new();
     private readonly List<string> _errors = [];
+    private readonly List<(string Path, int Status)> _expectedFailures = [];
     private readonly ITestOutputHelper _output;
 
     private BrowserSession(IBrowserContext context, IPage page, ITestOutputHelper output)
@@ -54,6 +59,18 @@ public sealed class BrowserSession : IAsyncDisposable
             {
                 return [.. _errors];
             }
+        }
+    }
+
+    /// <summary>
+    /// An HTTP error the test asks for (e.g. the sign-in's 401): Chromium logs "Failed to load resource" for it, which
+    /// is then not counted as an error.
+    /// </summary>
+    public void ExpectFailedLoad(string path, int status)
+    {
+        lock (_gate)
+        {
+            _expectedFailures.Add((path, status));
         }
     }
 
@@ -97,12 +114,28 @@ public sealed class BrowserSession : IAsyncDisposable
     {
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            if (message.Type == "error" && !IsExpected(message))
             {
                 Add($"console error on {page.Url}: {message.Text} ({message.Location})");
             }
         };
         page.PageError += (_, error) => Add($"page error on {page.Url}: {error}");
+    }
+
+    private bool IsExpected(IConsoleMessage message)
+    {
+        // The location is the resource's URL with ":line:column" after it.
+        if (!message.Text.StartsWith("Failed to load resource: the server responded with a status of ", StringComparison.Ordinal)
+            || LineAndColumn().Match(message.Location) is not { Success: true } location
+            || !Uri.TryCreate(location.Groups["url"].Value, UriKind.Absolute, out var url))
+        {
+            return false;
+        }
+        lock (_gate)
+        {
+            return _expectedFailures.Any(f => url.AbsolutePath == f.Path
+                && message.Text.Contains($"status of {f.Status} ", StringComparison.Ordinal));
+        }
     }
 
     private void Add(string error)
@@ -112,4 +145,7 @@ public sealed class BrowserSession : IAsyncDisposable
             _errors.Add(error);
         }
     }
+
+    [GeneratedRegex(@"^(?<url>.*):\d+:\d+$")]
+    private static partial Regex LineAndColumn();
 }
