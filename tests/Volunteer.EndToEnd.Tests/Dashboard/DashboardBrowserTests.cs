@@ -47,25 +47,33 @@ public sealed partial class DashboardBrowserTests : IClassFixture<DashboardFixtu
             }
             await Expect(page.Locator("[aria-label^=\"Results validated per second\"]").First).ToBeVisibleAsync();
 
+            // Units validated counts the running jobs' units: the job is frozen part done, so the figure holds still for
+            // the page to show it.
             var before = await DashboardPages.FigureValueAsync(page, "units-validated") ?? 0;
             await session.MarkPageAsync();
+            using var pause = _dashboard.PauseWorkers();
             var jobId = await _dashboard.SubmitAsync(DashboardFixture.PrimesJob);
-            double? fastest = null;
-            var after = await Eventually.WaitAsync(
-                $"the overview's units validated to rise from {before} while the workers compute",
-                async () =>
-                {
-                    var rate = await DashboardPages.FigureValueAsync(page, "results-per-second");
-                    fastest = rate > (fastest ?? double.MinValue) ? rate : fastest;
-                    var validated = await DashboardPages.FigureValueAsync(page, "units-validated");
-                    return validated > before ? validated.Value.ToString(CultureInfo.InvariantCulture) : null;
-                },
-                () => _dashboard.Cluster.Diagnostics(),
-                JobTimeout,
-                Poll);
-            await session.AssertNotReloadedAsync();
-            _output.WriteLine($"units validated {before} -> {after} without a reload; results per second shown up to {fastest}");
-            await session.ScreenshotAsync("overview-live");
+            pause.Resume();
+            await WaitForSomeAssimilatedAsync(jobId);
+            using (_dashboard.PauseWorkers())
+            {
+                double? fastest = null;
+                var after = await Eventually.WaitAsync(
+                    $"the overview's units validated to rise from {before} and a rate of results above 0",
+                    async () =>
+                    {
+                        var rate = await DashboardPages.FigureValueAsync(page, "results-per-second");
+                        fastest = rate > (fastest ?? 0) ? rate : fastest;
+                        var validated = await DashboardPages.FigureValueAsync(page, "units-validated");
+                        return validated > before && fastest > 0 ? validated.Value.ToString(CultureInfo.InvariantCulture) : null;
+                    },
+                    () => _dashboard.Cluster.Diagnostics(),
+                    JobTimeout,
+                    Poll);
+                await session.AssertNotReloadedAsync();
+                _output.WriteLine($"units validated {before} -> {after} and results per second up to {fastest}, without a reload");
+                await session.ScreenshotAsync("overview-live");
+            }
             await _dashboard.WaitForCompletionAsync(jobId);
         });
 
@@ -163,12 +171,7 @@ public sealed partial class DashboardBrowserTests : IClassFixture<DashboardFixtu
 
             // Let the workers compute until the first tiles are in, then freeze them again: the page shows part of the image.
             pause.Resume();
-            await Eventually.WaitAsync(
-                "the first tile to be assimilated",
-                async () => (await _dashboard.Coordinator.GetJobAsync(jobId)).Assimilated > 0 ? "some" : null,
-                () => _dashboard.Cluster.Diagnostics(),
-                JobTimeout,
-                TimeSpan.FromMilliseconds(20));
+            await WaitForSomeAssimilatedAsync(jobId);
             string partial;
             using (var secondPause = _dashboard.PauseWorkers())
             {
@@ -287,9 +290,18 @@ public sealed partial class DashboardBrowserTests : IClassFixture<DashboardFixtu
         var image = page.Locator("img[data-job-image]");
         if (await image.CountAsync() > 0)
         {
+            await AssertImageServedAsync(page, (await image.GetAttributeAsync("src"))!);
             await Expect(image).ToHaveJSPropertyAsync("naturalWidth", DashboardFixture.ImageSize);
         }
     }
+
+    /// <summary>Polls the job's API view often until some of its units are assimilated (a job here takes a second or two).</summary>
+    private Task WaitForSomeAssimilatedAsync(Guid jobId) => Eventually.WaitAsync(
+        $"some of job {jobId}'s units to be assimilated",
+        async () => (await _dashboard.Coordinator.GetJobAsync(jobId)).Assimilated > 0 ? "some" : null,
+        () => _dashboard.Cluster.Diagnostics(),
+        JobTimeout,
+        TimeSpan.FromMilliseconds(20));
 
     /// <summary>
     /// Waits until the page shows the job's image at version <paramref name="tiles"/> (units assimilated), loaded at the
@@ -303,10 +315,20 @@ public sealed partial class DashboardBrowserTests : IClassFixture<DashboardFixtu
             () => _dashboard.Cluster.Diagnostics(),
             JobTimeout,
             Poll);
+        await AssertImageServedAsync(image.Page, src);
         await Expect(image).ToHaveJSPropertyAsync("complete", true);
         await Expect(image).ToHaveJSPropertyAsync("naturalWidth", DashboardFixture.ImageSize);
         Assert.False(string.IsNullOrWhiteSpace(await image.GetAttributeAsync("alt")), "The job's image has no alt text.");
         return src;
+    }
+
+    /// <summary>The image's URL answers a PNG to this session (its cookie); if not, the answer is in the failure.</summary>
+    private static async Task AssertImageServedAsync(IPage page, string src)
+    {
+        var answer = await page.Context.APIRequest.GetAsync(src);
+        var type = answer.Headers.GetValueOrDefault("content-type");
+        Assert.True(answer.Status == 200 && type == "image/png",
+            $"{src} answered {answer.Status} {type}: {(type == "image/png" ? "" : await answer.TextAsync())}");
     }
 
     /// <summary>The <c>v</c> of /dashboard/jobs/{id}/image.png?v={assimilated units}.</summary>
