@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, API, store conformance and end-to-end process tests.
+# The whole test suite: unit, API, store conformance, end-to-end process tests and the dashboard's browser tests.
 # Installs what it needs; starts and stops whatever servers the tests use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./infra/ensure-dotnet.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The dashboard's browser tests drive Debian's Chromium through Playwright.
+VOLUNTEER_TEST_CHROMIUM=$(./infra/ensure-chromium.sh)
+export VOLUNTEER_TEST_CHROMIUM
 
 # One real PostgreSQL server for the run (store conformance, cluster tests), stopped by its PID at exit.
 pg_dir=$(mktemp -d /tmp/volunteer-test-pg.XXXXXX)

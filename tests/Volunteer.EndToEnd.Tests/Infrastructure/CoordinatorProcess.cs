@@ -26,6 +26,7 @@ public sealed class CoordinatorProcess : RestartableProcess
         : base(name, workingDirectory ?? RepoLayout.CoordinatorDirectory)
     {
         DataDirectory = dataDirectory;
+        ApiKey = apiKey;
         var ports = FreePort.Next(3);
         BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}/");
         SiloPort = ports[1];
@@ -41,6 +42,9 @@ public sealed class CoordinatorProcess : RestartableProcess
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The bootstrap API key it was started with (what a scientist signs in to the dashboard with).</summary>
+    public string ApiKey { get; }
 
     public int SiloPort { get; }
 

@@ -22,6 +22,9 @@ public abstract class RestartableProcess(string name, string workingDirectory) :
 
     public bool IsRunning => _generations.Count > 0 && !_generations[^1].HasExited;
 
+    /// <summary>The process id of the current (last started) generation.</summary>
+    public int ProcessId => Current.Id;
+
     /// <summary>How many times the process was started.</summary>
     public int Generation => _generations.Count;
 
