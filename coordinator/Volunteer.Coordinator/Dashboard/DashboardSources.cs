@@ -1,3 +1,5 @@
+using Volunteer.Coordinator.Dashboard.Cluster;
+using Volunteer.Coordinator.Dashboard.Volunteers;
 using Volunteer.Dashboard;
 using Volunteer.Dashboard.Access;
 
@@ -10,6 +12,8 @@ internal static class DashboardSources
     {
         services.AddDashboard();
         services.AddSingleton<IDashboardKeys, DashboardKeys>();
+        services.AddVolunteersSources();
+        services.AddClusterSources();
         return services;
     }
 }
