@@ -69,6 +69,8 @@ internal sealed class ClusterData(
         {
             var statistics = management.GetRuntimeStatistics([silo]).WaitAsync(SiloAnswerTimeout);
             var grainCounts = management.GetSimpleGrainStatistics([silo]).WaitAsync(SiloAnswerTimeout);
+            // Both awaited together, so a failure of one leaves no task unobserved.
+            await Task.WhenAll(statistics, grainCounts);
             var s = (await statistics)[0];
             var environment = s.EnvironmentStatistics;
             return (silo, new SiloRuntime(s.ActivationCount, environment.FilteredCpuUsagePercentage, environment.FilteredMemoryUsageBytes,
