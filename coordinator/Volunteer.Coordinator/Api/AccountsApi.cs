@@ -20,9 +20,6 @@ public static class AccountsApi
     /// <summary>A sign-up is a name and an email.</summary>
     public const int MaxSignUpBytes = 2 * 1024;
 
-    /// <summary>The most hosts the public account view lists.</summary>
-    public const int MaxHostsShown = 100;
-
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
         var policy = routes.ServiceProvider.GetRequiredService<IOptions<VolunteerOptions>>().Value.SignUp;
@@ -66,24 +63,10 @@ public static class AccountsApi
         {
             return Problems.BadRequest($"{Problems.Quote(accountId)} is not an account id (a GUID).");
         }
-        if (await store.FindAccountAsync(id, cancellationToken) is not { } account)
-        {
-            return Problems.NotFound($"There is no account {id}.");
-        }
-        var now = time.GetUtcNow();
-        var hosts = new List<AccountHostView>();
-        foreach (var host in await store.ListAccountWorkersAsync(id, MaxHostsShown, cancellationToken))
-        {
-            var credit = await store.FindCreditTotalAsync(CreditHolder.Host, host.Id, cancellationToken);
-            hosts.Add(new AccountHostView(host.Id, host.Name, host.Cores, host.CreatedAt, CreditOf(credit, now)));
-        }
-        var accountCredit = await store.FindCreditTotalAsync(CreditHolder.Account, id, cancellationToken);
-        return TypedResults.Ok(new AccountView(account.Id, account.Name, account.CreatedAt, CreditOf(accountCredit, now), hosts));
+        return await CreditViews.AccountAsync(store, id, time.GetUtcNow(), cancellationToken) is { } view
+            ? TypedResults.Ok(view)
+            : Problems.NotFound($"There is no account {id}.");
     }
-
-    /// <summary>A holder's credit as of <paramref name="now"/>; none before its first validated result.</summary>
-    private static CreditSummary CreditOf(CreditTotalRecord? credit, DateTimeOffset now) =>
-        credit is null ? new(0, 0, 0) : new(credit.Total, credit.RecentAverage(now), credit.ValidResults);
 
     /// <summary>One '@' with something on both sides and no spaces: enough to catch mistakes; only a mail proves an address.</summary>
     private static bool IsEmailAddress(string email)

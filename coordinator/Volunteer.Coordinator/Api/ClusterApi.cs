@@ -13,20 +13,24 @@ public static class ClusterApi
         return cluster;
     }
 
-    private static Ok<ClusterView> GetCluster(IClusterMembershipService membership, ILocalSiloDetails local)
-    {
-        var snapshot = membership.CurrentSnapshot;
-        var silos = snapshot.Members.Values
-            .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
-            .Select(m => new SiloView(m.SiloAddress.ToParsableString(), m.Name, m.Status.ToString()))
-            .ToList();
-        return TypedResults.Ok(new ClusterView(local.SiloAddress.ToParsableString(), snapshot.Version.Value, silos));
-    }
+    private static Ok<ClusterView> GetCluster(IClusterMembershipService membership, ILocalSiloDetails local) =>
+        TypedResults.Ok(ClusterView.Of(membership.CurrentSnapshot, local.SiloAddress));
 }
 
 /// <param name="Silo">The answering silo (address:port@generation).</param>
 /// <param name="Version">The membership version this view is from.</param>
-public sealed record ClusterView(string Silo, long Version, IReadOnlyList<SiloView> Silos);
+public sealed record ClusterView(string Silo, long Version, IReadOnlyList<SiloView> Silos)
+{
+    /// <summary>The membership as <paramref name="local"/> sees it in <paramref name="snapshot"/>, silos in address order.</summary>
+    public static ClusterView Of(ClusterMembershipSnapshot snapshot, SiloAddress local)
+    {
+        var silos = snapshot.Members.Values
+            .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
+            .Select(m => new SiloView(m.SiloAddress.ToParsableString(), m.Name, m.Status.ToString()))
+            .ToList();
+        return new ClusterView(local.ToParsableString(), snapshot.Version.Value, silos);
+    }
+}
 
 /// <param name="Status">Orleans silo status: Joining, Active, ShuttingDown, Stopping, Dead…</param>
 public sealed record SiloView(string Address, string Name, string Status);

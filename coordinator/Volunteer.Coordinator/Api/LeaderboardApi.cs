@@ -57,13 +57,7 @@ public static class LeaderboardApi
             return Problems.BadRequest($"'limit' must be between 1 and {MaxPageSize}.");
         }
         var (skipped, pageSize) = (offset ?? 0, limit ?? DefaultPageSize);
-        var standings = await store.ListCreditStandingsAsync(holder, creditOrder, skipped, pageSize, cancellationToken);
-        var now = time.GetUtcNow();
-        var entries = standings.Select((standing, i) =>
-        {
-            var credit = standing.Credit;
-            return new LeaderboardEntry(skipped + i + 1, credit.HolderId, standing.Name, credit.Total, credit.RecentAverage(now), credit.ValidResults);
-        }).ToList();
+        var entries = await CreditViews.LeaderboardAsync(store, holder, creditOrder, skipped, pageSize, time.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(new Leaderboard(by.ToLowerInvariant(), order.ToLowerInvariant(), skipped, pageSize, entries));
     }
 }

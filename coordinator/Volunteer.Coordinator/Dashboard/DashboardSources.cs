@@ -1,5 +1,7 @@
+using Volunteer.Coordinator.Dashboard.Cluster;
 using Volunteer.Coordinator.Dashboard.Hosts;
 using Volunteer.Coordinator.Dashboard.Overview;
+using Volunteer.Coordinator.Dashboard.Volunteers;
 using Volunteer.Dashboard;
 using Volunteer.Dashboard.Access;
 
@@ -13,6 +15,8 @@ internal static class DashboardSources
         services.AddDashboard();
         services.AddSingleton<IDashboardKeys, DashboardKeys>();
         services.AddOverviewSources().AddHostsSources();
+        services.AddVolunteersSources();
+        services.AddClusterSources();
         return services;
     }
 }

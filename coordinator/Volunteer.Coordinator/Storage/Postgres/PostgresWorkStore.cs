@@ -12,7 +12,7 @@ namespace Volunteer.Coordinator.Storage.Postgres;
 /// job epochs: the group's rows travel as arrays and are upserted with unnest, so a commit costs the
 /// same few round trips for one report or a thousand.
 /// </summary>
-public sealed class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
+public sealed partial class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
 {
     // The fenced jobs' rows stay locked until the group's transaction ends: a claim of a new epoch waits for it,
     // and it waits for a claim under way, then reads the epoch that claim committed (a locking read sees the newest

@@ -11,7 +11,7 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 /// synchronous=FULL makes every commit durable; a single writer connection takes group commits and epoch
 /// claims while readers use their own connections.
 /// </summary>
-public sealed class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
+public sealed partial class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
 {
     // The fenced jobs' ids travel as one JSON array: one statement for the whole group.
     private const string FencedEpochsSql = "SELECT id, epoch FROM jobs WHERE id IN (SELECT value FROM json_each($1))";
