@@ -1,3 +1,4 @@
+using Volunteer.Coordinator.Dashboard.Jobs;
 using Volunteer.Dashboard;
 using Volunteer.Dashboard.Access;
 
@@ -10,6 +11,7 @@ internal static class DashboardSources
     {
         services.AddDashboard();
         services.AddSingleton<IDashboardKeys, DashboardKeys>();
+        services.AddJobsSources();
         return services;
     }
 }
