@@ -224,8 +224,8 @@ public static class BlobsApi
 /// <summary>The coordinator's public key, as GET api/v1/coordinator-key answers it.</summary>
 public sealed record CoordinatorPublicKey(string PublicKey);
 
-/// <summary>A complete blob streamed chunk by chunk, so that it is never whole in memory.</summary>
-public sealed class BlobContent(BlobManifest manifest, IBlobStore blobs) : IResult, IEndpointMetadataProvider
+/// <summary>A complete blob streamed chunk by chunk, so that it is never whole in memory; bytes unless its media type is known.</summary>
+public sealed class BlobContent(BlobManifest manifest, IBlobStore blobs, string contentType = "application/octet-stream") : IResult, IEndpointMetadataProvider
 {
     public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(byte[]), ["application/octet-stream"]));
@@ -233,7 +233,7 @@ public sealed class BlobContent(BlobManifest manifest, IBlobStore blobs) : IResu
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
-        response.ContentType = "application/octet-stream";
+        response.ContentType = contentType;
         response.ContentLength = manifest.Size;
         response.Headers.ETag = $"\"{manifest.Digest}\"";
         for (var i = 0; i < manifest.Chunks.Count; i++)

@@ -47,7 +47,7 @@ public static class JobsApi
             return Problems.BadRequest(missing);
         }
         var status = await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec);
-        var view = ViewOf(status, status.Relay ?? JobRelay.None);
+        var view = JobViews.ViewOf(status, status.Relay ?? JobRelay.None);
         return TypedResults.Created("/" + Routes.Job(view.Id), view);
     }
 
@@ -86,10 +86,8 @@ public static class JobsApi
         {
             Paging.LinkNext(response, Routes.Jobs, pageSize, records.Count, records[^1].Id.ToString(), ("state", wanted?.ToString()));
         }
-        // A job that has ended is all in its row; only a running one's grain knows its open units.
-        var views = await Task.WhenAll(records.Select(async job => await ViewAsync(job.State == JobState.Running
-            ? await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job)
-            : JobStatus.Ended(job), store, cancellationToken)));
+        var views = await Task.WhenAll(records.Select(async job =>
+            await JobViews.ViewAsync(await JobViews.StatusAsync(job, grains), store, cancellationToken)));
         return TypedResults.Ok<IReadOnlyList<JobView>>(views);
     }
 
@@ -128,7 +126,7 @@ public static class JobsApi
         await FindAsync(jobId, grains) switch
         {
             (_, { } problem) => problem,
-            (var status, _) => TypedResults.Ok(await ViewAsync(status!, store, cancellationToken)),
+            (var status, _) => TypedResults.Ok(await JobViews.ViewAsync(status!, store, cancellationToken)),
         };
 
     private static async Task<Results<Ok<JobResult>, ProblemHttpResult>> GetResultAsync(
@@ -146,12 +144,12 @@ public static class JobsApi
         }
         if (apps.Find(job.App)?.ResultFile is not { } resultFile)
         {
-            return TypedResults.Ok(new JobResult(job.Id, job.App, ResultOf(job)));
+            return TypedResults.Ok(new JobResult(job.Id, job.App, JobViews.ResultOf(job)));
         }
         try
         {
             var file = await resultFiles.FindOrBuildAsync(job, status.Parameters, resultFile, cancellationToken);
-            return TypedResults.Ok(new JobResult(job.Id, job.App, ResultOf(job), new JobResultFile(file.Digest, file.Size, resultFile.ContentType)));
+            return TypedResults.Ok(new JobResult(job.Id, job.App, JobViews.ResultOf(job), new JobResultFile(file.Digest, file.Size, resultFile.ContentType)));
         }
         catch (BlobMissingException missing)
         {
@@ -172,7 +170,7 @@ public static class JobsApi
         {
             return Problems.Conflict($"Job {status.Job.Id} is already {status.Job.State}.");
         }
-        return TypedResults.Ok(await ViewAsync((await job.GetStatusAsync())!, store, cancellationToken));
+        return TypedResults.Ok(await JobViews.ViewAsync((await job.GetStatusAsync())!, store, cancellationToken));
     }
 
     private static async Task<(JobStatus? Status, ProblemHttpResult? Problem)> FindAsync(string jobId, IGrainFactory grains)
@@ -186,29 +184,8 @@ public static class JobsApi
         return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (status, null);
     }
 
-    /// <summary>A job as the API shows it, with its relay figures as its grain has them, or else as stored.</summary>
-    private static async Task<JobView> ViewAsync(JobStatus status, IWorkStore store, CancellationToken cancellationToken) =>
-        ViewOf(status, status.Relay ?? (await store.FindJobRelayAsync(status.Job.Id, cancellationToken))?.Figures ?? JobRelay.None);
-
     private static (Guid Id, ProblemHttpResult? Problem) ParseJobId(string jobId) =>
         Guid.TryParse(jobId, out var id) ? (id, null) : (Guid.Empty, Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID)."));
-
-    /// <summary>A job as the API shows it: its parameters and, once completed, its result as JSON.</summary>
-    private static JobView ViewOf(JobStatus status, JobRelay relay)
-    {
-        var job = status.Job;
-        JsonElement? result = job.State == JobState.Completed ? ResultOf(job) : null;
-        return new JobView(job.Id, job.App, status.Parameters, job.Redundancy, job.DeadlineSeconds, job.Priority,
-            job.State, job.UnitCount, status.Units, job.UnitCount == 0 ? 1 : (double)job.UnitsAssimilated / job.UnitCount,
-            result, job.FailureReason, job.CreatedAt, job.FinishedAt, job.Adaptive && job.Redundancy.MinQuorum == 2, status.EstimatedCompletion,
-            relay);
-    }
-
-    private static JsonElement ResultOf(JobRecord job)
-    {
-        using var accumulated = JsonDocument.Parse(job.Accumulated);
-        return accumulated.RootElement.Clone();
-    }
 }
 
 /// <summary>The assimilated result of a completed job.</summary>

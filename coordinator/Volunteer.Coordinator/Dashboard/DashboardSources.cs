@@ -1,5 +1,6 @@
 using Volunteer.Coordinator.Dashboard.Cluster;
 using Volunteer.Coordinator.Dashboard.Hosts;
+using Volunteer.Coordinator.Dashboard.Jobs;
 using Volunteer.Coordinator.Dashboard.Overview;
 using Volunteer.Coordinator.Dashboard.Volunteers;
 using Volunteer.Dashboard;
@@ -14,9 +15,7 @@ internal static class DashboardSources
     {
         services.AddDashboard();
         services.AddSingleton<IDashboardKeys, DashboardKeys>();
-        services.AddOverviewSources().AddHostsSources();
-        services.AddVolunteersSources();
-        services.AddClusterSources();
+        services.AddOverviewSources().AddJobsSources().AddVolunteersSources().AddHostsSources().AddClusterSources();
         return services;
     }
 }

@@ -9,6 +9,7 @@ using Orleans.Serialization;
 using Volunteer.Coordinator.Api;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Dashboard;
+using Volunteer.Coordinator.Dashboard.Jobs;
 using Volunteer.Dashboard;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Peers;
@@ -159,6 +160,7 @@ public static class CoordinatorSetup
         app.MapHostsApi();
         app.MapClusterApi();
         app.MapBlobsApi();
+        app.MapJobImages();
         app.MapDashboard();
         return app;
     }

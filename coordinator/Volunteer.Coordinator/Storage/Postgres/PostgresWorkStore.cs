@@ -219,6 +219,9 @@ public sealed partial class PostgresWorkStore : SqlWorkStore, IAsyncDisposable
     private protected override DbParameter Parameter(int position, ColumnKind kind, object? value) =>
         PostgresTypes.Parameter(kind, value);
 
+    private protected override string MillisecondsBetween(string start, string time) =>
+        $"floor(extract(epoch from ({time} - {start})) * 1000)::bigint";
+
     private async Task DropWriterConnectionAsync()
     {
         if (_writerConnection is { } connection)

@@ -117,6 +117,10 @@ public sealed partial class SqliteWorkStore : SqlWorkStore, IAsyncDisposable
     private protected override DbParameter Parameter(int position, ColumnKind kind, object? value) =>
         new SqliteParameter($"${position}", SqliteTypes.Value(kind, value));
 
+    // Times are ISO-8601 text; julianday reads them, offset included, as days (a double: about 50 µs apart here).
+    private protected override string MillisecondsBetween(string start, string time) =>
+        $"CAST(ROUND((julianday({time}) - julianday({start})) * 86400000.0) AS INTEGER)";
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
