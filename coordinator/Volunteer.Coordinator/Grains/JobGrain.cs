@@ -28,6 +28,7 @@ public sealed class JobGrain(
     TimeProvider time,
     RunningJobs runningJobs,
     ResultPuller puller,
+    IBlobStore blobs,
     CoordinatorMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -321,8 +322,16 @@ public sealed class JobGrain(
         changes.Fence = _epoch;
         var wasRunning = _job!.State == JobState.Running;
         _job = workbook.Job;
+        var payloadsToKeep = workbook.TakePayloadsToKeep();
         try
         {
+            // Before the batch: once the job's result names a payload, its result file can be built from the blob store.
+            foreach (var (digest, payload) in payloadsToKeep)
+            {
+                using var content = new MemoryStream(payload, writable: false);
+                _ = await blobs.PutAsync(digest, content, payload.Length, time.GetUtcNow())
+                    ?? throw new InvalidDataException($"Job {JobId}'s folded payload is not {digest}.");
+            }
             await store.CommitAsync(changes);
         }
         catch (Exception ex)

@@ -54,6 +54,12 @@ public sealed class JobWorkbook
     /// <summary>Payloads wanted since <see cref="TakePayloadsNewlyWanted"/> last ran: a new digest, or one more unit (and holders) for one.</summary>
     private readonly HashSet<string> _payloadsNewlyWanted = new(StringComparer.Ordinal);
     private readonly List<JobBlobRecord> _jobBlobs = [];
+
+    /// <summary>
+    /// Payloads that came inline and were folded into the result of an app with a result file, by digest: the file is
+    /// built from the blob store, so they are kept there too (<see cref="TakePayloadsToKeep"/>), as pulled ones are.
+    /// </summary>
+    private readonly Dictionary<string, byte[]> _payloadsToKeep = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, double> _usualTurnaround = [];
     private readonly CostSamples _cost = new();
     private readonly Queue<(DateTimeOffset At, long Settled)> _progress = [];
@@ -615,6 +621,7 @@ public sealed class JobWorkbook
         }
         else
         {
+            KeepFoldedPayload(payload);
             Settle(unit);
         }
         foreach (var replica in valid.Agreeing)
@@ -694,6 +701,7 @@ public sealed class JobWorkbook
                 CountInvalid(workerId, now);
                 return;
             }
+            KeepFoldedPayload(payload);
             Settle(unit);
         }
     }
@@ -773,6 +781,32 @@ public sealed class JobWorkbook
         {
             return $"The result could not be assimilated: {ex.Message}";
         }
+    }
+
+    /// <summary>
+    /// A payload that came inline has been folded: when the app builds a result file from its units' payloads, the payload
+    /// is kept with the job as a pulled one is (<see cref="JobBlobUse.Result"/>), and handed to the grain to store as a blob
+    /// before the batch that names it commits. Each digest once: tiles of one flat color share a payload.
+    /// </summary>
+    private void KeepFoldedPayload(byte[] payload)
+    {
+        if (_app.ResultFile is null)
+        {
+            return;
+        }
+        var digest = ContentDigest.Of(payload);
+        if (_payloadsToKeep.TryAdd(digest, payload))
+        {
+            _jobBlobs.Add(new JobBlobRecord(Job.Id, digest, JobBlobUse.Result));
+        }
+    }
+
+    /// <summary>The inline payloads folded since the last call that the blob store must hold before <see cref="TakeChanges"/>' batch commits.</summary>
+    public IReadOnlyList<KeyValuePair<string, byte[]>> TakePayloadsToKeep()
+    {
+        var payloads = _payloadsToKeep.ToList();
+        _payloadsToKeep.Clear();
+        return payloads;
     }
 
     /// <summary>The unit is assimilated: its fold (<see cref="Fold"/>) becomes the job's result, in the same batch.</summary>
