@@ -27,6 +27,9 @@ public sealed class HolderLossTests(ITestOutputHelper output)
 
         holder.Start();
         await Eventually.UntilAsync("the holder to report a unit (it holds the input)", () => holder.AcknowledgedCount > 0, () => cluster.Diagnostics());
+        // Only a holder the coordinator has reached is named to others: under load its connect-back can trail its first report.
+        await Eventually.UntilAsync("the holder to be listed as a peer",
+            () => coordinator.Lines.Any(l => l.Contains($"Host {holder.WorkerId} listed as a peer", StringComparison.Ordinal)), () => cluster.Diagnostics());
         fetcher.Start();
         // The fetcher's download has begun (its partial file exists); two seconds in, at 1 MiB/s, it has a few of the 16
         // chunks from the holder, and the holder dies.
