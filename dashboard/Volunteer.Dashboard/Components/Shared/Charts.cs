@@ -1,3 +1,4 @@
+using Microsoft.JSInterop;
 using Plotly.Blazor.LayoutLib;
 using Plotly.Blazor.Traces;
 using Plotly.Blazor.Traces.ScatterLib;
@@ -47,4 +48,43 @@ public static class Charts
         X = new List<object>(),
         Y = new List<object>(),
     };
+}
+
+/// <summary>
+/// Sends one chart its updates one at a time, each given a few seconds (<see cref="DefaultPatience"/>) to be drawn. A browser that does not draw
+/// (Plotly waits for an animation frame, which a tab in the background never gets) would otherwise leave the silo
+/// holding every update it was sent, one a second for as long as the tab stays open; here at most one waits, and an
+/// update that was not drawn in time is dropped (the chart's next one carries what it missed).
+/// </summary>
+public sealed class ChartUpdates(TimeSpan? patience = null)
+{
+    public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(5);
+
+    private readonly TimeSpan _patience = patience ?? DefaultPatience;
+    private bool _inFlight;
+
+    /// <summary>Whether the update was drawn: false when another was still in flight, or this one failed or took too long.</summary>
+    public async Task<bool> TrySendAsync(Func<CancellationToken, Task> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (_inFlight)
+        {
+            return false;
+        }
+        _inFlight = true;
+        using var patience = new CancellationTokenSource(_patience);
+        try
+        {
+            await update(patience.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or JSException or JSDisconnectedException)
+        {
+            return false;
+        }
+        finally
+        {
+            _inFlight = false;
+        }
+    }
 }
