@@ -138,7 +138,22 @@ public sealed record SyncResponse(
     IReadOnlyList<ReplicaRef> Cancelled,
     SyncLimits Limits,
     PeerDirections? Peer = null,
-    IReadOnlyList<RelayOutcome>? Relayed = null);
+    IReadOnlyList<RelayOutcome>? Relayed = null)
+{
+    /// <summary>The newest worker agent release the project announces; null when it announces none.</summary>
+    public AgentRelease? LatestAgent { get; init; }
+
+    /// <summary>The credit this host has earned with the project so far; null when the coordinator does not say.</summary>
+    public double? HostCredit { get; init; }
+}
+
+/// <summary>
+/// A worker agent release a project announces to its agents (Volunteer:LatestAgent), which say so in their status and
+/// log: agents never update themselves, since the code they would run is not signed by anyone the volunteer trusts.
+/// </summary>
+/// <param name="Version">Its version, e.g. 1.4.0 (compared with the running agent's own).</param>
+/// <param name="Download">Where a volunteer gets it; null when the project names no place.</param>
+public sealed record AgentRelease(string Version, Uri? Download = null);
 
 /// <summary>Why one report of a sync was refused; sent in the problem details of a refused sync.</summary>
 /// <param name="Code">Machine-readable reason, e.g. AlreadyReported.</param>

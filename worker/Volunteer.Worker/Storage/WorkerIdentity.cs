@@ -25,6 +25,9 @@ public sealed record WorkerIdentity(Guid WorkerId, string Token, IReadOnlyList<U
     /// </summary>
     public string? CoordinatorKey { get; init; }
 
+    /// <summary>This project's share of the machine against the other projects' (BOINC's resource share); 100 by default.</summary>
+    public int ResourceShare { get; init; } = 100;
+
     public ECDsa LoadKey()
     {
         var key = ECDsa.Create();
