@@ -62,7 +62,7 @@ public sealed class WorkerAccountTests(ITestOutputHelper output) : IAsyncLifetim
 
         Assert.Equal(1, exitCode);
         Assert.Contains(lines, line => line.StartsWith("[stderr] Could not attach: The coordinator refused to attach this worker (HTTP 401)", StringComparison.Ordinal));
-        Assert.False(File.Exists(Path.Combine(host.StateDirectory, "identity.json")));
+        Assert.False(host.HasIdentity);
     }
 
     private WorkerProcess Worker(string name)

@@ -48,6 +48,26 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     public string StateDirectory { get; } = stateDirectory;
 
+    /// <summary>
+    /// The folder of the project it attached to (first): projects/&lt;host&gt;_&lt;port&gt; in its state directory
+    /// (worker/Volunteer.Worker/Storage/ProjectFolders.cs), with its identity and all its work state.
+    /// </summary>
+    public string ProjectDirectory => ProjectDirectoryOf(_attachedTo ?? throw new InvalidOperationException($"{Name} has not attached."));
+
+    /// <summary>The folder the agent keeps the project at <paramref name="coordinator"/> in.</summary>
+    public string ProjectDirectoryOf(Uri coordinator)
+    {
+        var name = $"{coordinator.Host}_{coordinator.Port}{coordinator.AbsolutePath.TrimEnd('/')}";
+        return Path.Combine(StateDirectory, "projects", new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]));
+    }
+
+    /// <summary>Whether any project's identity is in its state directory.</summary>
+    public bool HasIdentity =>
+        Directory.Exists(Path.Combine(StateDirectory, "projects"))
+        && Directory.GetFiles(Path.Combine(StateDirectory, "projects"), "identity.json", SearchOption.AllDirectories).Length > 0;
+
+    private Uri? _attachedTo;
+
     /// <summary>The local address the agent's connections leave from.</summary>
     public IPAddress SourceAddress { get; } = sourceAddress;
 
@@ -107,6 +127,7 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion, whatever its outcome: its exit code and every line it wrote.</summary>
     public async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunAttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
     {
+        _attachedTo ??= coordinators[0];
         await using var attach = Run(
             $"{Name} attach",
             ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name,
@@ -119,7 +140,7 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     /// <summary>The secret token the agent keeps in its identity file (worker/Volunteer.Worker/Storage/WorkerIdentity.cs).</summary>
     public string ReadToken()
     {
-        using var identity = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(StateDirectory, "identity.json")));
+        using var identity = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(ProjectDirectory, "identity.json")));
         return identity.RootElement.GetProperty("Token").GetString()
             ?? throw new InvalidOperationException($"{Name}'s identity has no token.");
     }
@@ -165,19 +186,51 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     /// <summary>
     /// The agent's durable state as (job, unit, replica) keys: leased units not finished (inbox) and
-    /// reports not yet acknowledged (outbox).
+    /// reports not yet acknowledged (outbox), of the project it attached to first.
     /// </summary>
-    public (IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged) StateFiles() =>
-        (KeysIn(Path.Combine(StateDirectory, "inbox")), KeysIn(Path.Combine(StateDirectory, "outbox")));
+    public (IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged) StateFiles() => StateFiles(ProjectDirectory);
 
-    /// <summary>The key <see cref="StateFiles"/> uses for a replica.</summary>
+    /// <summary>The durable state kept in one project's folder.</summary>
+    public static (IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged) StateFiles(string projectDirectory)
+    {
+        var unacknowledged = KeysIn(Path.Combine(projectDirectory, "outbox"));
+        // A lease whose report is written is finished, whatever the inbox (rewritten at the next sync) still lists.
+        return ([.. KeysIn(Path.Combine(projectDirectory, "inbox")).Except(unacknowledged)], unacknowledged);
+    }
+
+    /// <summary>The key <see cref="StateFiles()"/> uses for a replica.</summary>
     public static string KeyOf(Guid jobId, long unitIndex, int replica) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobId:N}-{unitIndex}-{replica}");
 
-    // The agent names its files {job:N}-{unit}-{replica}.json (worker/Volunteer.Worker/Storage/WorkFolder.cs).
-    private static List<string> KeysIn(string folder) => Directory.Exists(folder)
-        ? Directory.GetFiles(folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList()
-        : [];
+    // The agent keeps leases and reports in JSON files of one replica or a list of them, each replica with its jobId,
+    // unitIndex and replica (worker/Volunteer.Worker/Storage/WorkFolder.cs). A file is replaced whole (renamed into
+    // place), so one read sees it entire; one gone between the listing and the read holds nothing any more.
+    private static List<string> KeysIn(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+        var keys = new List<string>();
+        foreach (var file in Directory.GetFiles(folder, "*.json"))
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file);
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+            using var document = System.Text.Json.JsonDocument.Parse(bytes);
+            var items = document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? document.RootElement.EnumerateArray().ToList()
+                : [document.RootElement];
+            keys.AddRange(items.Select(i => KeyOf(i.GetProperty("jobId").GetGuid(), i.GetProperty("unitIndex").GetInt64(), i.GetProperty("replica").GetInt32())));
+        }
+        return [.. keys.Distinct().Order(StringComparer.Ordinal)];
+    }
 
     private void OnLine(string line)
     {

@@ -33,7 +33,7 @@ public sealed class HolderLossTests(ITestOutputHelper output)
         fetcher.Start();
         // The fetcher's download has begun (its partial file exists); two seconds in, at 1 MiB/s, it has a few of the 16
         // chunks from the holder, and the holder dies.
-        var cached = Path.Combine(fetcher.StateDirectory, "blobs", digest["sha256:".Length..]);
+        var cached = Path.Combine(fetcher.ProjectDirectory, "blobs", digest["sha256:".Length..]);
         await Eventually.UntilAsync("the fetcher to start fetching the input",
             () => File.Exists(Path.Combine(cached, "partial")), () => cluster.Diagnostics(), interval: TimeSpan.FromMilliseconds(50));
         await Task.Delay(TimeSpan.FromSeconds(2));

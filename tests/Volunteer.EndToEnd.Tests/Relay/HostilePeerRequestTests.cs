@@ -69,7 +69,7 @@ public sealed class HostilePeerRequestTests(ITestOutputHelper output)
         var after = worker.ResidentMiB();
         output.WriteLine($"worker RSS {before:0} MiB -> {after:0} MiB after 10,000 bad peer requests");
         Assert.True(after - before < 64, $"RSS grew from {before:0} to {after:0} MiB.");
-        var relayed = Path.Combine(worker.StateDirectory, "relay");
+        var relayed = Path.Combine(worker.ProjectDirectory, "relay");
         Assert.Empty(Directory.Exists(relayed) ? Directory.EnumerateFiles(relayed, "*", SearchOption.AllDirectories) : []);
         Assert.True(worker.IsRunning, "The worker stopped.");
     }

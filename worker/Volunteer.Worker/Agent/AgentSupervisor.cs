@@ -1,19 +1,55 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Volunteer.Worker.Control;
+using Volunteer.Worker.Governor;
 using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Agent;
 
-/// <summary>Runs the agent process: the agent of each attached project, sharing the machine's slots and limits.</summary>
-public static class AgentSupervisor
+/// <summary>
+/// The agent process: one <see cref="WorkerAgent"/> per attached project (each with services of its own, on its
+/// project's folder), all sharing the machine's slots (<see cref="SlotPool"/>), the owner's limits
+/// (<see cref="ComputeGovernor"/>), the clock and the log, under one host that stops them all on SIGTERM or Ctrl+C.
+/// A project whose coordinator no longer recognises this worker stops alone; the process ends when all have stopped.
+/// </summary>
+public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
 {
+    /// <summary>How long the host gives its services to stop: units checkpoint, one last sync per project, then exit.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4.5);
+
+    private readonly IReadOnlyList<ProjectRun> _projects;
+    private readonly SlotPool _pool;
+    private readonly string _stateDirectory;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<AgentSupervisor> _logger;
+    private Task _watching = Task.CompletedTask;
+    private volatile bool _stopping;
+
+    private AgentSupervisor(
+        IReadOnlyList<ProjectRun> projects, SlotPool pool, string stateDirectory, IHostApplicationLifetime lifetime, ILogger<AgentSupervisor> logger) =>
+        (_projects, _pool, _stateDirectory, _lifetime, _logger) = (projects, pool, stateDirectory, lifetime, logger);
+
+    /// <summary>Each project's sync loop, in the order of their folders' names.</summary>
+    public IReadOnlyList<WorkerAgent> Agents => [.. _projects.Select(p => p.Agent)];
+
     /// <summary>
-    /// Runs the agent until it is stopped (0), or until the coordinator says it does not recognise this
-    /// worker (1, as when it is not attached at all), or the agent could not run (1: its peer port is taken, say).
+    /// 1 when every project stopped by itself (its coordinator does not recognise this worker, as when it was
+    /// detached) or one failed (its peer port is taken, say); 0 when the agent was stopped.
+    /// </summary>
+    public int ExitCode =>
+        _projects.All(p => p.Agent.Detached) || _projects.Any(p => p.Agent.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
+
+    /// <summary>
+    /// Runs the agent until it is stopped (0), or until every project's coordinator says it does not recognise this
+    /// worker (1), or it could not run (1: nothing attached, another agent on the same state, a project failed).
     /// </summary>
     public static async Task<int> RunAsync(HostApplicationBuilder builder, WorkerOptions options)
     {
-        if (WorkerIdentity.Load(options.StateDirectory) is not { } identity)
+        var attached = ProjectFolders.List(options.StateDirectory);
+        if (attached.Count == 0)
         {
-            Console.Error.WriteLine($"Not attached (state directory {options.StateDirectory}); run 'attach URL' first.");
+            Console.Error.WriteLine($"No project attached (state directory {options.StateDirectory}); run 'attach URL' first.");
             return 1;
         }
         using var agentLock = AgentLock.TryTake(options.StateDirectory);
@@ -22,12 +58,122 @@ public static class AgentSupervisor
             Console.Error.WriteLine($"An agent is already running on {options.StateDirectory}.");
             return 1;
         }
-        using var key = identity.LoadKey();
-        builder.Services.AddWorkerAgent(options, identity, key);
+        var limits = ComputeLimitsBinding.From(builder.Configuration);
+        var time = TimeProvider.System;
+        var governor = new ComputeGovernor(limits, time);
+        var pool = new SlotPool(governor, time);
+        builder.Services.TryAddSingleton(time);
+        builder.Services.AddSingleton(governor);
+        builder.Services.AddSingleton(pool);
+        builder.Services.AddSingleton(provider => Create(options, attached, provider));
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<AgentSupervisor>());
+        builder.Services.AddSingleton<IAgentControl>(provider => new AgentControl(
+            provider.GetRequiredService<AgentSupervisor>(), governor, pool, (IConfigurationRoot)builder.Configuration, options.StateDirectory,
+            time, provider.GetRequiredService<ILogger<AgentControl>>()));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         using var host = builder.Build();
-        var agent = host.Services.GetRequiredService<WorkerAgent>();
+        var supervisor = host.Services.GetRequiredService<AgentSupervisor>();
         await host.RunAsync();
-        return agent.Detached || agent.ExecuteTask is { IsFaulted: true } ? 1 : 0;
+        return supervisor.ExitCode;
     }
 
+    /// <summary>Builds each project's services: its own settings, identity, key and folder, and the process's shared parts.</summary>
+    private static AgentSupervisor Create(WorkerOptions options, IReadOnlyList<AttachedProject> attached, IServiceProvider shared)
+    {
+        var totalShares = attached.Sum(p => p.Identity.ResourceShare);
+        var limits = shared.GetRequiredService<ComputeGovernor>().Limits;
+        // The disk the owner allows bounds the caches together; each project's cache gets its share of it.
+        var cacheBytes = limits.DiskBytes > 0 ? Math.Min(options.CacheBytes, limits.DiskBytes) : options.CacheBytes;
+        var projects = new List<ProjectRun>();
+        foreach (var (project, index) in attached.Select((p, i) => (p, i)))
+        {
+            var projectOptions = JsonSerializer.Deserialize<WorkerOptions>(JsonSerializer.Serialize(options))!;
+            projectOptions.StateDirectory = project.Directory;
+            projectOptions.CacheBytes = (long)((double)cacheBytes * project.Identity.ResourceShare / totalShares);
+            // One port serves one endpoint: the first project's takes the configured one, the others any free one.
+            projectOptions.PeerPort = index == 0 ? options.PeerPort : 0;
+            var key = project.Identity.LoadKey();
+            var services = new ServiceCollection();
+            services.AddSingleton(shared.GetRequiredService<ILoggerFactory>());
+            services.AddLogging();
+            services.AddSingleton(shared.GetRequiredService<TimeProvider>());
+            services.AddSingleton(shared.GetRequiredService<ComputeGovernor>());
+            services.AddSingleton(shared.GetRequiredService<SlotPool>());
+            services.AddSingleton<IHostApplicationLifetime>(new ProjectLifetime());
+            services.AddWorkerAgent(projectOptions, project.Identity, key);
+            var provider = services.BuildServiceProvider();
+            projects.Add(new ProjectRun(project, provider, key, provider.GetRequiredService<WorkerAgent>()));
+        }
+        return new AgentSupervisor(projects, shared.GetRequiredService<SlotPool>(), options.StateDirectory,
+            shared.GetRequiredService<IHostApplicationLifetime>(), shared.GetRequiredService<ILogger<AgentSupervisor>>());
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        AgentLog.AgentStarted(_logger, _projects.Count, _pool.Slots, _stateDirectory);
+        foreach (var project in _projects)
+        {
+            await project.Agent.StartAsync(cancellationToken);
+        }
+        _watching = Task.WhenAll(_projects.Select(WatchAsync)).ContinueWith(_ =>
+        {
+            // Every project stopped by itself: nothing is left for the process to do.
+            if (!_stopping)
+            {
+                _lifetime.StopApplication();
+            }
+        }, TaskScheduler.Default);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        await Task.WhenAll(_projects.Select(p => p.Agent.StopAsync(cancellationToken)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _watching;
+        foreach (var project in _projects)
+        {
+            await project.Services.DisposeAsync();
+            project.Key.Dispose();
+        }
+    }
+
+    private async Task WatchAsync(ProjectRun project)
+    {
+        try
+        {
+            await project.Agent.ExecuteTask!;
+        }
+        catch (Exception ex)
+        {
+            AgentLog.ProjectFailed(_logger, ex, project.Project.Name);
+            return;
+        }
+        if (project.Agent.Detached)
+        {
+            AgentLog.ProjectStopped(_logger, project.Project.Name, "its coordinator does not recognise this worker");
+        }
+    }
+
+    private sealed record ProjectRun(AttachedProject Project, ServiceProvider Services, ECDsa Key, WorkerAgent Agent);
+
+    /// <summary>
+    /// A project's own lifetime: its agent stopping itself (detached) stops that project only; the supervisor notices
+    /// and stops the process when none is left.
+    /// </summary>
+    private sealed class ProjectLifetime : IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource _stopping = new();
+
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => _stopping.Token;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication() => _stopping.Cancel();
+    }
 }

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Volunteer.Worker.Control;
+using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 using Volunteer.Protocol;
@@ -9,11 +11,13 @@ using Volunteer.Protocol;
 namespace Volunteer.Worker.Agent;
 
 /// <summary>
-/// The sync loop: report finished replicas and ask for work in one round trip, compute up to
-/// <see cref="WorkerOptions.Slots"/> units at once, and keep every lease and report on disk until
-/// the coordinator has acknowledged it. Each sync also carries what the agent does as a peer
-/// (<see cref="PeerNode"/>), and each answer directs it. What it is doing goes to the status file every
-/// <see cref="WorkerOptions.StatusInterval"/>.
+/// One attached project's sync loop: report finished replicas and ask for work in one round trip, keep a buffer of
+/// leased units queued locally (<see cref="WorkBuffer"/>), compute them in the machine's slots as the
+/// <see cref="SlotPool"/> gives them (each on a thread of its own, held by the <see cref="ComputeGovernor"/>), and keep
+/// every lease and report on disk until the coordinator has acknowledged it. Each sync also carries what the agent
+/// does as a peer (<see cref="PeerNode"/>), and each answer directs it. What it is doing goes to the status file every
+/// <see cref="WorkerOptions.StatusInterval"/>. When stopped, its units checkpoint and one last sync, bounded in time,
+/// sends what finished.
 /// </summary>
 public sealed class WorkerAgent(
     IOptions<WorkerOptions> options,
@@ -24,14 +28,28 @@ public sealed class WorkerAgent(
     CoordinatorClient coordinator,
     CoordinatorLimits limits,
     PeerNode peers,
+    ComputeGovernor governor,
+    SlotPool pool,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerAgent> logger) : BackgroundService
 {
+    /// <summary>A unit that computed longer than this has its report written at once; a shorter one's waits for the next sync.</summary>
+    public static readonly TimeSpan LongUnit = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a stopping agent waits for its units to checkpoint and stop.</summary>
+    public static readonly TimeSpan UnitsStopBudget = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>How long a stopping agent's last sync may take; what it could not send stays in the outbox.</summary>
+    public static readonly TimeSpan LastSyncBudget = TimeSpan.FromSeconds(2);
+
     private readonly WorkerOptions _settings = options.Value;
-    private readonly ConcurrentDictionary<ReplicaRef, RunningUnit> _running = new();
+    private readonly ConcurrentDictionary<ReplicaRef, HeldUnit> _held = new();
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly WorkBuffer _buffer = new();
+    private readonly SlotPool.Member _member = pool.Join(ProjectFolders.NameOf(identity.Coordinators[0]), identity.ResourceShare);
     private volatile SyncSummary? _lastSync;
+    private volatile SyncResponse? _lastAnswer;
 
     private enum NextSync
     {
@@ -43,9 +61,12 @@ public sealed class WorkerAgent(
     /// <summary>True once the coordinator has said it does not recognise this worker; the agent has then stopped by itself.</summary>
     public bool Detached { get; private set; }
 
+    /// <summary>The project's name: its folder under projects/.</summary>
+    public string Project => _member.Project;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Log.Started(logger, identity.WorkerId, _settings.Slots, string.Join(", ", identity.Coordinators));
+        AgentLog.ProjectStarted(logger, Project, identity.WorkerId, identity.ResourceShare, pool.Slots, string.Join(", ", identity.Coordinators));
         // Stops the loop, the units and the status file's updates, whether the host stops or the worker turns out detached.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         await peers.StartAsync(stopping.Token);
@@ -58,7 +79,7 @@ public sealed class WorkerAgent(
         {
             while (!stopping.IsCancellationRequested)
             {
-                var next = await SyncOnceAsync(stopping.Token);
+                var next = await SyncOnceAsync(askForWork: true, stopping.Token);
                 if (next == NextSync.Never)
                 {
                     Detached = true;
@@ -68,7 +89,7 @@ public sealed class WorkerAgent(
                 }
                 if (next == NextSync.WhenIdle)
                 {
-                    // Wake early when a unit finishes: its report should go up and a slot is free.
+                    // Wake early when a unit finishes: its report should go up and the buffer may want topping up.
                     await _wake.WaitAsync(_settings.IdleSyncInterval, stopping.Token);
                 }
                 while (_wake.CurrentCount > 0)
@@ -80,29 +101,72 @@ public sealed class WorkerAgent(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
-        // Units stop at their next checkpoint; their leases stay in the inbox for the next run.
-        await Task.WhenAll(_running.Values.Select(u => u.Completion));
+        // Units stop at their next checkpoint; their leases stay in the inbox for the next run. One that does not
+        // stop in time is left to the process's end: its last checkpoint is on disk.
+        var units = Task.WhenAll(_held.Values.Select(u => u.Completion));
+        if (await Task.WhenAny(units, Task.Delay(UnitsStopBudget, CancellationToken.None)) != units)
+        {
+            AgentLog.UnitsNotStopped(logger, Project, _held.Count, UnitsStopBudget);
+        }
+        if (!Detached)
+        {
+            await SendFinishedAsync();
+        }
         await peers.StopAsync();
         await statusUpdates;
         WriteStatus();
         Log.Stopped(logger, folder.Count().Leased);
     }
 
-    private async Task<NextSync> SyncOnceAsync(CancellationToken stoppingToken)
+    /// <summary>What the agent holds for its project now, as the control socket shows it.</summary>
+    public (ProjectSnapshot Project, IReadOnlyList<UnitSnapshot> Units) Snapshot()
+    {
+        var now = timeProvider.GetTimestamp();
+        var units = _held.Values.Select(u => u.Snapshot(Project, now, timeProvider))
+            .OrderBy(u => u.Phase == UnitPhase.Waiting).ThenBy(u => u.JobId).ThenBy(u => u.UnitIndex).ThenBy(u => u.Replica).ToList();
+        var answer = _lastAnswer;
+        var project = new ProjectSnapshot(
+            Project, identity.Coordinators, identity.WorkerId, identity.AccountId, identity.ResourceShare, _lastSync,
+            folder.PendingReportCount, units.Count(u => u.Phase == UnitPhase.Waiting), answer?.HostCredit, answer?.LatestAgent, peers.Status());
+        return (project, units);
+    }
+
+    /// <summary>One last sync, bounded in time, that sends the reports finished before the agent stopped.</summary>
+    private async Task SendFinishedAsync()
+    {
+        if (folder.PendingReportCount == 0)
+        {
+            return;
+        }
+        using var bounded = new CancellationTokenSource(LastSyncBudget);
+        try
+        {
+            await SyncOnceAsync(askForWork: false, bounded.Token);
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+        {
+            AgentLog.LastSyncUnfinished(logger, Project, folder.PendingReportCount);
+        }
+    }
+
+    private async Task<NextSync> SyncOnceAsync(bool askForWork, CancellationToken stoppingToken)
     {
         var told = limits.Current;
-        // Running units first: one that finishes meanwhile is then among the pending reports read next, so nothing held is missed.
-        var running = _running.Keys.ToList();
+        // Held units first: one that finishes meanwhile is then among the pending reports read next, so nothing held is missed.
+        var held = _held.Values.ToList();
+        // Every report a sync carries is on disk first (those of short units are written now, together).
         var pending = folder.PendingReports();
         // The coordinator takes one job's reports per sync (each job accepts all of its reports or none).
         var reports = pending.Where(r => r.JobId == pending[0].JobId).Take(told.MaxReportsPerSync).ToList();
-        var free = Math.Clamp(_settings.Slots - running.Count, 0, told.MaxUnitsPerSync);
-        // Everything held counts, reports that wait for a later sync included, or the coordinator would resend them.
-        var held = running.Concat(pending.Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
+        var asked = askForWork
+            ? _buffer.UnitsToAsk([.. held.Select(u => u.Work)], pending.Count - reports.Count, pool.Slots, _member.SlotShare, governor.Limits, told)
+            : 0;
+        // Everything held counts, queued leases and reports that wait for a later sync included, or the coordinator would resend them.
+        var holding = held.Select(u => u.Assignment.Ref).Concat(pending.Select(r => r.Ref)).Except(reports.Select(r => r.Ref)).ToList();
         // A list cut short would say the rest were lost and have them resent; null ("not told") resends nothing.
-        var inProgress = held.Count <= told.MaxInProgress ? held : null;
+        var inProgress = holding.Count <= told.MaxInProgress ? holding : null;
         var peer = peers.ForSync(told, reports.Count);
-        var request = new SyncRequest(reports, inProgress, free,
+        var request = new SyncRequest(reports, inProgress, asked,
             reports.Count > 0 ? ReportSignature.Sign(key, identity.WorkerId, reports) : null,
             peer.Advert,
             peer.Relayed.Count > 0 ? [.. peer.Relayed.Select(b => b.Reports)] : null,
@@ -121,35 +185,37 @@ public sealed class WorkerAgent(
         switch (outcome)
         {
             case SyncOutcome.Accepted { Response: var response }:
+                _lastAnswer = response;
                 limits.Current = response.Limits;
+                // The answer's leases are on disk, and the acknowledged reports gone, in one write, before any new unit starts.
+                IReadOnlyList<Assignment> leased = askForWork ? response.Assignments : [];
+                folder.Settle([.. reports.Select(r => r.Ref)], leased);
                 foreach (var report in reports)
                 {
-                    folder.Acknowledged(report.Ref);
                     Log.ReportAcknowledged(logger, report.JobId, report.UnitIndex, report.Replica, report.Outcome);
                 }
                 peers.Answered(peer, response);
                 foreach (var cancelled in response.Cancelled)
                 {
                     peers.ResultDropped(cancelled);
-                    if (_running.TryGetValue(cancelled, out var unit))
+                    if (_held.TryGetValue(cancelled, out var unit))
                     {
                         Log.UnitCancelled(logger, cancelled.JobId, cancelled.UnitIndex, cancelled.Replica);
                         unit.CancelledByCoordinator = true;
                         await unit.Cancellation.CancelAsync();
                     }
                 }
-                foreach (var assignment in response.Assignments)
+                foreach (var assignment in leased)
                 {
-                    folder.Lease(assignment);
                     Start(assignment, stoppingToken);
                 }
                 return reports.Count < pending.Count ? NextSync.AtOnce : NextSync.WhenIdle;
             case SyncOutcome.ReportsRefused { Refused: var refused }:
+                // A refusal is final (already reported, lease expired, cancelled…): keeping the report would only repeat it.
+                folder.Settle([.. refused.Select(r => r.Replica)], []);
                 foreach (var refusal in refused)
                 {
-                    // A refusal is final (already reported, lease expired, cancelled…): keeping the report would only repeat it.
                     Log.ReportRefused(logger, refusal.Replica.JobId, refusal.Replica.UnitIndex, refusal.Replica.Replica, refusal.Reason);
-                    folder.Acknowledged(refusal.Replica);
                     peers.ResultDropped(refusal.Replica);
                 }
                 return NextSync.AtOnce;
@@ -166,26 +232,37 @@ public sealed class WorkerAgent(
         }
     }
 
+    /// <summary>Holds a leased unit: it waits for a slot, then computes.</summary>
     private void Start(Assignment assignment, CancellationToken stoppingToken)
     {
-        var unit = new RunningUnit(assignment, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
-        if (!_running.TryAdd(assignment.Ref, unit))
+        var unit = new HeldUnit(assignment, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
+        if (!_held.TryAdd(assignment.Ref, unit))
         {
             unit.Cancellation.Dispose();
             return;
         }
         peers.Leased(assignment);
-        Log.UnitStarted(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, assignment.App);
-        unit.Completion = Task.Run(() => RunAsync(unit), CancellationToken.None);
+        unit.Completion = RunAsync(unit);
     }
 
-    private async Task RunAsync(RunningUnit unit)
+    private async Task RunAsync(HeldUnit unit)
     {
         var assignment = unit.Assignment;
+        var cancellationToken = unit.Cancellation.Token;
         try
         {
-            var report = await runner.RunAsync(assignment, unit, unit.Cancellation.Token);
-            folder.Finish(report);
+            using var slot = await pool.AcquireAsync(_member, cancellationToken);
+            using var gate = governor.Admit(assignment.Ref);
+            var started = timeProvider.GetTimestamp();
+            unit.Began(gate, started);
+            Log.UnitStarted(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, assignment.App);
+            // A thread of its own, not the pool's: the governor's gate blocks and sleeps on it.
+            var report = await Task.Factory.StartNew(
+                () => runner.RunAsync(assignment, unit, cancellationToken).GetAwaiter().GetResult(),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var took = timeProvider.GetElapsedTime(started);
+            _buffer.Computed(assignment.App, took);
+            folder.Finish(report, keepInMemory: took < LongUnit);
             peers.LeaseEnded(assignment.Ref);
             Log.UnitFinished(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, report.Outcome);
         }
@@ -203,7 +280,7 @@ public sealed class WorkerAgent(
         }
         finally
         {
-            _running.TryRemove(assignment.Ref, out _);
+            _held.TryRemove(assignment.Ref, out _);
             unit.Cancellation.Dispose();
             _wake.Release();
         }
@@ -229,12 +306,13 @@ public sealed class WorkerAgent(
     {
         var status = new WorkerStatus(
             timeProvider.GetUtcNow(),
-            _settings.Slots,
-            [.. _running.Values.Select(u => u.Progress).OrderBy(p => p.JobId).ThenBy(p => p.UnitIndex).ThenBy(p => p.Replica)],
+            pool.Slots,
+            [.. _held.Values.Where(u => u.Computing).Select(u => u.Progress).OrderBy(p => p.JobId).ThenBy(p => p.UnitIndex).ThenBy(p => p.Replica)],
             folder.PendingReportCount,
             _lastSync)
         {
             Peer = peers.Status(),
+            Buffered = _held.Values.Count(u => !u.Computing),
         };
         try
         {
@@ -247,10 +325,15 @@ public sealed class WorkerAgent(
         }
     }
 
-    /// <summary>A unit being computed; the app's progress reports land here.</summary>
-    private sealed class RunningUnit(Assignment assignment, CancellationTokenSource cancellation) : IProgress<double>
+    /// <summary>
+    /// A leased unit the agent holds: waiting for a slot, then computing. The app's progress reports land here, on the
+    /// unit's computing thread, which passes the governor's gate each time.
+    /// </summary>
+    private sealed class HeldUnit(Assignment assignment, CancellationTokenSource cancellation) : IProgress<double>
     {
         private double _fractionDone;
+        private volatile UnitGate? _gate;
+        private long _startedAt;
 
         public Assignment Assignment { get; } = assignment;
 
@@ -260,9 +343,35 @@ public sealed class WorkerAgent(
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
+        public bool Computing => _gate is not null;
+
+        public HeldWork Work => new(Assignment.App, Volatile.Read(ref _fractionDone));
+
         public UnitProgress Progress =>
             new(Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, Volatile.Read(ref _fractionDone));
 
-        public void Report(double value) => Volatile.Write(ref _fractionDone, value);
+        public void Began(UnitGate gate, long startedAt)
+        {
+            Volatile.Write(ref _startedAt, startedAt);
+            _gate = gate;
+        }
+
+        public void Report(double value)
+        {
+            Volatile.Write(ref _fractionDone, value);
+            _gate?.Pass(Cancellation.Token);
+        }
+
+        public UnitSnapshot Snapshot(string project, long now, TimeProvider time)
+        {
+            var gate = _gate;
+            var fraction = Volatile.Read(ref _fractionDone);
+            var elapsed = gate is null ? TimeSpan.Zero : time.GetElapsedTime(Volatile.Read(ref _startedAt), now);
+            // The rate so far, carried to the end: nothing to go on before the first progress.
+            TimeSpan? remaining = gate is not null && fraction > 0 ? elapsed * ((1 - fraction) / fraction) : null;
+            var phase = gate is null ? UnitPhase.Waiting : gate.Paused ? UnitPhase.Paused : UnitPhase.Running;
+            return new UnitSnapshot(project, Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, phase, fraction,
+                ResumedFrom: null, elapsed, remaining, gate?.CpuSeconds ?? 0, gate?.ThreadId, LastCheckpointAt: null, CheckpointFraction: null);
+        }
     }
 }

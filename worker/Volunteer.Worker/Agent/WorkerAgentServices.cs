@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Volunteer.Apps;
+using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
@@ -24,6 +25,9 @@ public static class WorkerAgentServices
         services.AddSingleton(new WorkFolder(options.StateDirectory));
         services.TryAddSingleton(ScienceAppCatalog.BuiltIn);
         services.TryAddSingleton(TimeProvider.System);
+        // The agent process shares one governor and one slot pool among its projects; alone, an agent has its own.
+        services.TryAddSingleton(provider => new ComputeGovernor(new ComputeLimits { Slots = options.Slots }, provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<SlotPool>();
         services.AddSingleton<UnitRunner>();
         services.AddSingleton<CoordinatorReach>();
         // Each attempt has its own timeout in the client's resilience pipeline.

@@ -76,9 +76,10 @@ public static class AgentCommands
             }
             coordinators.Add(uri);
         }
-        if (WorkerIdentity.Load(options.StateDirectory) is { } existing)
+        var projectDirectory = ProjectFolders.For(options.StateDirectory, coordinators[0]);
+        if (WorkerIdentity.Load(projectDirectory) is { } existing)
         {
-            Console.Error.WriteLine($"Already attached as worker {existing.WorkerId} ({options.StateDirectory}); run 'detach' first.");
+            Console.Error.WriteLine($"Already attached as worker {existing.WorkerId} ({projectDirectory}); run 'detach' first.");
             return 1;
         }
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -99,8 +100,8 @@ public static class AgentCommands
             AccountId = attached.AccountId,
             Limits = attached.Limits,
             CoordinatorKey = attached.CoordinatorKey,
-        }.Save(options.StateDirectory);
-        output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {options.StateDirectory}.");
+        }.Save(projectDirectory);
+        output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {projectDirectory}.");
         if (attached.AccountKey is { } accountKey)
         {
             output.WriteLine("This host has a new anonymous account. Its key attaches more hosts to the same account (attach URL --account KEY); it is shown only this once:");

@@ -20,6 +20,9 @@ public sealed record WorkerStatus(
     /// <summary>The agent as a peer; null in a status written before agents were peers.</summary>
     public PeerStatus? Peer { get; init; }
 
+    /// <summary>Units leased and queued for a slot (the work buffer); 0 in a status written before agents buffered.</summary>
+    public int Buffered { get; init; }
+
     public const string FileName = "status.json";
 
     public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, FileName);
