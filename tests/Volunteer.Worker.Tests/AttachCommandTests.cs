@@ -22,12 +22,13 @@ public sealed class AttachCommandTests : IDisposable
         var (exitCode, lines) = await AttachAsync(coordinator, new WorkerOptions { StateDirectory = _state.Path, Name = "host-1", Slots = 2, AccountKey = "the-account-key" });
 
         Assert.Equal(0, exitCode);
-        Assert.Equal([$"Attached as worker {WorkerId} of account {AccountId}; state in {_state.Path}."], lines);
+        var project = ProjectFolders.For(_state.Path, coordinator.Url);
+        Assert.Equal([$"Attached as worker {WorkerId} of account {AccountId}; state in {project}."], lines);
         var arrived = Assert.Single(coordinator.Arrived);
         Assert.Equal(("POST", "/" + Routes.Workers), (arrived.Method, arrived.Path));
         var sent = JsonSerializer.Deserialize<WorkerAttachRequest>(arrived.Body, ProtocolJson.Options)!;
         Assert.Equal(("host-1", 2, "the-account-key"), (sent.Name, sent.Cores, sent.AccountKey));
-        Assert.Equal((WorkerId, AccountId), (WorkerIdentity.Load(_state.Path)!.WorkerId, WorkerIdentity.Load(_state.Path)!.AccountId));
+        Assert.Equal((WorkerId, AccountId), (WorkerIdentity.Load(project)!.WorkerId, WorkerIdentity.Load(project)!.AccountId));
     }
 
     [Fact]
@@ -38,15 +39,16 @@ public sealed class AttachCommandTests : IDisposable
         var (exitCode, lines) = await AttachAsync(coordinator, new WorkerOptions { StateDirectory = _state.Path });
 
         Assert.Equal(0, exitCode);
+        var project = ProjectFolders.For(_state.Path, coordinator.Url);
         Assert.Equal(
         [
-            $"Attached as worker {WorkerId} of account {AccountId}; state in {_state.Path}.",
+            $"Attached as worker {WorkerId} of account {AccountId}; state in {project}.",
             "This host has a new anonymous account. Its key attaches more hosts to the same account (attach URL --account KEY); it is shown only this once:",
             "fresh-account-key",
         ], lines);
         Assert.Null(JsonSerializer.Deserialize<WorkerAttachRequest>(Assert.Single(coordinator.Arrived).Body, ProtocolJson.Options)!.AccountKey);
         // The account key is the volunteer's to keep; the agent needs only its own token.
-        Assert.DoesNotContain("fresh-account-key", File.ReadAllText(WorkerIdentity.PathIn(_state.Path)), StringComparison.Ordinal);
+        Assert.DoesNotContain("fresh-account-key", File.ReadAllText(WorkerIdentity.PathIn(project)), StringComparison.Ordinal);
     }
 
     [Fact]
