@@ -11,6 +11,9 @@ internal static partial class PosixSignals
 
     public static void Continue(int processId) => Send(processId, OperatingSystem.IsLinux() ? 18 : 19);
 
+    /// <summary>SIGTERM: what a service manager sends to stop a process (15 everywhere).</summary>
+    public static void Terminate(int processId) => Send(processId, 15);
+
     private static void Send(int processId, int signal)
     {
         if (!IsSupported)

@@ -35,6 +35,9 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     /// </summary>
     public Dictionary<string, string> Settings { get; } = new(AgentSettings);
 
+    /// <summary>Units it computes at once (--slots, to attach and run); one unless a test says otherwise.</summary>
+    public int Slots { get; set; } = 1;
+
     /// <summary>Arguments added to <c>run</c>, e.g. --no-serve.</summary>
     public List<string> RunArguments { get; } = [];
 
@@ -130,7 +133,7 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
         _attachedTo ??= coordinators[0];
         await using var attach = Run(
             $"{Name} attach",
-            ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", "1", "--name", Name,
+            ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", Slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", Name,
              "--source-address", SourceAddress.ToString(), .. accountKey is null ? Array.Empty<string>() : ["--account", accountKey]],
             Settings);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
@@ -147,9 +150,22 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
 
     /// <summary>Starts <c>volunteer-worker run</c> on this worker's state directory.</summary>
     public void Start() =>
-        StartGeneration(["run", "--state-dir", StateDirectory, "--slots", "1", "--source-address", SourceAddress.ToString(), .. RunArguments],
+        StartGeneration(["run", "--state-dir", StateDirectory, "--slots", Slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--source-address", SourceAddress.ToString(), .. RunArguments],
             new Dictionary<string, string>(Settings) { ["Worker__PeerPort"] = PeerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             OnLine);
+
+    /// <summary>
+    /// SIGTERM, as a service manager stops the agent: its exit code and how long it took to exit from the signal on.
+    /// Throws TimeoutException when it has not exited within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync(TimeSpan timeout)
+    {
+        var process = Current;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PosixSignals.Terminate(process.Id);
+        var exitCode = await process.WaitForExitAsync(timeout);
+        return (exitCode, clock.Elapsed);
+    }
 
     /// <summary>
     /// kill -9 at a moment the agent certainly holds work: it is frozen (SIGSTOP) now and then until its
