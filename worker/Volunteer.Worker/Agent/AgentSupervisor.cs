@@ -133,7 +133,8 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _watching;
+        // A project that did not stop within the host's shutdown timeout is not waited for: the process is ending.
+        await Task.WhenAny(_watching, Task.Delay(TimeSpan.FromSeconds(0.5)));
         foreach (var project in _projects)
         {
             await project.Services.DisposeAsync();
