@@ -5,12 +5,12 @@
 # the science, is the bound), every unit twice (quorum 2, adaptive replication off). After WARMUP seconds it measures
 # for MEASURE seconds and prints:
 #   units validated per second     (the job's valid + assimilated units, from the job API)
-#   agent CPU seconds per unit     (utime + stime of the agent processes, /proc/PID/stat, per replica they computed)
+#   agent CPU seconds per unit     (utime + stime of the agent processes, /proc/PID/stat, per replica computed)
 #   disk bytes written per unit    (write_bytes of the agent processes, /proc/PID/io, per replica computed)
 #   write syscalls per unit        (syscw, /proc/PID/io, per replica computed)
 #   syncs per unit                 (sync requests the coordinator logged, per replica computed)
-# "Per unit" is per replica an agent computed (each validated unit is two). Figures, not assertions; they go to
-# .volunteer/bench-agent/figures.txt too.
+# "Per unit" is per replica computed: each unit validated in the window counts as its two replicas. Figures, not
+# assertions; they go to .volunteer/bench-agent/figures.txt too.
 #
 #   ./infra/bench-agent.sh                         4 agents, 1 slot each, 30 s measured after 10 s
 #   AGENTS=8 SLOTS=2 MEASURE=60 ./infra/bench-agent.sh
@@ -82,34 +82,31 @@ job=$(curl -sf -H "X-Api-Key: $api_key" -H 'Content-Type: application/json' "$ur
 validated() {
   curl -sf -H "X-Api-Key: $api_key" "$url/api/v1/jobs/$job" | python3 -c 'import json,sys; u=json.load(sys.stdin)["units"]; print(u["valid"]+u["assimilated"])'
 }
-# The agents' CPU ticks, bytes written, write syscalls; replicas computed (their log lines); syncs the coordinator saw.
+# The agents' CPU ticks, bytes written and write syscalls; syncs the coordinator saw.
 sample() {
-  local ticks=0 bytes=0 writes=0 computed=0
+  local ticks=0 bytes=0 writes=0
   for pid in "${agent_pids[@]}"; do
     read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
     ticks=$((ticks + utime + stime))
     bytes=$((bytes + $(awk '/^write_bytes:/ {print $2}' "/proc/$pid/io")))
     writes=$((writes + $(awk '/^syscw:/ {print $2}' "/proc/$pid/io")))
   done
-  for i in $(seq 0 $((AGENTS - 1))); do
-    computed=$((computed + $(grep -c 'Unit finished' "$OUT/agent-$i.log" || true)))
-  done
   local syncs
   syncs=$(grep -c 'POST http://127.0.0.1:'"$PORT"'/api/v1/workers/sync' "$OUT/coordinator.log" || true)
-  echo "$(date +%s.%N) $(validated) $ticks $bytes $writes $computed $syncs"
+  echo "$(date +%s.%N) $(validated) $ticks $bytes $writes $syncs"
 }
 
 sleep "$WARMUP"
-read -r t0 v0 c0 b0 w0 n0 s0 < <(sample)
+read -r t0 v0 c0 b0 w0 s0 < <(sample)
 sleep "$MEASURE"
-read -r t1 v1 c1 b1 w1 n1 s1 < <(sample)
+read -r t1 v1 c1 b1 w1 s1 < <(sample)
 hz=$(getconf CLK_TCK)
-python3 - "$t0" "$v0" "$c0" "$b0" "$w0" "$n0" "$s0" "$t1" "$v1" "$c1" "$b1" "$w1" "$n1" "$s1" "$hz" "$AGENTS" "$SLOTS" "$AGENT_LOG" "$IN_PROGRESS_PER_CORE" <<'EOF' | tee "$OUT/figures.txt"
+python3 - "$t0" "$v0" "$c0" "$b0" "$w0" "$s0" "$t1" "$v1" "$c1" "$b1" "$w1" "$s1" "$hz" "$AGENTS" "$SLOTS" "$AGENT_LOG" "$IN_PROGRESS_PER_CORE" <<'EOF' | tee "$OUT/figures.txt"
 import sys
-t0, v0, c0, b0, w0, n0, s0, t1, v1, c1, b1, w1, n1, s1 = map(float, sys.argv[1:15])
-hz, agents, slots, log = float(sys.argv[15]), sys.argv[16], sys.argv[17], sys.argv[18]
-seconds, computed = t1 - t0, max(n1 - n0, 1)
-print(f"{agents} agents x {slots} slot(s), agent log {log}, in progress per core {sys.argv[19] or 'default'}, measured {seconds:.1f} s: {n1 - n0:.0f} replicas computed")
+t0, v0, c0, b0, w0, s0, t1, v1, c1, b1, w1, s1 = map(float, sys.argv[1:13])
+hz, agents, slots, log, in_progress = float(sys.argv[13]), sys.argv[14], sys.argv[15], sys.argv[16], sys.argv[17]
+seconds, computed = t1 - t0, max(2 * (v1 - v0), 1)
+print(f"{agents} agents x {slots} slot(s), agent log {log}, in progress per core {in_progress or 'default'}, measured {seconds:.1f} s: {v1 - v0:.0f} units validated")
 print(f"units validated per second     {(v1 - v0) / seconds:10.1f}")
 print(f"agent CPU seconds per unit     {(c1 - c0) / hz / computed:10.5f}")
 print(f"disk bytes written per unit    {(b1 - b0) / computed:10.0f}")
