@@ -83,6 +83,61 @@ public sealed class WorkFolderTests : IDisposable
         Assert.Equal([third], new WorkFolder(_state.Path).PendingReports());
     }
 
+    [Fact]
+    public void A_short_units_report_waits_in_memory_its_lease_on_disk_until_the_sync_writes_every_such_report_as_one_file()
+    {
+        var (first, second) = (Assignment(unit: 1), Assignment(unit: 2));
+        var folder = new WorkFolder(_state.Path);
+        folder.Settle([], [first, second]);
+        Assert.Single(Directory.GetFiles(Path.Combine(_state.Path, "inbox")));
+
+        folder.Finish(Report(first), keepInMemory: true);
+        folder.Finish(Report(second), keepInMemory: true);
+
+        // A crash now: both leases are still on disk (computed again), no report is.
+        var crashed = new WorkFolder(_state.Path);
+        Assert.Equal([first.Ref, second.Ref], crashed.LeasedUnits().Select(a => a.Ref));
+        Assert.Empty(crashed.PendingReports());
+
+        // What a sync sends is on disk first, both reports in one file; the leases they finish no longer count.
+        Assert.Equal([Report(first), Report(second)], folder.PendingReports());
+        Assert.Single(Directory.GetFiles(Path.Combine(_state.Path, "outbox")));
+        var afterWrite = new WorkFolder(_state.Path);
+        Assert.Empty(afterWrite.LeasedUnits());
+        Assert.Equal([Report(first), Report(second)], afterWrite.PendingReports());
+
+        // Acknowledged: the file goes once none of its reports is pending (a restart before then sends the acknowledged
+        // one again, which the coordinator refuses as already reported), and the inbox was rewritten without the leases.
+        folder.Settle([first.Ref], []);
+        Assert.Equal([Report(second)], folder.PendingReports());
+        Assert.Equal([Report(first), Report(second)], new WorkFolder(_state.Path).PendingReports());
+        folder.Settle([second.Ref], []);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_state.Path, "outbox")));
+        Assert.Equal((0, 0, 0), new WorkFolder(_state.Path).Count());
+    }
+
+    [Fact]
+    public void Leases_and_reports_kept_one_per_file_by_earlier_agents_are_read_and_the_leases_folded_into_the_one_inbox_file()
+    {
+        var (leased, finished) = (Assignment(unit: 5), Assignment(unit: 6));
+        var inbox = Directory.CreateDirectory(Path.Combine(_state.Path, "inbox")).FullName;
+        var outbox = Directory.CreateDirectory(Path.Combine(_state.Path, "outbox")).FullName;
+        foreach (var assignment in new[] { leased, finished })
+        {
+            File.WriteAllBytes(Path.Combine(inbox, $"{assignment.JobId:N}-{assignment.UnitIndex}-{assignment.Replica}.json"),
+                JsonSerializer.SerializeToUtf8Bytes(assignment, ProtocolJson.Options));
+        }
+        File.WriteAllBytes(Path.Combine(outbox, $"{finished.JobId:N}-{finished.UnitIndex}-{finished.Replica}.json"),
+            JsonSerializer.SerializeToUtf8Bytes(Report(finished), ProtocolJson.Options));
+
+        var folder = new WorkFolder(_state.Path);
+
+        Assert.Equal([leased.Ref], folder.LeasedUnits().Select(a => a.Ref));
+        Assert.Equal([Report(finished)], folder.PendingReports());
+        Assert.Equal(["leases.json"], Directory.GetFiles(inbox).Select(Path.GetFileName));
+        Assert.Equal([leased.Ref], new WorkFolder(_state.Path).LeasedUnits().Select(a => a.Ref));
+    }
+
     public void Dispose() => _state.Dispose();
 
     private static ReplicaReport Report(Assignment assignment) =>

@@ -15,6 +15,8 @@ namespace Volunteer.Worker.Storage;
 /// memory until the next sync writes them as one file before sending them. A crash before then loses only the
 /// computing of those units: their leases are still in the inbox, so they are computed again. A long unit's report is
 /// written at once. A report is durable before any sync carries it, and stays until the coordinator acknowledged it.
+/// A file of several reports goes when none of them is pending; a restart before then sends the acknowledged ones
+/// again, which the coordinator refuses as already reported and the agent then drops.
 /// </remarks>
 public sealed class WorkFolder
 {
