@@ -1,3 +1,4 @@
+using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 using Volunteer.Apps;
@@ -10,7 +11,7 @@ namespace Volunteer.Worker.Agent;
 /// Runs one leased replica with the app's computer and turns the outcome into a report: the blobs the unit reads are
 /// fetched into the cache first, and a payload above the inline limit is kept in the cache and reported by digest.
 /// </summary>
-public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits, BlobCache cache, SwarmFetcher fetcher)
+public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits, BlobCache cache, SwarmFetcher fetcher, ComputeGovernor governor)
 {
     /// <summary>
     /// Computes the replica and returns its (unsigned) report, telling <paramref name="progress"/> the
@@ -37,7 +38,9 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
                 return Failed(assignment, $"Could not fetch blob {blob.Manifest.Digest}: {ex.Message}");
             }
         }
-        var context = new CheckpointingContext(folder, assignment.Ref, progress, cache, blobs.Select(b => b.Manifest.Digest).ToHashSet());
+        await governor.WaitUntilMayComputeAsync(cancellationToken);
+        using var gate = governor.Admit(assignment.Ref);
+        var context = new CheckpointingContext(folder, assignment.Ref, progress, cache, blobs.Select(b => b.Manifest.Digest).ToHashSet(), gate, cancellationToken);
         byte[] payload;
         try
         {
@@ -84,12 +87,15 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
     }
 
     private sealed class CheckpointingContext(
-        WorkFolder folder, ReplicaRef replica, IProgress<double> progress, BlobCache cache, IReadOnlySet<string> blobs) : IUnitContext
+        WorkFolder folder, ReplicaRef replica, IProgress<double> progress, BlobCache cache, IReadOnlySet<string> blobs,
+        UnitGate gate, CancellationToken cancellationToken) : IUnitContext
     {
         public ReadOnlyMemory<byte>? Checkpoint { get; } = folder.Checkpoint(replica);
 
         public void ReportProgress(double fractionDone)
         {
+            // The unit's thread is held here while the governor pauses units and sleeps here to hold the CPU throttle.
+            gate.Pass(cancellationToken);
             // An app's figure is shown as it is, within 0..1; one that is not a number at all is passed over.
             if (double.IsFinite(fractionDone))
             {

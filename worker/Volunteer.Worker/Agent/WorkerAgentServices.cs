@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Volunteer.Apps;
+using Volunteer.Worker.Governor;
+using Volunteer.Worker.Governor.Machine;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
@@ -24,6 +26,11 @@ public static class WorkerAgentServices
         services.AddSingleton(new WorkFolder(options.StateDirectory));
         services.TryAddSingleton(ScienceAppCatalog.BuiltIn);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new ComputeGovernor(
+            provider.GetService<IConfiguration>() is { } configuration ? ComputeLimits.From(configuration) : new ComputeLimits(),
+            provider.GetRequiredService<TimeProvider>(),
+            MachineProbe.ForThisPlatform(provider.GetRequiredService<TimeProvider>()),
+            provider.GetRequiredService<ILogger<ComputeGovernor>>()));
         services.AddSingleton<UnitRunner>();
         services.AddSingleton<CoordinatorReach>();
         // Each attempt has its own timeout in the client's resilience pipeline.

@@ -1,0 +1,119 @@
+namespace Volunteer.Worker.Governor.Machine;
+
+/// <summary>
+/// The machine as Linux shows it in files, under <paramref name="root"/> ("/" but for tests), with no X11 needed, as
+/// BOINC's client does it: input idleness from the access times of the input devices and of the terminals of the users
+/// logged in, CPU load from /proc, power from /sys/class/power_supply.
+/// </summary>
+public sealed class LinuxMachineProbe(string root, TimeProvider timeProvider) : IMachineProbe
+{
+    private readonly CpuLoadWindow _load = new(timeProvider, TimeSpan.FromSeconds(5));
+
+    /// <summary>
+    /// Since the most recent access of an input device (/dev/input/event*, mice, mouse*) or of a logged-in user's
+    /// terminal (a read of a terminal is its owner typing); null when there is none of them to look at.
+    /// </summary>
+    public TimeSpan? InputIdle()
+    {
+        DateTime? last = null;
+        foreach (var device in InputDevices().Concat(UserTerminals()))
+        {
+            var info = new FileInfo(device);
+            // Never a reason to fail the agent: a device may vanish between listing and looking.
+            if (info.Exists && (last is null || info.LastAccessTimeUtc > last))
+            {
+                last = info.LastAccessTimeUtc;
+            }
+        }
+        if (last is not { } at)
+        {
+            return null;
+        }
+        var idle = timeProvider.GetUtcNow().UtcDateTime - at;
+        return idle > TimeSpan.Zero ? idle : TimeSpan.Zero;
+    }
+
+    /// <summary>Other programs' load: the machine's busy time from /proc/stat less this process's own from /proc/self/stat.</summary>
+    public double? OtherCpuLoad()
+    {
+        var machine = LinuxMachineFiles.MachineCpu(ReadText("proc/stat"));
+        var own = LinuxMachineFiles.ProcessCpu(ReadText("proc/self/stat"));
+        return machine is { } m && own is { } o ? _load.Add(new CpuCounters(m.Busy, m.Total, o)) : null;
+    }
+
+    public bool? OnBattery()
+    {
+        var folder = Path.Combine(root, "sys/class/power_supply");
+        if (!Directory.Exists(folder))
+        {
+            return null;
+        }
+        var supplies = Directory.EnumerateFileSystemEntries(folder).Select(supply => new PowerSupply(
+            ReadText(Path.Combine(supply, "type")) ?? "",
+            ReadText(Path.Combine(supply, "scope")),
+            ReadText(Path.Combine(supply, "online")),
+            ReadText(Path.Combine(supply, "present")),
+            ReadText(Path.Combine(supply, "status"))));
+        return LinuxMachineFiles.OnBattery(supplies.ToList());
+    }
+
+    private IEnumerable<string> InputDevices()
+    {
+        var folder = Path.Combine(root, "dev/input");
+        return Directory.Exists(folder)
+            ? Directory.EnumerateFileSystemEntries(folder).Where(d => Path.GetFileName(d) is var name
+                && (name.StartsWith("event", StringComparison.Ordinal) || name.StartsWith("mouse", StringComparison.Ordinal) || name == "mice"))
+            : [];
+    }
+
+    /// <summary>The terminals of the users logged in, from utmp and from systemd-logind's sessions (some systems keep only one).</summary>
+    private IEnumerable<string> UserTerminals()
+    {
+        var lines = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var utmp in new[] { "run/utmp", "var/run/utmp" })
+        {
+            var path = Path.Combine(root, utmp);
+            if (ReadBytes(path) is { } bytes)
+            {
+                lines.UnionWith(LinuxMachineFiles.UtmpTerminals(bytes));
+                break;
+            }
+        }
+        var sessions = Path.Combine(root, "run/systemd/sessions");
+        if (Directory.Exists(sessions))
+        {
+            foreach (var session in Directory.EnumerateFiles(sessions))
+            {
+                if (LinuxMachineFiles.SessionTerminal(ReadText(session) ?? "") is { } line)
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+        return lines.Select(line => Path.Combine(root, "dev", line));
+    }
+
+    private string? ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(root, path)).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[]? ReadBytes(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
