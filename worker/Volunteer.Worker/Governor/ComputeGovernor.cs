@@ -93,10 +93,12 @@ public sealed class ComputeGovernor : IDisposable
         Recheck();
     }
 
-    /// <summary>Completes when units may compute (at once when they may now).</summary>
+    /// <summary>
+    /// Completes when units may compute (at once when they may now). Asks nothing of the machine: what the last look at
+    /// the conditions found holds, so that starting many short units costs nothing.
+    /// </summary>
     public Task WaitUntilMayComputeAsync(CancellationToken cancellationToken)
     {
-        Recheck();
         lock (_gate)
         {
             return _mayCompute.Task.WaitAsync(cancellationToken);
