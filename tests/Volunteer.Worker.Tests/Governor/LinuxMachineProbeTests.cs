@@ -36,6 +36,21 @@ public sealed class LinuxMachineProbeTests : IDisposable
     }
 
     [Fact]
+    public void A_character_devices_access_time_is_read_from_its_inode()
+    {
+        // stat(1) is the independent witness: the access time of /dev/null, a character device as the input devices are.
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", "-c %X /dev/null") { RedirectStandardOutput = true })!;
+        var seconds = long.Parse(stat.StandardOutput.ReadToEnd().Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        stat.WaitForExit();
+
+        var accessed = LinuxMachineProbe.LastAccess("/dev/null");
+
+        Assert.NotNull(accessed);
+        Assert.Equal(seconds, new DateTimeOffset(accessed.Value, TimeSpan.Zero).ToUnixTimeSeconds());
+        Assert.Null(LinuxMachineProbe.LastAccess(Path.Combine(_root.Path, "dev/input/event9")));
+    }
+
+    [Fact]
     public void Without_input_devices_or_terminals_input_idleness_is_unknown()
     {
         Folder("dev/input");

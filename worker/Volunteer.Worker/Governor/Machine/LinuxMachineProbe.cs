@@ -18,11 +18,9 @@ public sealed class LinuxMachineProbe(string root, TimeProvider timeProvider) : 
         DateTime? last = null;
         foreach (var device in InputDevices().Concat(UserTerminals()))
         {
-            var info = new FileInfo(device);
-            // Never a reason to fail the agent: a device may vanish between listing and looking.
-            if (info.Exists && (last is null || info.LastAccessTimeUtc > last))
+            if (LastAccess(device) is { } accessed && (last is null || accessed > last))
             {
-                last = info.LastAccessTimeUtc;
+                last = accessed;
             }
         }
         if (last is not { } at)
@@ -31,6 +29,13 @@ public sealed class LinuxMachineProbe(string root, TimeProvider timeProvider) : 
         }
         var idle = timeProvider.GetUtcNow().UtcDateTime - at;
         return idle > TimeSpan.Zero ? idle : TimeSpan.Zero;
+    }
+
+    /// <summary>When a device (or any file) was last read, from its inode; null when it is not there (any more).</summary>
+    internal static DateTime? LastAccess(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? info.LastAccessTimeUtc : null;
     }
 
     /// <summary>Other programs' load: the machine's busy time from /proc/stat less this process's own from /proc/self/stat.</summary>

@@ -4,9 +4,9 @@ using System.Runtime.InteropServices;
 namespace Volunteer.Worker.Governor.Machine;
 
 /// <summary>
-/// The machine as Windows tells it: the last input of the session the agent runs in (GetLastInputInfo; a service in
-/// session 0 sees no user's input, so there the governor falls back to CPU load only if input is unknown), the system's
-/// CPU times (GetSystemTimes) and its power source (GetSystemPowerStatus).
+/// The machine as Windows tells it: the last input of the session the agent runs in (GetLastInputInfo: a service runs in
+/// session 0, where no owner types, so only an agent run in the owner's session sees them at work), the system's CPU
+/// times (GetSystemTimes) and its power source (GetSystemPowerStatus).
 /// </summary>
 public sealed class WindowsMachineProbe(TimeProvider timeProvider) : IMachineProbe
 {
