@@ -116,7 +116,7 @@ public sealed class LimitsTests(ITestOutputHelper output)
         Assert.Equal((0, 0, 0), (job.Valid, job.Assimilated, job.Failed));
         // The agent says why.
         var next = (opens.Date == DateTime.Now.Date ? "" : $"{opens.DayOfWeek.ToString()[..3]} ") + opens.ToString("HH:mm", CultureInfo.InvariantCulture);
-        var reason = $"Units paused: outside the compute windows (next {next})";
+        var reason = $"Not computing: outside the compute windows (next {next})";
         Assert.Contains(worker.Lines, line => line.Contains(reason, StringComparison.Ordinal));
     }
 

@@ -2,10 +2,10 @@ namespace Volunteer.Worker.Governor;
 
 internal static partial class GovernorLog
 {
-    [LoggerMessage(2101, LogLevel.Information, "Units paused: {Reasons}")]
+    [LoggerMessage(2101, LogLevel.Information, "Not computing: {Reasons}")]
     public static partial void Paused(ILogger logger, string reasons);
 
-    [LoggerMessage(2102, LogLevel.Information, "Units resume (they were paused: {Reasons})")]
+    [LoggerMessage(2102, LogLevel.Information, "Computing again (held before: {Reasons})")]
     public static partial void Resumed(ILogger logger, string reasons);
 
     [LoggerMessage(2103, LogLevel.Error, "Could not look at the conditions for computing; units stay as they were until the next look")]
