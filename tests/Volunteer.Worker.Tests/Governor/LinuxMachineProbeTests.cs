@@ -118,6 +118,25 @@ public sealed class LinuxMachineProbeTests : IDisposable
     }
 
     [Fact]
+    public void After_a_long_time_unasked_the_load_starts_afresh_rather_than_average_over_the_gap()
+    {
+        var probe = Probe();
+        Stats(busy: 1000, idle: 1000, own: 0);
+        probe.OtherCpuLoad();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Stats(busy: 1100, idle: 1000, own: 0);
+        Assert.Equal(100, probe.OtherCpuLoad());
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Stats(busy: 1100, idle: 7000, own: 0);
+        Assert.Null(probe.OtherCpuLoad());
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Stats(busy: 1180, idle: 7020, own: 0);
+        Assert.Equal(80, probe.OtherCpuLoad());
+    }
+
+    [Fact]
     public void A_laptop_unplugged_is_on_battery()
     {
         Supply("AC", ("type", "Mains"), ("online", "0"));

@@ -34,6 +34,9 @@ public sealed class UnitGate : IDisposable
         _governor = governor;
         _timeProvider = timeProvider;
         Unit = unit;
+        // Admitted on the thread that goes on to compute the unit, as a rule: its computing counts from here, not only
+        // from the app's first progress report.
+        Count(idleSinceLastPass: true);
     }
 
     public ReplicaRef Unit { get; }
