@@ -14,10 +14,10 @@ public sealed class LinuxMachineProbeTests : IDisposable
     private readonly FakeTimeProvider _time = new(Now);
 
     [Fact]
-    public void Input_idleness_is_since_the_latest_access_of_an_input_device_or_a_logged_in_users_terminal()
+    public void Input_idleness_is_since_the_latest_access_of_a_logged_in_users_terminal_or_an_input_device()
     {
         Device("dev/input/event0", accessed: Now.AddMinutes(-50));
-        Device("dev/input/event3", accessed: Now.AddMinutes(-12));
+        Device("dev/input/event3", accessed: Now.AddMinutes(-5));
         Device("dev/input/mice", accessed: Now.AddMinutes(-20));
         // A joystick and a terminal nobody is logged in on count for nothing.
         Device("dev/input/js0", accessed: Now.AddSeconds(-1));
@@ -26,13 +26,72 @@ public sealed class LinuxMachineProbeTests : IDisposable
         Utmp(("pts/3", UserProcess: true), ("tty1", UserProcess: false));
         var probe = Probe();
 
-        Assert.Equal(TimeSpan.FromMinutes(7), probe.InputIdle());
+        Assert.Equal(TimeSpan.FromMinutes(5), probe.InputIdle());
 
         // A session systemd-logind knows of counts too (systems without utmp keep only these).
         Device("dev/tty2", accessed: Now.AddSeconds(-30));
-        File.WriteAllText(Path.Combine(Folder("run/systemd/sessions"), "4"), "# This is private data.\nUID=1000\nUSER=owner\nACTIVE=1\nTTY=tty2\nREMOTE=0\n");
+        Session("4", "TTY=tty2", "TYPE=tty");
 
         Assert.Equal(TimeSpan.FromSeconds(30), probe.InputIdle());
+    }
+
+    [Fact]
+    public void With_a_graphical_session_input_idleness_is_unknown_as_only_its_display_server_knows_it()
+    {
+        Device("dev/pts/3", accessed: Now.AddMinutes(-7));
+        Device("dev/tty2", accessed: Now.AddHours(-3));
+        Utmp(("pts/3", UserProcess: true));
+        var probe = Probe();
+        Assert.Equal(TimeSpan.FromMinutes(7), probe.InputIdle());
+
+        Session("2", "TTY=tty2", "TYPE=wayland");
+        Assert.Null(probe.InputIdle());
+
+        // An X display in utmp, on a system without logind.
+        Directory.Delete(Path.Combine(_root.Path, "run/systemd"), recursive: true);
+        Utmp(("pts/3", UserProcess: true), (":0", UserProcess: true));
+        Assert.Null(probe.InputIdle());
+    }
+
+    [Fact]
+    public void Without_a_login_on_a_terminal_input_idleness_is_unknown_whatever_the_input_devices_say()
+    {
+        Device("dev/input/event0", accessed: Now.AddHours(-9));
+        Utmp(("tty1", UserProcess: false));
+
+        Assert.Null(Probe().InputIdle());
+    }
+
+    [Fact]
+    public void Utmp_gives_the_logins_of_user_processes_only()
+    {
+        var utmp = UtmpBytes(("pts/0", true), ("tty1", false), ("pts/12", true), (":0", true));
+
+        Assert.Equal([new Login("pts/0", false), new Login("pts/12", false), new Login(":0", true)], LinuxMachineFiles.UtmpLogins(utmp));
+        // A truncated last entry is passed over.
+        Assert.Equal([new Login("pts/0", false)], LinuxMachineFiles.UtmpLogins(utmp.AsSpan(0, 384 + 100)));
+    }
+
+    [Theory]
+    [InlineData("UID=1000\nTTY=pts/2\nTYPE=tty\n", "pts/2", false)]
+    [InlineData("UID=1000\nTTY=tty2\nTYPE=wayland\n", "tty2", true)]
+    [InlineData("UID=1000\nTYPE=x11\n", "", true)]
+    [InlineData("UID=1000\nSERVICE=crond\nTYPE=unspecified\n", null, false)]
+    public void A_logind_session_gives_its_terminal_and_whether_it_is_graphical(string session, string? tty, bool graphical)
+    {
+        Assert.Equal(tty is null ? null : new Login(tty, graphical), LinuxMachineFiles.Session(session));
+    }
+
+    [Theory]
+    [InlineData("pts/0", "pts/0")]
+    [InlineData("tty1", "tty1")]
+    [InlineData(":0", null)]
+    [InlineData("../etc/passwd", null)]
+    [InlineData("/etc/passwd", null)]
+    [InlineData("", null)]
+    public void Only_plain_device_names_are_taken_for_terminals(string line, string? terminal)
+    {
+        Assert.Equal(terminal, LinuxMachineFiles.Terminal(line));
     }
 
     [Fact]
@@ -48,32 +107,6 @@ public sealed class LinuxMachineProbeTests : IDisposable
         Assert.NotNull(accessed);
         Assert.Equal(seconds, new DateTimeOffset(accessed.Value, TimeSpan.Zero).ToUnixTimeSeconds());
         Assert.Null(LinuxMachineProbe.LastAccess(Path.Combine(_root.Path, "dev/input/event9")));
-    }
-
-    [Fact]
-    public void Without_input_devices_or_terminals_input_idleness_is_unknown()
-    {
-        Folder("dev/input");
-        Utmp(("tty1", UserProcess: false));
-
-        Assert.Null(Probe().InputIdle());
-    }
-
-    [Fact]
-    public void Utmp_gives_the_terminals_of_user_processes_only()
-    {
-        var utmp = UtmpBytes(("pts/0", true), ("tty1", false), ("pts/12", true), (":0", true), ("../etc/passwd", true));
-
-        Assert.Equal(["pts/0", "pts/12"], LinuxMachineFiles.UtmpTerminals(utmp));
-        // A truncated last entry is passed over.
-        Assert.Equal(["pts/0"], LinuxMachineFiles.UtmpTerminals(utmp.AsSpan(0, 384 + 100)));
-    }
-
-    [Fact]
-    public void A_logind_session_gives_its_terminal_if_it_has_one()
-    {
-        Assert.Equal("pts/2", LinuxMachineFiles.SessionTerminal("UID=1000\nTTY=pts/2\n"));
-        Assert.Null(LinuxMachineFiles.SessionTerminal("UID=1000\nSERVICE=gdm-password\n"));
     }
 
     [Fact]
@@ -191,6 +224,9 @@ public sealed class LinuxMachineProbeTests : IDisposable
         File.WriteAllBytes(path, []);
         File.SetLastAccessTimeUtc(path, accessed.UtcDateTime);
     }
+
+    private void Session(string id, params string[] fields) =>
+        File.WriteAllText(Path.Combine(Folder("run/systemd/sessions"), id), $"# This is private data. Do not parse.\nUID=1000\nUSER=owner\n{string.Join("\n", fields)}\n");
 
     private void Utmp(params (string Line, bool UserProcess)[] entries) =>
         File.WriteAllBytes(Path.Combine(Folder("run"), "utmp"), UtmpBytes(entries));

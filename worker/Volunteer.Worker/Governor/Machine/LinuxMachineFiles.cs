@@ -61,10 +61,10 @@ internal static class LinuxMachineFiles
             : null;
     }
 
-    /// <summary>The terminals (ut_line, e.g. "pts/0", "tty1") of the user processes (logins) a utmp file lists.</summary>
-    public static IReadOnlyList<string> UtmpTerminals(ReadOnlySpan<byte> utmp)
+    /// <summary>The logins (user processes) a utmp file lists; an X display (ut_line ":0") is a graphical one.</summary>
+    public static IReadOnlyList<Login> UtmpLogins(ReadOnlySpan<byte> utmp)
     {
-        List<string> lines = [];
+        List<Login> logins = [];
         for (var at = 0; at + UtmpEntrySize <= utmp.Length; at += UtmpEntrySize)
         {
             var entry = utmp.Slice(at, UtmpEntrySize);
@@ -74,18 +74,29 @@ internal static class LinuxMachineFiles
             }
             var field = entry.Slice(UtmpLineOffset, UtmpLineLength);
             var length = field.IndexOf((byte)0);
-            if (Terminal(Encoding.ASCII.GetString(length < 0 ? field : field[..length])) is { } line)
-            {
-                lines.Add(line);
-            }
+            var line = Encoding.ASCII.GetString(length < 0 ? field : field[..length]);
+            logins.Add(new Login(line, Graphical: line.StartsWith(':')));
         }
-        return lines;
+        return logins;
     }
 
-    /// <summary>The terminal of a systemd-logind session file (its TTY= line); null for a session without one.</summary>
-    public static string? SessionTerminal(string session) =>
-        session.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("TTY=", StringComparison.Ordinal)) is { } tty
-            ? Terminal(tty["TTY=".Length..])
+    /// <summary>
+    /// The login of a systemd-logind session file: its terminal (TTY=) and whether it is graphical (TYPE=x11, wayland,
+    /// mir); null for a session that is neither (a service's, a cron job's).
+    /// </summary>
+    public static Login? Session(string session)
+    {
+        var fields = session.Split('\n').Select(l => l.Trim().Split('=', 2)).Where(f => f.Length == 2).ToLookup(f => f[0], f => f[1]);
+        var tty = fields["TTY"].FirstOrDefault();
+        var graphical = fields["TYPE"].FirstOrDefault() is "x11" or "wayland" or "mir";
+        return graphical || tty is not null ? new Login(tty ?? "", graphical) : null;
+    }
+
+    /// <summary>A terminal under /dev named by a login; null for an X display (":0") or anything that is not a plain device name.</summary>
+    public static string? Terminal(string line) =>
+        line.Length > 0 && !line.StartsWith(':') && !line.Contains("..", StringComparison.Ordinal) && !line.StartsWith('/')
+            && line.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.')
+            ? line
             : null;
 
     /// <summary>
@@ -112,14 +123,10 @@ internal static class LinuxMachineFiles
         var external = system.Where(s => s.Type == "Mains" || s.Type.StartsWith("USB", StringComparison.Ordinal)).ToList();
         return external.Count > 0 && external.All(s => s.Online == "0");
     }
-
-    /// <summary>A terminal under /dev named by a login record; null for an X display (":0") or anything that is not a plain device name.</summary>
-    private static string? Terminal(string line) =>
-        line.Length > 0 && !line.StartsWith(':') && !line.Contains("..", StringComparison.Ordinal) && !line.StartsWith('/')
-            && line.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.')
-            ? line
-            : null;
 }
 
 /// <summary>One entry of /sys/class/power_supply: its type, scope, online, present and status files (null when absent).</summary>
 internal sealed record PowerSupply(string Type, string? Scope, string? Online, string? Present, string? Status);
+
+/// <summary>A user logged in: the terminal under /dev it uses (ut_line, logind's TTY), and whether the session is graphical.</summary>
+internal sealed record Login(string Line, bool Graphical);

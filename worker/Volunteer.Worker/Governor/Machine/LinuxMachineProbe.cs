@@ -2,21 +2,30 @@ namespace Volunteer.Worker.Governor.Machine;
 
 /// <summary>
 /// The machine as Linux shows it in files, under <paramref name="root"/> ("/" but for tests), with no X11 needed, as
-/// BOINC's client does it: input idleness from the access times of the input devices and of the terminals of the users
-/// logged in, CPU load from /proc, power from /sys/class/power_supply.
+/// BOINC's client does it: input idleness from the access times of the terminals of the users logged in (and of the
+/// input devices), CPU load from /proc, power from /sys/class/power_supply.
 /// </summary>
 public sealed class LinuxMachineProbe(string root, TimeProvider timeProvider) : IMachineProbe
 {
     private readonly CpuLoadWindow _load = new(timeProvider, TimeSpan.FromSeconds(5));
 
     /// <summary>
-    /// Since the most recent access of an input device (/dev/input/event*, mice, mouse*) or of a logged-in user's
-    /// terminal (a read of a terminal is its owner typing); null when there is none of them to look at.
+    /// Since the most recent access of a logged-in user's terminal (the kernel's tty layer stamps a terminal's access
+    /// time as its user types) or of an input device (/dev/input/event*, mice, mouse*). Null, so that the governor goes
+    /// by CPU load, when no one is logged in on a terminal, and when a graphical session runs: its keyboard and mouse
+    /// are known to its display server only, and the input devices' access times alone are no witness, as the kernel
+    /// does not stamp them when the display server reads them.
     /// </summary>
     public TimeSpan? InputIdle()
     {
+        var logins = Logins();
+        var terminals = logins.Select(l => LinuxMachineFiles.Terminal(l.Line)).OfType<string>().ToList();
+        if (terminals.Count == 0 || logins.Any(l => l.Graphical))
+        {
+            return null;
+        }
         DateTime? last = null;
-        foreach (var device in InputDevices().Concat(UserTerminals()))
+        foreach (var device in terminals.Select(t => Path.Combine(root, "dev", t)).Concat(InputDevices()))
         {
             if (LastAccess(device) is { } accessed && (last is null || accessed > last))
             {
@@ -71,31 +80,24 @@ public sealed class LinuxMachineProbe(string root, TimeProvider timeProvider) : 
             : [];
     }
 
-    /// <summary>The terminals of the users logged in, from utmp and from systemd-logind's sessions (some systems keep only one).</summary>
-    private IEnumerable<string> UserTerminals()
+    /// <summary>The users logged in, from utmp and from systemd-logind's sessions (some systems keep only one of them).</summary>
+    private List<Login> Logins()
     {
-        var lines = new HashSet<string>(StringComparer.Ordinal);
+        List<Login> logins = [];
         foreach (var utmp in new[] { "run/utmp", "var/run/utmp" })
         {
-            var path = Path.Combine(root, utmp);
-            if (ReadBytes(path) is { } bytes)
+            if (ReadBytes(Path.Combine(root, utmp)) is { } bytes)
             {
-                lines.UnionWith(LinuxMachineFiles.UtmpTerminals(bytes));
+                logins.AddRange(LinuxMachineFiles.UtmpLogins(bytes));
                 break;
             }
         }
         var sessions = Path.Combine(root, "run/systemd/sessions");
         if (Directory.Exists(sessions))
         {
-            foreach (var session in Directory.EnumerateFiles(sessions))
-            {
-                if (LinuxMachineFiles.SessionTerminal(ReadText(session) ?? "") is { } line)
-                {
-                    lines.Add(line);
-                }
-            }
+            logins.AddRange(Directory.EnumerateFiles(sessions).Select(s => LinuxMachineFiles.Session(ReadText(s) ?? "")).OfType<Login>());
         }
-        return lines.Select(line => Path.Combine(root, "dev", line));
+        return logins;
     }
 
     private string? ReadText(string path)
