@@ -42,7 +42,7 @@ public sealed class AgentControl(
     public ComputeLimits Reload()
     {
         configuration.Reload();
-        var limits = ComputeLimitsBinding.From(configuration);
+        var limits = ComputeLimits.From(configuration);
         governor.Apply(limits);
         pool.Recheck();
         AgentLog.LimitsReloaded(logger, limits.Slots, limits.CpuPercent);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Volunteer.Worker.Control;
 using Volunteer.Worker.Governor;
+using Volunteer.Worker.Governor.Machine;
 using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Agent;
@@ -58,17 +59,16 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
             Console.Error.WriteLine($"An agent is already running on {options.StateDirectory}.");
             return 1;
         }
-        var limits = ComputeLimitsBinding.From(builder.Configuration);
+        var limits = ComputeLimits.From(builder.Configuration);
         var time = TimeProvider.System;
-        var governor = new ComputeGovernor(limits, time);
-        var pool = new SlotPool(governor, time);
         builder.Services.TryAddSingleton(time);
-        builder.Services.AddSingleton(governor);
-        builder.Services.AddSingleton(pool);
+        builder.Services.AddSingleton(provider => new ComputeGovernor(limits, time, MachineProbe.ForThisPlatform(time), provider.GetRequiredService<ILogger<ComputeGovernor>>()));
+        builder.Services.AddSingleton<SlotPool>();
         builder.Services.AddSingleton(provider => Create(options, attached, provider));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AgentSupervisor>());
         builder.Services.AddSingleton<IAgentControl>(provider => new AgentControl(
-            provider.GetRequiredService<AgentSupervisor>(), governor, pool, (IConfigurationRoot)builder.Configuration, options.StateDirectory,
+            provider.GetRequiredService<AgentSupervisor>(), provider.GetRequiredService<ComputeGovernor>(), provider.GetRequiredService<SlotPool>(),
+            (IConfigurationRoot)builder.Configuration, options.StateDirectory,
             time, provider.GetRequiredService<ILogger<AgentControl>>()));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         using var host = builder.Build();

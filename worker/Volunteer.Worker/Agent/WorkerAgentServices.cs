@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Volunteer.Apps;
 using Volunteer.Worker.Governor;
+using Volunteer.Worker.Governor.Machine;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
@@ -26,7 +27,11 @@ public static class WorkerAgentServices
         services.TryAddSingleton(ScienceAppCatalog.BuiltIn);
         services.TryAddSingleton(TimeProvider.System);
         // The agent process shares one governor and one slot pool among its projects; alone, an agent has its own.
-        services.TryAddSingleton(provider => new ComputeGovernor(new ComputeLimits { Slots = options.Slots }, provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider => new ComputeGovernor(
+            provider.GetService<IConfiguration>() is { } configuration ? ComputeLimits.From(configuration) : new ComputeLimits { Slots = options.Slots },
+            provider.GetRequiredService<TimeProvider>(),
+            MachineProbe.ForThisPlatform(provider.GetRequiredService<TimeProvider>()),
+            provider.GetRequiredService<ILogger<ComputeGovernor>>()));
         services.TryAddSingleton<SlotPool>();
         services.AddSingleton<UnitRunner>();
         services.AddSingleton<CoordinatorReach>();

@@ -1,58 +1,84 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using Volunteer.Protocol;
+using Volunteer.Worker.Governor.Machine;
 
 namespace Volunteer.Worker.Governor;
 
 /// <summary>
-/// Decides whether units may compute now and holds them back when not: the owner's pause, and (to come) compute
-/// windows, the machine being in use, battery, and the CPU throttle. One per agent process, shared by every project.
+/// Decides whether units may compute now and holds them back when not: the owner's pause, the compute windows, the
+/// machine being in use, the battery, and the CPU throttle. One per agent process, shared by every project.
 /// </summary>
 /// <remarks>
 /// Units run in the agent's process, so holding one back is cooperative, as BOINC's API library does it inside the
 /// app: the unit's thread passes its <see cref="UnitGate"/> whenever the app reports progress, and the gate blocks
-/// there while paused and sleeps there to hold the throttle.
+/// there while paused and sleeps there to hold the throttle. The conditions are looked at again every
+/// <see cref="RecheckInterval"/> on the governor's clock, and at once on <see cref="Recheck"/>.
 /// </remarks>
-public sealed class ComputeGovernor(ComputeLimits limits, TimeProvider timeProvider)
+public sealed class ComputeGovernor : IDisposable
 {
+    /// <summary>How often the conditions are looked at: a condition that clears resumes the units within this.</summary>
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _timeProvider;
+    private readonly IMachineProbe _machine;
+    private readonly ILogger _logger;
+    private readonly ITimer _timer;
     private readonly Lock _gate = new();
-    private volatile ComputeLimits _limits = limits;
+    // Evaluations one at a time: the probes keep samples, and each change of the reasons is logged once.
+    private readonly Lock _evaluation = new();
+    private volatile ComputeLimits _limits;
+    private volatile ComputeWindows _windows;
+    private volatile IReadOnlyList<string> _pausedBecause = [];
     private DateTimeOffset? _pausedByOwnerUntil;
     private bool _pausedByOwner;
     private TaskCompletionSource _mayCompute = NewSignal(completed: true);
 
-    public ComputeLimits Limits => _limits;
+    /// <summary>A governor that reads the machine it runs on.</summary>
+    public ComputeGovernor(ComputeLimits limits, TimeProvider timeProvider)
+        : this(limits, timeProvider, MachineProbe.ForThisPlatform(timeProvider))
+    {
+    }
 
-    /// <summary>Puts new limits in force at once, for running units too.</summary>
-    public void Apply(ComputeLimits limits)
+    /// <summary>A governor that learns of the machine from <paramref name="machine"/>; local time is the clock's <see cref="TimeProvider.LocalTimeZone"/>.</summary>
+    /// <exception cref="FormatException">The limits' compute windows are not valid.</exception>
+    public ComputeGovernor(ComputeLimits limits, TimeProvider timeProvider, IMachineProbe machine, ILogger? logger = null)
     {
         _limits = limits;
+        _windows = limits.Windows();
+        _timeProvider = timeProvider;
+        _machine = machine;
+        _logger = logger ?? NullLogger.Instance;
+        Recheck();
+        _timer = timeProvider.CreateTimer(_ => RecheckOnTimer(), null, RecheckInterval, RecheckInterval);
+    }
+
+    public ComputeLimits Limits => _limits;
+
+    /// <summary>Puts new limits in force at once, for running units too (a new CPU share at each unit's next pass).</summary>
+    /// <exception cref="FormatException">The limits' compute windows are not valid; the limits in force stay.</exception>
+    public void Apply(ComputeLimits limits)
+    {
+        var windows = limits.Windows();
+        lock (_evaluation)
+        {
+            (_limits, _windows) = (limits, windows);
+        }
         Recheck();
     }
 
-    /// <summary>Why units may not compute now; empty when they may.</summary>
-    public IReadOnlyList<string> PausedBecause
-    {
-        get
-        {
-            lock (_gate)
-            {
-                List<string> reasons = [];
-                if (_pausedByOwner && (_pausedByOwnerUntil is null || _pausedByOwnerUntil > timeProvider.GetUtcNow()))
-                {
-                    reasons.Add(_pausedByOwnerUntil is { } until ? $"paused by the owner until {until.ToLocalTime():HH:mm}" : "paused by the owner");
-                }
-                return reasons;
-            }
-        }
-    }
+    /// <summary>Why units may not compute now, as of the last look at the conditions; empty when they may.</summary>
+    public IReadOnlyList<string> PausedBecause => _pausedBecause;
 
     public bool Throttled => _limits.CpuPercent < 100;
 
+    /// <summary>Pauses every unit until <see cref="ResumeByOwner"/>, or for <paramref name="duration"/> when given.</summary>
     public void PauseByOwner(TimeSpan? duration)
     {
         lock (_gate)
         {
             _pausedByOwner = true;
-            _pausedByOwnerUntil = duration is { } d ? timeProvider.GetUtcNow() + d : null;
+            _pausedByOwnerUntil = duration is { } d ? _timeProvider.GetUtcNow() + d : null;
         }
         Recheck();
     }
@@ -67,10 +93,12 @@ public sealed class ComputeGovernor(ComputeLimits limits, TimeProvider timeProvi
         Recheck();
     }
 
-    /// <summary>Completes when units may compute (at once when they may now).</summary>
+    /// <summary>
+    /// Completes when units may compute (at once when they may now). Asks nothing of the machine: what the last look at
+    /// the conditions found holds, so that starting many short units costs nothing.
+    /// </summary>
     public Task WaitUntilMayComputeAsync(CancellationToken cancellationToken)
     {
-        Recheck();
         lock (_gate)
         {
             return _mayCompute.Task.WaitAsync(cancellationToken);
@@ -78,24 +106,134 @@ public sealed class ComputeGovernor(ComputeLimits limits, TimeProvider timeProvi
     }
 
     /// <summary>The gate a unit's thread passes as it computes.</summary>
-    public UnitGate Admit(ReplicaRef unit) => new(this, unit);
+    public UnitGate Admit(ReplicaRef unit) => new(this, unit, _timeProvider);
 
-    /// <summary>Re-evaluates the conditions and wakes or holds the units accordingly.</summary>
+    /// <summary>
+    /// Why a unit whose app says it needs <paramref name="unitMemoryBytes"/> of memory may not run here; null when it
+    /// may (no need declared, or no limit, or within it). Asked before the unit starts: a refused unit is not started.
+    /// </summary>
+    public string? Refuses(long? unitMemoryBytes)
+    {
+        var limit = _limits.MemoryPerUnitBytes;
+        return unitMemoryBytes is { } need && limit > 0 && need > limit
+            ? $"the unit needs {Mebibytes(need)} of memory, above the owner's limit of {Mebibytes(limit)} per unit"
+            : null;
+    }
+
+    /// <summary>
+    /// The most the blob cache may take: its own setting (<paramref name="cacheBytes"/>), within what
+    /// <see cref="ComputeLimits.DiskBytes"/> leaves after the rest of the agent's state (<paramref name="otherStateBytes"/>:
+    /// leases, reports, checkpoints, relay bundles). Never below zero; the cache's setting alone when there is no disk limit.
+    /// </summary>
+    public long CacheBudget(long cacheBytes, long otherStateBytes)
+    {
+        var disk = _limits.DiskBytes;
+        return disk > 0 ? Math.Clamp(disk - otherStateBytes, 0, cacheBytes) : cacheBytes;
+    }
+
+    /// <summary>Looks at the conditions now, and wakes or holds the units accordingly.</summary>
     public void Recheck()
     {
-        var paused = PausedBecause.Count > 0;
-        lock (_gate)
+        lock (_evaluation)
         {
-            if (paused && _mayCompute.Task.IsCompleted)
+            var before = _pausedBecause;
+            var now = Evaluate();
+            _pausedBecause = now;
+            lock (_gate)
             {
-                _mayCompute = NewSignal(completed: false);
+                if (now.Count > 0 && _mayCompute.Task.IsCompleted)
+                {
+                    _mayCompute = NewSignal(completed: false);
+                }
+                else if (now.Count == 0)
+                {
+                    _mayCompute.TrySetResult();
+                }
             }
-            else if (!paused)
+            if (now.Count == 0 && before.Count > 0)
             {
-                _mayCompute.TrySetResult();
+                GovernorLog.Resumed(_logger, string.Join("; ", before));
+            }
+            else if (now.Count > 0 && !now.SequenceEqual(before))
+            {
+                GovernorLog.Paused(_logger, string.Join("; ", now));
             }
         }
     }
+
+    public void Dispose() => _timer.Dispose();
+
+    internal void WaitWhilePaused(CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (_gate)
+        {
+            wait = _mayCompute.Task;
+        }
+        wait.Wait(cancellationToken);
+    }
+
+    private List<string> Evaluate()
+    {
+        var limits = _limits;
+        List<string> reasons = [];
+        lock (_gate)
+        {
+            if (_pausedByOwner && _pausedByOwnerUntil is { } until && until <= _timeProvider.GetUtcNow())
+            {
+                (_pausedByOwner, _pausedByOwnerUntil) = (false, null);
+            }
+            if (_pausedByOwner)
+            {
+                reasons.Add(_pausedByOwnerUntil is { } end
+                    ? $"paused by the owner until {TimeZoneInfo.ConvertTime(end, _timeProvider.LocalTimeZone).ToString("HH:mm", CultureInfo.InvariantCulture)}"
+                    : "paused by the owner");
+            }
+        }
+        var local = _timeProvider.GetLocalNow().DateTime;
+        if (!_windows.IsOpen(local))
+        {
+            reasons.Add($"outside the compute windows (next {ComputeWindows.Describe(_windows.NextOpening(local)!.Value, local)})");
+        }
+        if (limits.PauseWhenInUse && InUse(limits) is { } inUse)
+        {
+            reasons.Add(inUse);
+        }
+        if (limits.PauseOnBattery && _machine.OnBattery() == true)
+        {
+            reasons.Add("on battery");
+        }
+        return reasons;
+    }
+
+    /// <summary>Keyboard and mouse where the platform tells of them; other programs' CPU load where it does not.</summary>
+    private string? InUse(ComputeLimits limits)
+    {
+        if (_machine.InputIdle() is { } idle)
+        {
+            return idle < TimeSpan.FromMinutes(limits.IdleMinutes)
+                ? $"the machine is in use (input {(int)idle.TotalMinutes}:{idle.Seconds:00} ago)"
+                : null;
+        }
+        return _machine.OtherCpuLoad() is { } load && load > limits.InUseCpuPercent
+            ? $"the machine is in use (other programs take {load.ToString("0", CultureInfo.InvariantCulture)}% of the CPU)"
+            : null;
+    }
+
+    private void RecheckOnTimer()
+    {
+        try
+        {
+            Recheck();
+        }
+        catch (Exception ex)
+        {
+            // A timer callback that throws would end the process; the units stay as they were until the next look.
+            GovernorLog.RecheckFailed(_logger, ex);
+        }
+    }
+
+    private static string Mebibytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MiB");
 
     private static TaskCompletionSource NewSignal(bool completed)
     {
@@ -105,54 +243,5 @@ public sealed class ComputeGovernor(ComputeLimits limits, TimeProvider timeProvi
             signal.SetResult();
         }
         return signal;
-    }
-
-    internal void WaitWhilePaused(CancellationToken cancellationToken)
-    {
-        Task wait;
-        lock (_gate)
-        {
-            wait = _mayCompute.Task;
-        }
-        if (!wait.IsCompleted)
-        {
-            wait.Wait(cancellationToken);
-        }
-    }
-}
-
-/// <summary>
-/// One unit's passage through the governor: its computing thread calls <see cref="Pass"/> as it goes (the agent does
-/// so whenever the app reports progress), and blocks there while units are paused.
-/// </summary>
-public sealed class UnitGate(ComputeGovernor governor, ReplicaRef unit) : IDisposable
-{
-    public ReplicaRef Unit { get; } = unit;
-
-    /// <summary>Whether the unit is held by a pause right now.</summary>
-    public bool Paused { get; private set; }
-
-    /// <summary>CPU time its computing thread used since it was admitted.</summary>
-    public double CpuSeconds { get; private set; }
-
-    /// <summary>The operating system's id of the thread that last passed, when known.</summary>
-    public int? ThreadId { get; private set; }
-
-    /// <summary>Blocks while units are paused; throws OperationCanceledException when the unit is stopped meanwhile.</summary>
-    public void Pass(CancellationToken cancellationToken)
-    {
-        Paused = true;
-        try
-        {
-            governor.WaitWhilePaused(cancellationToken);
-        }
-        finally
-        {
-            Paused = false;
-        }
-    }
-
-    public void Dispose()
-    {
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Volunteer.Worker.Governor;
 
@@ -29,6 +30,7 @@ public sealed class ComputeLimits
     /// When units may compute, in local time: comma-separated windows such as "22:00-07:00" or "Mon-Fri 18:00-08:00,
     /// Sat-Sun"; empty: always.
     /// </summary>
+    [ValidComputeWindows]
     public string ComputeWindows { get; set; } = "";
 
     /// <summary>Pause while the owner uses the machine (keyboard and mouse idle less than <see cref="IdleMinutes"/>, or,
@@ -59,4 +61,38 @@ public sealed class ComputeLimits
     /// that it asks in batches rather than for every unit that finishes.</summary>
     [Range(0, 30 * 86400)]
     public double BufferExtraSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Binds section "Worker" and validates it as ValidateDataAnnotations would. Throws OptionsValidationException
+    /// naming every setting that is wrong, or not of its type.
+    /// </summary>
+    public static ComputeLimits From(IConfiguration configuration)
+    {
+        var limits = new ComputeLimits();
+        try
+        {
+            configuration.GetSection(WorkerOptions.Section).Bind(limits);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(ComputeLimits), [ex.Message]);
+        }
+        var validation = new DataAnnotationValidateOptions<ComputeLimits>(Options.DefaultName).Validate(Options.DefaultName, limits);
+        return validation.Failed
+            ? throw new OptionsValidationException(Options.DefaultName, typeof(ComputeLimits), validation.Failures)
+            : limits;
+    }
+
+    /// <summary>The parsed <see cref="ComputeWindows"/>; throws FormatException when they are not valid.</summary>
+    public ComputeWindows Windows() => Governor.ComputeWindows.Parse(ComputeWindows);
+}
+
+/// <summary>Compute windows that parse (a property attribute, so that it is named beside every other wrong setting).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class ValidComputeWindowsAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        ComputeWindows.TryParse(value as string, out _, out var error)
+            ? ValidationResult.Success
+            : new ValidationResult($"The field {validationContext.MemberName} is wrong: {error}", [validationContext.MemberName!]);
 }
