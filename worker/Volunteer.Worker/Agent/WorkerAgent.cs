@@ -184,7 +184,7 @@ public sealed class WorkerAgent(
         var assignment = unit.Assignment;
         try
         {
-            var report = await runner.RunAsync(assignment, unit, unit.Cancellation.Token);
+            var report = await runner.RunAsync(assignment, unit.Run, unit.Cancellation.Token);
             folder.Finish(report);
             peers.LeaseEnded(assignment.Ref);
             Log.UnitFinished(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, report.Outcome);
@@ -247,11 +247,9 @@ public sealed class WorkerAgent(
         }
     }
 
-    /// <summary>A unit being computed; the app's progress reports land here.</summary>
-    private sealed class RunningUnit(Assignment assignment, CancellationTokenSource cancellation) : IProgress<double>
+    /// <summary>A unit being computed; the app's progress reports and checkpoints land in its <see cref="Run"/>.</summary>
+    private sealed class RunningUnit(Assignment assignment, CancellationTokenSource cancellation)
     {
-        private double _fractionDone;
-
         public Assignment Assignment { get; } = assignment;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
@@ -260,9 +258,15 @@ public sealed class WorkerAgent(
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
-        public UnitProgress Progress =>
-            new(Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, Volatile.Read(ref _fractionDone));
+        public UnitRun Run { get; } = new();
 
-        public void Report(double value) => Volatile.Write(ref _fractionDone, value);
+        public UnitProgress Progress =>
+            new(Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, Run.FractionDone)
+            {
+                ResumedFrom = Run.ResumedFrom,
+                FirstProgress = Run.FirstProgress,
+                CheckpointFraction = Run.CheckpointFraction,
+                LastCheckpointAt = Run.LastCheckpointAt,
+            };
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Volunteer.Apps;
+using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
@@ -24,6 +25,10 @@ public static class WorkerAgentServices
         services.AddSingleton(new WorkFolder(options.StateDirectory));
         services.TryAddSingleton(ScienceAppCatalog.BuiltIn);
         services.TryAddSingleton(TimeProvider.System);
+        // One governor per agent process, shared by every project's units; the owner's limits are section "Worker".
+        services.TryAddSingleton(provider =>
+            provider.GetService<IConfiguration>()?.GetSection("Worker").Get<ComputeLimits>() ?? new ComputeLimits());
+        services.TryAddSingleton<ComputeGovernor>();
         services.AddSingleton<UnitRunner>();
         services.AddSingleton<CoordinatorReach>();
         // Each attempt has its own timeout in the client's resilience pipeline.

@@ -76,13 +76,23 @@ public sealed class WorkFolder
         }
     }
 
-    public byte[]? Checkpoint(ReplicaRef replica)
+    /// <summary>The replica's last checkpoint; null when there is none, or none whole and of this agent's format.</summary>
+    public SavedCheckpoint? Checkpoint(ReplicaRef replica)
     {
         var path = FileOf(_checkpoints, replica, ".bin");
-        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        try
+        {
+            return SavedCheckpoint.TryRead(File.ReadAllBytes(path));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
-    public void SaveCheckpoint(ReplicaRef replica, ReadOnlySpan<byte> state) => DurableFile.Write(FileOf(_checkpoints, replica, ".bin"), state);
+    /// <summary>Replaces the replica's checkpoint, durably and as a whole: state, the fraction it stands for and when.</summary>
+    public void SaveCheckpoint(ReplicaRef replica, SavedCheckpoint checkpoint) =>
+        DurableFile.Write(FileOf(_checkpoints, replica, ".bin"), checkpoint.ToBytes());
 
     public int PendingReportCount
     {
