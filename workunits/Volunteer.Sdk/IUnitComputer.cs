@@ -40,7 +40,8 @@ public interface IUnitContext
 
     /// <summary>
     /// Fraction done, 0..1. Cheap enough to call after every small step of the computation, and apps should (at least
-    /// every tenth of a second of work): the agent holds a paused or throttled unit back inside this call.
+    /// every tenth of a second of work): the agent holds a paused or throttled unit back inside this call. An app that
+    /// cannot tell how far along it is passes <see cref="double.NaN"/>: the fraction shown stays as it was.
     /// </summary>
     void ReportProgress(double fractionDone);
 
