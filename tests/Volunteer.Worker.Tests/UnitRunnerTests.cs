@@ -251,6 +251,24 @@ public sealed class UnitRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_checkpoint_that_cannot_be_written_does_not_fail_the_unit()
+    {
+        var assignment = Assignment(TestApp.AppName, "{}");
+        // Where the checkpoint file would go there is a folder: the save fails as on a full or broken disk.
+        Directory.CreateDirectory(Path.Combine(_state.Path, "checkpoints", $"{assignment.JobId:N}-0-0.bin", "in-the-way"));
+        var apps = new ScienceAppCatalog([new TestApp(async (_, context, _) =>
+        {
+            await context.SaveCheckpointAsync(new byte[] { 1 }, 0.5, CancellationToken.None);
+            return [1];
+        })]);
+
+        var report = await Runner(apps).RunAsync(assignment, _progress, CancellationToken.None);
+
+        Assert.Equal(ReportOutcome.Success, report.Outcome);
+        Assert.Null(_progress.CheckpointFraction);
+    }
+
+    [Fact]
     public async Task A_paused_unit_waits_in_its_progress_report_and_when_stopped_there_is_told_to_checkpoint()
     {
         using var stop = new CancellationTokenSource();

@@ -10,4 +10,7 @@ internal static partial class CheckpointLog
     [LoggerMessage(2301, LogLevel.Debug, "Checkpoint saved job={JobId} unit={UnitIndex} replica={Replica} at {FractionDone:0.####}")]
     public static partial void Saved(ILogger logger, Guid jobId, long unitIndex, int replica, double fractionDone);
 
+    [LoggerMessage(2302, LogLevel.Warning,
+        "Checkpoint not saved job={JobId} unit={UnitIndex} replica={Replica}; the unit goes on, and a restart resumes it from its previous checkpoint")]
+    public static partial void NotSaved(ILogger logger, Exception exception, Guid jobId, long unitIndex, int replica);
 }

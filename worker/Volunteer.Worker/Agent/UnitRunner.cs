@@ -140,7 +140,18 @@ public sealed class UnitRunner(
             // A figure that is no number stands for what the app reported last.
             var fraction = double.IsFinite(fractionDone) ? Math.Clamp(fractionDone, 0, 1) : run.FractionDone;
             var writtenAt = timeProvider.GetUtcNow();
-            folder.SaveCheckpoint(replica, new SavedCheckpoint(state, fraction, writtenAt));
+            try
+            {
+                folder.SaveCheckpoint(replica, new SavedCheckpoint(state, fraction, writtenAt));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full disk costs a resume at the previous checkpoint, not the unit: it computes on, and tries again
+                // at the next interval.
+                CheckpointLog.NotSaved(logger, ex, replica.JobId, replica.UnitIndex, replica.Replica);
+                Volatile.Write(ref _lastCheckpoint, timeProvider.GetTimestamp());
+                return Task.CompletedTask;
+            }
             Volatile.Write(ref _lastCheckpoint, timeProvider.GetTimestamp());
             run.Checkpointed(fraction, writtenAt);
             CheckpointLog.Saved(logger, replica.JobId, replica.UnitIndex, replica.Replica, fraction);

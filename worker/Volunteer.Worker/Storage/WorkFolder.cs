@@ -76,15 +76,17 @@ public sealed class WorkFolder
         }
     }
 
-    /// <summary>The replica's last checkpoint; null when there is none, or none whole and of this agent's format.</summary>
+    /// <summary>
+    /// The replica's last checkpoint; null when there is none, or none that can be read whole and of this agent's format:
+    /// the unit then starts over, which is always correct.
+    /// </summary>
     public SavedCheckpoint? Checkpoint(ReplicaRef replica)
     {
-        var path = FileOf(_checkpoints, replica, ".bin");
         try
         {
-            return SavedCheckpoint.TryRead(File.ReadAllBytes(path));
+            return SavedCheckpoint.TryRead(File.ReadAllBytes(FileOf(_checkpoints, replica, ".bin")));
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
