@@ -21,7 +21,8 @@ public sealed class UnitRunnerTests : IDisposable
     [Fact]
     public async Task A_unit_is_computed_into_a_report_with_digest_size_and_inline_payload()
     {
-        var report = await Runner(ScienceAppCatalog.BuiltIn).RunAsync(Assignment("primes", """{"from":0,"to":1000}"""), _progress, CancellationToken.None);
+        var assignment = Assignment("primes", """{"from":0,"to":1000}""");
+        var report = await Runner(ScienceAppCatalog.BuiltIn).RunAsync(assignment, _progress, CancellationToken.None);
 
         var payload = Encoding.UTF8.GetBytes("""{"primeCount":168}""");
         Assert.Equal(ReportOutcome.Success, report.Outcome);
@@ -30,6 +31,8 @@ public sealed class UnitRunnerTests : IDisposable
         Assert.Equal(Convert.ToBase64String(payload), report.Payload);
         // One segment: the only report is the last.
         Assert.Equal((1.0, 1.0, null, null), (_progress.FirstProgress, _progress.FractionDone, _progress.ResumedFrom, _progress.CheckpointFraction));
+        // Admitted by the governor: the agent's snapshot reads the unit's CPU time and thread from its gate.
+        Assert.Equal(assignment.Ref, _progress.Gate?.Unit);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Volunteer.Worker.Governor;
+
 namespace Volunteer.Worker.Agent;
 
 /// <summary>
@@ -9,6 +11,7 @@ public sealed class UnitRun
     private readonly Lock _gate = new();
     private double _fractionDone;
     private double? _resumedFrom;
+    private UnitGate? _unitGate;
     private double? _firstProgress;
     private double? _checkpointFraction;
     private DateTimeOffset? _lastCheckpointAt;
@@ -23,6 +26,16 @@ public sealed class UnitRun
                 return _resumedFrom;
             }
         }
+    }
+
+    /// <summary>
+    /// The unit's passage through the governor once it computes (null before): whether a pause holds it, its computing
+    /// thread's CPU time and id.
+    /// </summary>
+    public UnitGate? Gate
+    {
+        get => Volatile.Read(ref _unitGate);
+        internal set => Volatile.Write(ref _unitGate, value);
     }
 
     /// <summary>The fraction done (0..1) the app reported last; 0 before it reports.</summary>

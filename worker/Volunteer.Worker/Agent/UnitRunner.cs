@@ -51,6 +51,7 @@ public sealed class UnitRunner(
         byte[] payload;
         using (var gate = governor.Admit(assignment.Ref))
         {
+            run.Gate = gate;
             var context = new CheckpointingContext(
                 folder, cache, governor, timeProvider, logger, assignment.Ref, checkpoint, run, gate, cancellationToken,
                 blobs.Select(b => b.Manifest.Digest).ToHashSet());
