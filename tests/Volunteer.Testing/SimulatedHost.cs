@@ -110,7 +110,9 @@ public sealed class SimulatedHost(HttpClient http, Uri coordinator) : IDisposabl
         {
         }
 
-        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken) => Task.CompletedTask;
+        public bool TimeToCheckpoint => false;
+
+        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, double fractionDone, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Stream OpenBlob(string digest) => throw new InvalidOperationException($"A simulated host holds no blob ({digest}).");
     }

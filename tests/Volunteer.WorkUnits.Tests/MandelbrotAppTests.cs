@@ -184,6 +184,31 @@ public sealed class MandelbrotAppTests
     }
 
     [Fact]
+    public async Task A_deep_tile_reports_progress_within_rows_and_resumes_from_any_checkpoint_to_the_same_pixels()
+    {
+        // 64 × 4 pixels at 100,000 iterations: stretches of 40 pixels, two per row.
+        var parameters = Json.Parse("""{"centerX":-0.75,"centerY":0.1,"scale":0.05,"width":64,"height":4,"maxIterations":100000,"tileSize":64}""");
+        var unit = Assert.Single(App.Splitter.Split(parameters, 0));
+        var first = new RecordingContext { TimeToCheckpoint = true };
+
+        var payload = await App.Computer.ComputeAsync(unit, first, CancellationToken.None);
+
+        Assert.Equal(MandelbrotApp.RenderImage(parameters), payload);
+        Assert.Equal(new[] { 40, 64, 104, 128, 168, 192, 232, 256 }.Select(done => done / 256.0), first.Progress);
+        Assert.Equal(first.Progress[..^1], first.CheckpointFractions);
+        foreach (var (state, fraction) in first.SavedCheckpoints.Zip(first.CheckpointFractions))
+        {
+            var resumed = new RecordingContext(state);
+
+            Assert.Equal(payload, await App.Computer.ComputeAsync(unit, resumed, CancellationToken.None));
+            Assert.Equal(fraction, resumed.Progress[0]);
+            Assert.Empty(resumed.SavedCheckpoints);
+        }
+        // A checkpoint that is not this tile's is passed over: the tile starts over.
+        Assert.Equal(payload, await App.Computer.ComputeAsync(unit, new RecordingContext(new byte[] { 5, 0, 0, 0, 1 }), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_cancelled_tile_stops_between_rows()
     {
         using var cancellation = new CancellationTokenSource();

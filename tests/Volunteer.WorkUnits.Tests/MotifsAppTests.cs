@@ -179,6 +179,46 @@ public sealed class MotifsAppTests
     }
 
     [Fact]
+    public async Task A_unit_checkpointed_as_it_reads_or_as_it_stops_resumes_from_any_checkpoint_to_the_same_counts()
+    {
+        // Motifs that span the mebibyte reads: the automaton's state at each checkpoint matters, not only the counts.
+        var sequence = RandomSequence(new Random(2), (3 * 1024 * 1024) + 5);
+        var unit = App.Splitter.Split(Job(["ACGT", "AAA", "GATTACA", "CC"], 4), 0).Single();
+        var blobs = new Dictionary<string, byte[]> { [Sequence] = sequence };
+        var whole = await App.Computer.ComputeAsync(unit, new RecordingContext(blobs: blobs), CancellationToken.None);
+        var first = new RecordingContext(blobs: blobs) { TimeToCheckpoint = true };
+
+        Assert.Equal(whole, await App.Computer.ComputeAsync(unit, first, CancellationToken.None));
+
+        Assert.Equal([1048576.0 / 3145733, 2097152.0 / 3145733, 3145728.0 / 3145733], first.CheckpointFractions);
+        foreach (var (state, fraction) in first.SavedCheckpoints.Zip(first.CheckpointFractions))
+        {
+            var resumed = new RecordingContext(state, blobs: blobs);
+            Assert.Equal(whole, await App.Computer.ComputeAsync(unit, resumed, CancellationToken.None));
+            Assert.Equal(fraction, resumed.Progress[0], 1e-12);
+            // Where it resumed, each read left, then done.
+            Assert.Equal(3 - first.CheckpointFractions.IndexOf(fraction), resumed.Progress.Count - 2);
+        }
+
+        using var cancellation = new CancellationTokenSource();
+        RecordingContext? stopping = null;
+        stopping = new RecordingContext(blobs: blobs, onProgress: _ =>
+        {
+            cancellation.Cancel();
+            stopping!.TimeToCheckpoint = true;
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => App.Computer.ComputeAsync(unit, stopping, cancellation.Token));
+        var atStop = Assert.Single(stopping.SavedCheckpoints);
+        Assert.Equal(whole, await App.Computer.ComputeAsync(unit, new RecordingContext(atStop, blobs: blobs), CancellationToken.None));
+
+        // A checkpoint of other motifs (another automaton) is passed over: the unit reads the sequence from the start.
+        var other = App.Splitter.Split(Job(["ACGT"], 1), 0).Single();
+        var fresh = new RecordingContext(atStop, blobs: blobs);
+        await App.Computer.ComputeAsync(other, fresh, CancellationToken.None);
+        Assert.Equal(1048576.0 / 3145733, fresh.Progress[0]);
+    }
+
+    [Fact]
     public async Task A_sequence_of_another_size_than_the_job_states_fails_the_unit()
     {
         var unit = App.Splitter.Split(Job(["ACGT"], 1, sequenceBytes: 5), 0).Single();

@@ -128,6 +128,18 @@ public sealed class PrimeSieveTests
     }
 
     [Fact]
+    public void Near_the_top_segments_are_capped_and_counts_still_add_up()
+    {
+        // Below 10^16 there are 5.76 million sieving primes: segments would grow to 92 million numbers, and are capped at
+        // 16.8 million. Forty million numbers in capped segments against four pieces of ten million, one segment each.
+        const long to = PrimeSieve.MaxTo;
+        const long from = to - 40_000_000;
+        var pieces = Enumerable.Range(0, 4).Sum(i => PrimeSieve.CountPrimes(from + (i * 10_000_000L), from + ((i + 1) * 10_000_000L)));
+
+        Assert.Equal(pieces, PrimeSieve.CountPrimes(from, to));
+    }
+
+    [Fact]
     public void Ranges_outside_the_supported_ones_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => PrimeSieve.CountPrimes(-1, 10));

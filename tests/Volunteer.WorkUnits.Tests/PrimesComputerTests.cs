@@ -6,7 +6,7 @@ namespace Volunteer.WorkUnits.Tests;
 
 public sealed class PrimesComputerTests
 {
-    // Several segments of 2^19 numbers, so that a stepping clock yields several checkpoints.
+    // Several segments of 2^19 numbers, so that checkpointing after every segment yields several checkpoints.
     private const long From = 1_000_003;
     private const long To = 5_000_000;
 
@@ -22,43 +22,87 @@ public sealed class PrimesComputerTests
     }
 
     [Fact]
-    public async Task Progress_rises_to_one_and_checkpoints_record_the_count_so_far()
+    public async Task Progress_rises_to_one_and_checkpoints_record_the_count_so_far_and_the_fraction_they_stand_for()
     {
-        var context = new RecordingContext();
+        var context = new RecordingContext { TimeToCheckpoint = true };
 
         var payload = await Computer().ComputeAsync(Unit, context, CancellationToken.None);
 
         Assert.Equal(Json.Payload(PrimeSieve.CountPrimes(From, To)), payload);
         Assert.True(context.SavedCheckpoints.Count >= 3, $"Only {context.SavedCheckpoints.Count} checkpoints.");
+        // Progress after every segment, one checkpoint after each but the last.
+        Assert.Equal(context.SavedCheckpoints.Count + 1, context.Progress.Count);
         var previous = From;
-        foreach (var state in context.SavedCheckpoints)
+        foreach (var (state, fraction) in context.SavedCheckpoints.Zip(context.CheckpointFractions))
         {
             Assert.Equal(16, state.Length);
             var (next, count) = Checkpoints.Decode(state);
             Assert.InRange(next, previous + 1, To - 1);
             Assert.Equal(PrimeSieve.CountPrimes(From, next), count);
+            Assert.Equal((double)(next - From) / (To - From), fraction);
             previous = next;
         }
+        Assert.Equal(context.CheckpointFractions, context.Progress[..^1]);
         Assert.All(context.Progress, fraction => Assert.InRange(fraction, 0.0, 1.0));
         Assert.Equal(context.Progress.Order(), context.Progress);
         Assert.Equal(1.0, context.Progress[^1]);
     }
 
     [Fact]
-    public async Task Resuming_from_any_checkpoint_gives_the_same_payload_with_less_work()
+    public async Task No_checkpoint_is_saved_until_the_agent_says_it_is_time()
     {
-        var first = new RecordingContext();
+        var context = new RecordingContext();
+
+        var payload = await Computer().ComputeAsync(Unit, context, CancellationToken.None);
+
+        Assert.Equal(Json.Payload(PrimeSieve.CountPrimes(From, To)), payload);
+        Assert.Empty(context.SavedCheckpoints);
+        Assert.True(context.Progress.Count >= 4, $"Only {context.Progress.Count} progress reports.");
+    }
+
+    [Fact]
+    public async Task Resuming_from_any_checkpoint_gives_the_same_payload_with_less_work_and_reports_its_fraction_first()
+    {
+        var first = new RecordingContext { TimeToCheckpoint = true };
         var expected = await Computer().ComputeAsync(Unit, first, CancellationToken.None);
 
-        foreach (var state in first.SavedCheckpoints)
+        foreach (var (state, fraction) in first.SavedCheckpoints.Zip(first.CheckpointFractions))
         {
-            var resumed = new RecordingContext(state);
+            var resumed = new RecordingContext(state) { TimeToCheckpoint = true };
 
             var payload = await Computer().ComputeAsync(Unit, resumed, CancellationToken.None);
 
             Assert.Equal(expected, payload);
             Assert.True(resumed.SavedCheckpoints.Count < first.SavedCheckpoints.Count);
+            Assert.Equal(fraction, resumed.Progress[0]);
         }
+    }
+
+    [Fact]
+    public async Task A_stop_saves_the_work_done_before_the_unit_ends_and_the_unit_resumes_from_it()
+    {
+        using var cancellation = new CancellationTokenSource();
+        RecordingContext? context = null;
+        // The agent stops the unit after its third segment; its context then says it is time to checkpoint.
+        context = new RecordingContext(onProgress: _ =>
+        {
+            if (context!.Progress.Count == 3)
+            {
+                cancellation.Cancel();
+                context.TimeToCheckpoint = true;
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Computer().ComputeAsync(Unit, context, cancellation.Token));
+
+        var state = Assert.Single(context.SavedCheckpoints);
+        var (next, count) = Checkpoints.Decode(state);
+        Assert.Equal(PrimeSieve.CountPrimes(From, next), count);
+        Assert.Equal(context.Progress[^1], Assert.Single(context.CheckpointFractions));
+        Assert.Equal((double)(next - From) / (To - From), context.Progress[^1]);
+        var resumed = new RecordingContext(state);
+        Assert.Equal(Json.Payload(PrimeSieve.CountPrimes(From, To)), await Computer().ComputeAsync(Unit, resumed, CancellationToken.None));
+        Assert.Equal(context.Progress[^1], resumed.Progress[0]);
     }
 
     [Fact]
@@ -124,5 +168,5 @@ public sealed class PrimesComputerTests
         await Assert.ThrowsAsync<InvalidDataException>(
             () => new PrimesApp().Computer.ComputeAsync(new UnitInput(0, json), new RecordingContext(), CancellationToken.None));
 
-    private static IUnitComputer Computer() => new PrimesApp(new SteppingTimeProvider()).Computer;
+    private static IUnitComputer Computer() => new PrimesApp().Computer;
 }

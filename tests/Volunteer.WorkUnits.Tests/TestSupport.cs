@@ -25,24 +25,18 @@ internal sealed class RecordingContext(ReadOnlyMemory<byte>? checkpoint = null, 
         onProgress?.Invoke(fractionDone);
     }
 
-    public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
+    /// <summary>What the context answers when the computer asks whether to checkpoint; a test may change it as it goes.</summary>
+    public bool TimeToCheckpoint { get; set; }
+
+    /// <summary>The fraction done each saved checkpoint stands for, as the computer said.</summary>
+    public List<double> CheckpointFractions { get; } = [];
+
+    public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, double fractionDone, CancellationToken cancellationToken)
     {
         SavedCheckpoints.Add(state.ToArray());
+        CheckpointFractions.Add(fractionDone);
         return Task.CompletedTask;
     }
-}
-
-/// <summary>
-/// A clock on which every reading is one second after the previous one, so that a computation
-/// checkpoints and reports progress after every segment, deterministically.
-/// </summary>
-internal sealed class SteppingTimeProvider : TimeProvider
-{
-    private long _seconds;
-
-    public override long TimestampFrequency => 1;
-
-    public override long GetTimestamp() => Interlocked.Increment(ref _seconds);
 }
 
 internal static class Json

@@ -66,7 +66,7 @@ public sealed class AgentCommandsTests : IDisposable
         var folder = new WorkFolder(_state.Path);
         var leased = new Assignment(Job, 3, 1, "primes", JsonDocument.Parse("{}").RootElement.Clone(), DateTimeOffset.MaxValue);
         folder.Lease(leased);
-        folder.SaveCheckpoint(leased.Ref, [1]);
+        folder.SaveCheckpoint(leased.Ref, new SavedCheckpoint(new byte[] { 1 }, 0.5, Noon));
         folder.Finish(new ReplicaReport(Job, 4, 0, ReportOutcome.Error, Error: "test"));
         new WorkerStatus(Noon, 4, [], 0, new SyncSummary(Noon, "rejected (HTTP 400): bad")).Save(_state.Path);
 

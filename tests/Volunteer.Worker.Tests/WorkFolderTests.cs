@@ -14,13 +14,14 @@ public sealed class WorkFolderTests : IDisposable
         var assignment = Assignment(unit: 3);
         var folder = new WorkFolder(_state.Path);
         folder.Lease(assignment);
-        folder.SaveCheckpoint(assignment.Ref, [1, 2, 3]);
+        var checkpoint = new SavedCheckpoint(new byte[] { 1, 2, 3 }, 0.25, DateTimeOffset.UnixEpoch);
+        folder.SaveCheckpoint(assignment.Ref, checkpoint);
 
         var restarted = new WorkFolder(_state.Path);
         var leased = Assert.Single(restarted.LeasedUnits());
         Assert.Equal(assignment.Ref, leased.Ref);
         Assert.Equal(assignment.Input.GetRawText(), leased.Input.GetRawText());
-        Assert.Equal([1, 2, 3], restarted.Checkpoint(assignment.Ref));
+        Assert.Equal([1, 2, 3], restarted.Checkpoint(assignment.Ref)!.State.ToArray());
 
         var report = Report(assignment);
         restarted.Finish(report);
@@ -55,7 +56,7 @@ public sealed class WorkFolderTests : IDisposable
         var assignment = Assignment(unit: 0);
         var folder = new WorkFolder(_state.Path);
         folder.Lease(assignment);
-        folder.SaveCheckpoint(assignment.Ref, [9]);
+        folder.SaveCheckpoint(assignment.Ref, new SavedCheckpoint(new byte[] { 9 }, 0.5, DateTimeOffset.UnixEpoch));
 
         folder.Forget(assignment.Ref);
 

@@ -131,7 +131,7 @@ public sealed class WorkerAgentTests : IDisposable
         await started[0].Task.WaitAsync(TimeSpan.FromSeconds(30));
         var computing = await StatusWrittenAfterAsync(agent, options.StatusInterval);
 
-        Assert.Equal([new UnitProgress(JobA, 0, 0, TestApp.AppName, 0.25)], computing.Running);
+        Assert.Equal([new UnitProgress(JobA, 0, 0, TestApp.AppName, 0.25) { FirstProgress = 0.25 }], computing.Running);
         Assert.Equal((2, 0), (computing.Slots, computing.PendingReports));
         Assert.Equal(new SyncSummary(AgentUnderTest.StartTime, "accepted: 0 report(s) acknowledged, 1 unit(s) leased, 0 cancelled"), computing.LastSync);
 
@@ -139,7 +139,7 @@ public sealed class WorkerAgentTests : IDisposable
         await started[1].Task.WaitAsync(TimeSpan.FromSeconds(30));
         var next = await StatusWrittenAfterAsync(agent, options.StatusInterval);
 
-        Assert.Equal([new UnitProgress(JobA, 1, 0, TestApp.AppName, 0.5)], next.Running);
+        Assert.Equal([new UnitProgress(JobA, 1, 0, TestApp.AppName, 0.5) { FirstProgress = 0.5 }], next.Running);
         Assert.Equal(0, next.PendingReports);
         Assert.Equal(new SyncSummary(AgentUnderTest.StartTime + options.StatusInterval, "accepted: 1 report(s) acknowledged, 1 unit(s) leased, 0 cancelled"),
             next.LastSync);

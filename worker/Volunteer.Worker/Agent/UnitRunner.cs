@@ -1,3 +1,4 @@
+using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 using Volunteer.Apps;
@@ -9,15 +10,19 @@ namespace Volunteer.Worker.Agent;
 /// <summary>
 /// Runs one leased replica with the app's computer and turns the outcome into a report: the blobs the unit reads are
 /// fetched into the cache first, and a payload above the inline limit is kept in the cache and reported by digest.
+/// The unit resumes from its checkpoint, if it has one, and passes the governor's gate whenever it reports progress.
 /// </summary>
-public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits, BlobCache cache, SwarmFetcher fetcher)
+public sealed class UnitRunner(
+    ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits, BlobCache cache, SwarmFetcher fetcher,
+    ComputeGovernor governor, TimeProvider timeProvider, ILogger<UnitRunner> logger)
 {
     /// <summary>
-    /// Computes the replica and returns its (unsigned) report, telling <paramref name="progress"/> the
-    /// fraction done as the app reports it. Throws OperationCanceledException when cancelled, leaving
-    /// the last checkpoint on disk for a later resume.
+    /// Computes the replica and returns its (unsigned) report, keeping <paramref name="run"/> up to date: the fraction
+    /// done as the app reports it, the checkpoint it resumed from and the checkpoints it saves. Throws
+    /// OperationCanceledException when cancelled, leaving the last checkpoint on disk for a later resume (an app that
+    /// checkpoints saves one as it stops).
     /// </summary>
-    public async Task<ReplicaReport> RunAsync(Assignment assignment, IProgress<double> progress, CancellationToken cancellationToken)
+    public async Task<ReplicaReport> RunAsync(Assignment assignment, UnitRun run, CancellationToken cancellationToken)
     {
         var app = apps.Find(assignment.App);
         if (app is null)
@@ -37,15 +42,27 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
                 return Failed(assignment, $"Could not fetch blob {blob.Manifest.Digest}: {ex.Message}");
             }
         }
-        var context = new CheckpointingContext(folder, assignment.Ref, progress, cache, blobs.Select(b => b.Manifest.Digest).ToHashSet());
-        byte[] payload;
-        try
+        var checkpoint = folder.Checkpoint(assignment.Ref);
+        if (checkpoint is not null)
         {
-            payload = await app.Computer.ComputeAsync(new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), context, cancellationToken);
+            run.Resumed(checkpoint.FractionDone, checkpoint.WrittenAt);
+            CheckpointLog.Resumed(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, checkpoint.FractionDone, checkpoint.WrittenAt);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        byte[] payload;
+        using (var gate = governor.Admit(assignment.Ref))
         {
-            return Failed(assignment, $"{ex.GetType().Name}: {ex.Message}");
+            run.Gate = gate;
+            var context = new CheckpointingContext(
+                folder, cache, governor, timeProvider, logger, assignment.Ref, checkpoint, run, gate, cancellationToken,
+                blobs.Select(b => b.Manifest.Digest).ToHashSet());
+            try
+            {
+                payload = await app.Computer.ComputeAsync(new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), context, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return Failed(assignment, $"{ex.GetType().Name}: {ex.Message}");
+            }
         }
         var told = limits.Current;
         if (payload.Length <= told.InlinePayloadLimit)
@@ -83,23 +100,62 @@ public sealed class UnitRunner(ScienceAppCatalog apps, WorkFolder folder, Coordi
         return error[..length];
     }
 
+    /// <summary>
+    /// The unit's side of the SDK: progress goes to its <see cref="UnitRun"/> and through the governor's gate,
+    /// checkpoints to the work folder with the fraction they stand for, and the checkpoint interval is the owner's
+    /// current one (a change applies to running units at once).
+    /// </summary>
     private sealed class CheckpointingContext(
-        WorkFolder folder, ReplicaRef replica, IProgress<double> progress, BlobCache cache, IReadOnlySet<string> blobs) : IUnitContext
+        WorkFolder folder, BlobCache cache, ComputeGovernor governor, TimeProvider timeProvider, ILogger logger, ReplicaRef replica, SavedCheckpoint? resumed, UnitRun run, UnitGate gate,
+        CancellationToken stopping, IReadOnlySet<string> blobs) : IUnitContext
     {
-        public ReadOnlyMemory<byte>? Checkpoint { get; } = folder.Checkpoint(replica);
+        /// <summary>When the unit last saved a checkpoint, or started: the interval counts from there.</summary>
+        private long _lastCheckpoint = timeProvider.GetTimestamp();
+
+        public ReadOnlyMemory<byte>? Checkpoint { get; } = resumed?.State;
+
+        public bool TimeToCheckpoint =>
+            stopping.IsCancellationRequested
+            || timeProvider.GetElapsedTime(Volatile.Read(ref _lastCheckpoint)) >= governor.Limits.CheckpointInterval;
 
         public void ReportProgress(double fractionDone)
         {
             // An app's figure is shown as it is, within 0..1; one that is not a number at all is passed over.
             if (double.IsFinite(fractionDone))
             {
-                progress.Report(Math.Clamp(fractionDone, 0, 1));
+                run.Progressed(Math.Clamp(fractionDone, 0, 1));
+            }
+            try
+            {
+                gate.Pass(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Stopped while held by a pause: back to the app, which sees the stop, saves its checkpoint and ends.
             }
         }
 
-        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
+        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, double fractionDone, CancellationToken cancellationToken)
         {
-            folder.SaveCheckpoint(replica, state.Span);
+            cancellationToken.ThrowIfCancellationRequested();
+            // A figure that is no number stands for what the app reported last.
+            var fraction = double.IsFinite(fractionDone) ? Math.Clamp(fractionDone, 0, 1) : run.FractionDone;
+            var writtenAt = timeProvider.GetUtcNow();
+            try
+            {
+                folder.SaveCheckpoint(replica, new SavedCheckpoint(state, fraction, writtenAt));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full disk costs a resume at the previous checkpoint, not the unit: it computes on, and tries again
+                // at the next interval.
+                CheckpointLog.NotSaved(logger, ex, replica.JobId, replica.UnitIndex, replica.Replica);
+                Volatile.Write(ref _lastCheckpoint, timeProvider.GetTimestamp());
+                return Task.CompletedTask;
+            }
+            Volatile.Write(ref _lastCheckpoint, timeProvider.GetTimestamp());
+            run.Checkpointed(fraction, writtenAt);
+            CheckpointLog.Saved(logger, replica.JobId, replica.UnitIndex, replica.Replica, fraction);
             return Task.CompletedTask;
         }
 

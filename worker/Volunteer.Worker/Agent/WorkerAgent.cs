@@ -252,13 +252,12 @@ public sealed class WorkerAgent(
         try
         {
             using var slot = await pool.AcquireAsync(_member, cancellationToken);
-            using var gate = governor.Admit(assignment.Ref);
             var started = timeProvider.GetTimestamp();
-            unit.Began(gate, started);
+            unit.Began(started);
             Log.UnitStarted(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, assignment.App);
             // A thread of its own, not the pool's: the governor's gate blocks and sleeps on it.
             var report = await Task.Factory.StartNew(
-                () => runner.RunAsync(assignment, unit, cancellationToken).GetAwaiter().GetResult(),
+                () => runner.RunAsync(assignment, unit.Run, cancellationToken).GetAwaiter().GetResult(),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var took = timeProvider.GetElapsedTime(started);
             _buffer.Computed(assignment.App, took);
@@ -326,14 +325,13 @@ public sealed class WorkerAgent(
     }
 
     /// <summary>
-    /// A leased unit the agent holds: waiting for a slot, then computing. The app's progress reports land here, on the
-    /// unit's computing thread, which passes the governor's gate each time.
+    /// A leased unit the agent holds: waiting for a slot, then computing. The app's progress reports and checkpoints
+    /// land in its <see cref="Run"/>, whose gate (once it computes) says whether a pause holds it and what CPU it used.
     /// </summary>
-    private sealed class HeldUnit(Assignment assignment, CancellationTokenSource cancellation) : IProgress<double>
+    private sealed class HeldUnit(Assignment assignment, CancellationTokenSource cancellation)
     {
-        private double _fractionDone;
-        private volatile UnitGate? _gate;
         private long _startedAt;
+        private volatile bool _computing;
 
         public Assignment Assignment { get; } = assignment;
 
@@ -343,35 +341,39 @@ public sealed class WorkerAgent(
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
-        public bool Computing => _gate is not null;
+        public UnitRun Run { get; } = new();
 
-        public HeldWork Work => new(Assignment.App, Volatile.Read(ref _fractionDone));
+        public bool Computing => _computing;
+
+        public HeldWork Work => new(Assignment.App, Run.FractionDone);
 
         public UnitProgress Progress =>
-            new(Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, Volatile.Read(ref _fractionDone));
+            new(Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, Run.FractionDone)
+            {
+                ResumedFrom = Run.ResumedFrom,
+                FirstProgress = Run.FirstProgress,
+                CheckpointFraction = Run.CheckpointFraction,
+                LastCheckpointAt = Run.LastCheckpointAt,
+            };
 
-        public void Began(UnitGate gate, long startedAt)
+        public void Began(long startedAt)
         {
             Volatile.Write(ref _startedAt, startedAt);
-            _gate = gate;
-        }
-
-        public void Report(double value)
-        {
-            Volatile.Write(ref _fractionDone, value);
-            _gate?.Pass(Cancellation.Token);
+            _computing = true;
         }
 
         public UnitSnapshot Snapshot(string project, long now, TimeProvider time)
         {
-            var gate = _gate;
-            var fraction = Volatile.Read(ref _fractionDone);
-            var elapsed = gate is null ? TimeSpan.Zero : time.GetElapsedTime(Volatile.Read(ref _startedAt), now);
-            // The rate so far, carried to the end: nothing to go on before the first progress.
-            TimeSpan? remaining = gate is not null && fraction > 0 ? elapsed * ((1 - fraction) / fraction) : null;
-            var phase = gate is null ? UnitPhase.Waiting : gate.Paused ? UnitPhase.Paused : UnitPhase.Running;
+            var computing = _computing;
+            var gate = Run.Gate;
+            var fraction = Run.FractionDone;
+            var elapsed = computing ? time.GetElapsedTime(Volatile.Read(ref _startedAt), now) : TimeSpan.Zero;
+            // The rate of this run so far, carried to the end: nothing to go on before it has moved past where it resumed.
+            var done = fraction - (Run.ResumedFrom ?? 0);
+            TimeSpan? remaining = computing && done > 0 ? elapsed * ((1 - fraction) / done) : null;
+            var phase = !computing ? UnitPhase.Waiting : gate?.Paused == true ? UnitPhase.Paused : UnitPhase.Running;
             return new UnitSnapshot(project, Assignment.JobId, Assignment.UnitIndex, Assignment.Replica, Assignment.App, phase, fraction,
-                ResumedFrom: null, elapsed, remaining, gate?.CpuSeconds ?? 0, gate?.ThreadId, LastCheckpointAt: null, CheckpointFraction: null);
+                Run.ResumedFrom, elapsed, remaining, gate?.CpuSeconds ?? 0, gate?.ThreadId, Run.LastCheckpointAt, Run.CheckpointFraction);
         }
     }
 }

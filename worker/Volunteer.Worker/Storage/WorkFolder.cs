@@ -201,13 +201,25 @@ public sealed class WorkFolder
         }
     }
 
-    public byte[]? Checkpoint(ReplicaRef replica)
+    /// <summary>
+    /// The replica's last checkpoint; null when there is none, or none that can be read whole and of this agent's format:
+    /// the unit then starts over, which is always correct.
+    /// </summary>
+    public SavedCheckpoint? Checkpoint(ReplicaRef replica)
     {
-        var path = CheckpointOf(replica);
-        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        try
+        {
+            return SavedCheckpoint.TryRead(File.ReadAllBytes(CheckpointOf(replica)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
-    public void SaveCheckpoint(ReplicaRef replica, ReadOnlySpan<byte> state) => DurableFile.Write(CheckpointOf(replica), state);
+    /// <summary>Replaces the replica's checkpoint, durably and as a whole: state, the fraction it stands for and when.</summary>
+    public void SaveCheckpoint(ReplicaRef replica, SavedCheckpoint checkpoint) =>
+        DurableFile.Write(CheckpointOf(replica), checkpoint.ToBytes());
 
     public int PendingReportCount
     {

@@ -37,7 +37,20 @@ public sealed record WorkerStatus(
 }
 
 /// <summary>A unit the agent computes, with the fraction of it done (0..1) as its app last reported.</summary>
-public sealed record UnitProgress(Guid JobId, long UnitIndex, int Replica, string App, double FractionDone);
+public sealed record UnitProgress(Guid JobId, long UnitIndex, int Replica, string App, double FractionDone)
+{
+    /// <summary>The fraction the checkpoint this run resumed from stands for; null when the run started from scratch.</summary>
+    public double? ResumedFrom { get; init; }
+
+    /// <summary>The first fraction the app reported in this run; at or above <see cref="ResumedFrom"/> when it resumed.</summary>
+    public double? FirstProgress { get; init; }
+
+    /// <summary>The fraction the unit's latest checkpoint stands for; null when it has none.</summary>
+    public double? CheckpointFraction { get; init; }
+
+    /// <summary>When the unit's latest checkpoint was written.</summary>
+    public DateTimeOffset? LastCheckpointAt { get; init; }
+}
 
 /// <summary>When a sync was answered, and what the answer was, in words.</summary>
 public sealed record SyncSummary(DateTimeOffset At, string Outcome);

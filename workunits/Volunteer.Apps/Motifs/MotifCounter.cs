@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -113,6 +114,41 @@ internal sealed class MotifCounter
             }
         }
         _state = state;
+    }
+
+    /// <summary>The bytes <see cref="SaveState"/> writes: where the automaton stands and every state's visits.</summary>
+    public int StateSize => sizeof(int) + (sizeof(long) * _visits.Length);
+
+    /// <summary>Writes what was counted so far (little-endian), from which <see cref="TryRestoreState"/> goes on.</summary>
+    public void SaveState(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(destination, _state);
+        for (var i = 0; i < _visits.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(destination[(sizeof(int) + (sizeof(long) * i))..], _visits[i]);
+        }
+    }
+
+    /// <summary>Goes on from a state <see cref="SaveState"/> wrote for these motifs; false (nothing changed) for any other.</summary>
+    public bool TryRestoreState(ReadOnlySpan<byte> source)
+    {
+        if (source.Length != StateSize)
+        {
+            return false;
+        }
+        var state = BinaryPrimitives.ReadInt32LittleEndian(source);
+        var visits = new long[_visits.Length];
+        for (var i = 0; i < visits.Length; i++)
+        {
+            visits[i] = BinaryPrimitives.ReadInt64LittleEndian(source[(sizeof(int) + (sizeof(long) * i))..]);
+        }
+        if (state < 0 || state >= _visits.Length || visits.Any(v => v < 0))
+        {
+            return false;
+        }
+        _state = state;
+        visits.CopyTo(_visits, 0);
+        return true;
     }
 
     /// <summary>The occurrences of each motif in what was read, in the order the motifs were given.</summary>

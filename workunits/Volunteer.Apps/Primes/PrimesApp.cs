@@ -11,19 +11,11 @@ public sealed class PrimesApp : IScienceApp
 
     private readonly PrimesReducer _reducer = new();
 
-    public PrimesApp()
-        : this(TimeProvider.System)
-    {
-    }
-
-    /// <param name="timeProvider">Paces progress reports and checkpoints; tests pass a fake one.</param>
-    public PrimesApp(TimeProvider timeProvider) => Computer = new PrimesComputer(timeProvider);
-
     public string Name => AppName;
 
     public IJobSplitter Splitter { get; } = new PrimesSplitter();
 
-    public IUnitComputer Computer { get; }
+    public IUnitComputer Computer { get; } = new PrimesComputer();
 
     /// <summary>Counts are exact, so honest results are byte-identical and digests must match.</summary>
     public IResultComparator Comparator => DigestComparator.Instance;

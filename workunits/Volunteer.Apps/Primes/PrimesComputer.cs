@@ -4,19 +4,13 @@ namespace Volunteer.Apps.Primes;
 
 /// <summary>Counts the primes of one unit on a volunteer's machine.</summary>
 /// <remarks>
-/// The sieve runs synchronously on the calling thread: the worker agent already gives each unit a
-/// thread of its own, and the only awaits are the checkpoint saves.
+/// The sieve runs synchronously on the calling thread: the worker agent already gives each unit a thread of its own,
+/// and the only awaits are the checkpoint saves. It reports progress after every segment (a few milliseconds of work),
+/// where the agent pauses and throttles it, and checkpoints when the agent says it is time: every checkpoint interval,
+/// and as the unit is stopped, so that a stop loses nothing and a crash loses at most one interval.
 /// </remarks>
-internal sealed class PrimesComputer(TimeProvider timeProvider) : IUnitComputer
+internal sealed class PrimesComputer : IUnitComputer
 {
-    /// <summary>Often enough that an interrupted unit loses little work, rarely enough to cost nothing.</summary>
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>Keeps progress reports to a rate the agent's display can use.</summary>
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
-
-    private readonly TimeProvider _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
-
     public async Task<byte[]> ComputeAsync(UnitInput input, IUnitContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -26,32 +20,33 @@ internal sealed class PrimesComputer(TimeProvider timeProvider) : IUnitComputer
         var unit = PrimesUnit.Parse(input.Json);
         var resumed = PrimesCheckpoint.TryRead(context.Checkpoint, unit) ?? new PrimesCheckpoint(unit.From, 0);
         var counter = new SegmentedPrimeCounter(resumed.NextPosition, unit.To);
+        if (resumed.NextPosition > unit.From)
+        {
+            // Where the unit stands from the start, before the first segment of this run.
+            context.ReportProgress(FractionAt(unit, resumed.NextPosition));
+        }
 
-        var lastCheckpoint = _timeProvider.GetTimestamp();
-        var lastProgress = lastCheckpoint;
         while (!counter.IsDone)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             counter.SieveNextSegment();
             if (counter.IsDone)
             {
                 break;
             }
-
-            if (_timeProvider.GetElapsedTime(lastProgress) >= ProgressInterval)
-            {
-                context.ReportProgress((double)(counter.Position - unit.From) / unit.Length);
-                lastProgress = _timeProvider.GetTimestamp();
-            }
-            if (_timeProvider.GetElapsedTime(lastCheckpoint) >= CheckpointInterval)
+            var fraction = FractionAt(unit, counter.Position);
+            context.ReportProgress(fraction);
+            // True once the unit is stopped, too: the work done so far is saved before the stop below.
+            if (context.TimeToCheckpoint)
             {
                 var checkpoint = new PrimesCheckpoint(counter.Position, resumed.CountSoFar + counter.Count);
-                await context.SaveCheckpointAsync(checkpoint.ToBytes(), cancellationToken).ConfigureAwait(false);
-                lastCheckpoint = _timeProvider.GetTimestamp();
+                await context.SaveCheckpointAsync(checkpoint.ToBytes(), fraction, CancellationToken.None).ConfigureAwait(false);
             }
+            cancellationToken.ThrowIfCancellationRequested();
         }
 
         context.ReportProgress(1.0);
         return PrimesResult.ToPayload(resumed.CountSoFar + counter.Count);
     }
+
+    private static double FractionAt(PrimesUnit unit, long position) => (double)(position - unit.From) / unit.Length;
 }
