@@ -37,6 +37,14 @@ public sealed class CommandLine
         Recursive = true,
     };
 
+    private readonly Option<string> _account = new("--account")
+    {
+        Description = "join the volunteer account with this key; without it, attach makes a new anonymous account and prints its key once",
+        HelpName = "KEY",
+    };
+
+    private readonly Option<bool> _noServe = new("--no-serve") { Description = "run no peer endpoint: upload nothing to peers, relay no reports (Worker:Serve=false)" };
+
     /// <summary>Each command's options that are settings, with the setting each one sets.</summary>
     private readonly Dictionary<Command, List<(Option<string> Option, AgentSetting Setting)>> _settingOptions = [];
 
@@ -87,31 +95,28 @@ public sealed class CommandLine
     private Command Attach()
     {
         var urls = new Argument<string[]>("URL") { Description = "the project's coordinator URLs (several: tried in turn)", Arity = ArgumentArity.OneOrMore };
-        var account = new Option<string>("--account") { Description = "join the volunteer account with this key; without it, attach makes a new anonymous account and prints its key once", HelpName = "KEY" };
         var share = new Option<int>("--share") { Description = "this project's share of the machine against the other projects' (default 100)", HelpName = "N", DefaultValueFactory = _ => 100 };
-        var command = new Command("attach", "Join a project (generates this host's key pair); run it again for another project.") { urls, account, share };
+        var command = new Command("attach", "Join a project (generates this host's key pair); run it again for another project.") { urls, _account, share };
         AddSettings(command, "name", "source-address", "slots");
         command.SetAction((result, cancellationToken) => Guarded(async () =>
         {
-            var configuration = Configuration(result, account: result.GetValue(account));
-            return await AgentCommands.AttachAsync(result.GetValue(urls)!, WorkerOptions.From(configuration), result.GetValue(share), _output, _error, cancellationToken);
+            return await AgentCommands.AttachAsync(result.GetValue(urls)!, WorkerOptions.From(Configuration(result)), result.GetValue(share), _output, _error, cancellationToken);
         }));
         return command;
     }
 
     private Command Run()
     {
-        var noServe = new Option<bool>("--no-serve") { Description = "run no peer endpoint: upload nothing to peers, relay no reports (Worker:Serve=false)" };
         var noLive = new Option<bool>("--no-live") { Description = "in a terminal, log lines instead of the live view" };
         var command = new Command("run", "Compute units until stopped (Ctrl+C or SIGTERM). In a terminal, shows a live view and logs to agent.log in the state directory.")
         {
-            noServe, noLive,
+            _noServe, noLive,
         };
         AddSettings(command, [.. AgentSettings.Limits.Select(s => s.Name), .. AgentSettings.AtStart.Where(s => s.Name != "serve").Select(s => s.Name)]);
         command.SetAction((result, _) => Guarded(async () =>
         {
             var builder = Host.CreateApplicationBuilder();
-            Configuration(result, into: builder.Configuration, serve: result.GetValue(noServe) ? false : null);
+            Configuration(result, builder.Configuration);
             var options = WorkerOptions.From(builder.Configuration);
             AgentSettings.LimitsFrom(builder.Configuration);
             var format = result.GetValue(_logFormat)!;
@@ -257,22 +262,22 @@ public sealed class CommandLine
         _settingOptions[command] = options;
     }
 
-    private IConfiguration Configuration(ParseResult result, string? account = null) => Configuration(result, out _, account: account);
+    private IConfiguration Configuration(ParseResult result) => Configuration(result, out _);
 
-    private IConfiguration Configuration(ParseResult result, out SettingsFile file, IConfigurationBuilder? into = null, string? account = null, bool? serve = null)
+    private IConfiguration Configuration(ParseResult result, out SettingsFile file, IConfigurationBuilder? into = null)
     {
         var fromCommandLine = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (result.GetValue(_stateDirectory) is { } stateDirectory)
         {
             fromCommandLine[$"{WorkerOptions.Section}:{nameof(WorkerOptions.StateDirectory)}"] = Path.GetFullPath(stateDirectory);
         }
-        if (account is not null)
+        if (result.CommandResult.Command.Options.Contains(_account) && result.GetValue(_account) is { } account)
         {
             fromCommandLine[$"{WorkerOptions.Section}:{nameof(WorkerOptions.AccountKey)}"] = account;
         }
-        if (serve is { } serving)
+        if (result.CommandResult.Command.Options.Contains(_noServe) && result.GetValue(_noServe))
         {
-            fromCommandLine[$"{WorkerOptions.Section}:{nameof(WorkerOptions.Serve)}"] = serving ? "true" : "false";
+            fromCommandLine[$"{WorkerOptions.Section}:{nameof(WorkerOptions.Serve)}"] = "false";
         }
         foreach (var (option, setting) in _settingOptions.GetValueOrDefault(result.CommandResult.Command) ?? [])
         {
@@ -291,7 +296,16 @@ public sealed class CommandLine
         return into as IConfiguration ?? configuration.Build();
     }
 
-    private IConfiguration Configuration(ParseResult result, IConfigurationBuilder into, bool? serve) => Configuration(result, out _, into, serve: serve);
+    private IConfiguration Configuration(ParseResult result, IConfigurationBuilder into) => Configuration(result, out _, into);
+
+    /// <summary>The configuration the command in <paramref name="args"/> would run with, or the usage errors in them.</summary>
+    internal IConfiguration ConfigurationOf(IReadOnlyList<string> args)
+    {
+        var parsed = Root().Parse(args);
+        return parsed.Errors.Count > 0
+            ? throw new ArgumentException(string.Join(Environment.NewLine, parsed.Errors.Select(e => e.Message)), nameof(args))
+            : Configuration(parsed);
+    }
 
     private string StateDirectory(ParseResult result) => WorkerOptions.From(Configuration(result)).StateDirectory;
 

@@ -15,25 +15,38 @@ public sealed class ControlSocket(IAgentControl control, string stateDirectory, 
     /// <summary>Clients served at once; more wait in the listen backlog.</summary>
     private const int MaxClients = 16;
 
+    /// <summary>Connections waiting to be served; a Unix socket refuses a connection at once when this is full.</summary>
+    private const int Backlog = 256;
+
     /// <summary>How long a client may send nothing before its connection is closed, so no idle one holds a place.</summary>
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _path = ControlSocketProtocol.PathIn(stateDirectory);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private Socket? _listener;
+
+    /// <summary>Binds the socket before the host goes on, so that agent.sock answers once the agent has started.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        Socket listener;
         try
         {
-            listener = Listen();
+            _listener = Listen();
+            ControlSocketLog.Listening(logger, _path);
         }
         catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             // The agent computes all the same; only the owner's commands cannot reach it (they say so).
             ControlSocketLog.CouldNotListen(logger, ex, _path);
+        }
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_listener is not { } listener)
+        {
             return;
         }
-        ControlSocketLog.Listening(logger, _path);
         using var clients = new SemaphoreSlim(MaxClients);
         var serving = new List<Task>();
         try
@@ -51,10 +64,25 @@ public sealed class ControlSocket(IAgentControl control, string stateDirectory, 
         }
         finally
         {
-            listener.Dispose();
-            File.Delete(_path);
             await Task.WhenAll(serving);
         }
+    }
+
+    /// <summary>Stops answering and removes agent.sock (here, not in ExecuteAsync: a host stopped at once may never have run it).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_listener is not null)
+        {
+            _listener.Dispose();
+            File.Delete(_path);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _listener?.Dispose();
+        base.Dispose();
     }
 
     /// <summary>
@@ -86,7 +114,7 @@ public sealed class ControlSocket(IAgentControl control, string stateDirectory, 
                 File.Move(staged, _path);
                 Directory.Delete(staging);
             }
-            socket.Listen(MaxClients);
+            socket.Listen(Backlog);
             return socket;
         }
         catch
