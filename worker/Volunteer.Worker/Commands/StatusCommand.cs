@@ -80,7 +80,7 @@ public static class StatusCommand
             }
             if (project.Peer is { } peer)
             {
-                WritePeer(peer, "  ", output);
+                WritePeer(peer, output);
             }
         }
         output.WriteLine($"units:                   {agent.Units.Count(u => u.Phase == UnitPhase.Running)} running, " +
@@ -143,11 +143,11 @@ public static class StatusCommand
         output.WriteLine($"  relayed for others:    {RelayInbox.CountIn(project.Directory)} bundle(s) held to forward");
     }
 
-    private static void WritePeer(PeerStatus peer, string indent, TextWriter output)
+    private static void WritePeer(PeerStatus peer, TextWriter output)
     {
-        output.WriteLine($"{indent}peer endpoint:         {(peer.Endpoint is null ? "not serving" : $"{peer.Endpoint}, upload {Figures.Rate(peer.UploadBytesPerSecond)}")}");
-        output.WriteLine($"{indent}blob cache:            {Figures.Size(peer.CacheBytes)} of {Figures.Size(peer.CacheCapacity)}, {peer.BlobsHeld} blob(s) held");
-        output.WriteLine($"{indent}relayed for others:    {peer.RelayBundles} bundle(s) held to forward");
-        output.WriteLine($"{indent}relayed through peers: {peer.ReportsRelayed} report(s) awaiting ack");
+        output.WriteLine($"  peer endpoint:         {(peer.Endpoint is null ? "not serving" : $"{peer.Endpoint}, upload {Figures.Rate(peer.UploadBytesPerSecond)}")}");
+        output.WriteLine($"  blob cache:            {Figures.Size(peer.CacheBytes)} of {Figures.Size(peer.CacheCapacity)}, {peer.BlobsHeld} blob(s) held");
+        output.WriteLine($"  relayed for others:    {peer.RelayBundles} bundle(s) held to forward");
+        output.WriteLine($"  relayed through peers: {peer.ReportsRelayed} report(s) awaiting ack");
     }
 }
