@@ -98,10 +98,8 @@ public sealed class CommandLine
         var share = new Option<int>("--share") { Description = "this project's share of the machine against the other projects' (default 100)", HelpName = "N", DefaultValueFactory = _ => 100 };
         var command = new Command("attach", "Join a project (generates this host's key pair); run it again for another project.") { urls, _account, share };
         AddSettings(command, "name", "source-address", "slots");
-        command.SetAction((result, cancellationToken) => Guarded(async () =>
-        {
-            return await AgentCommands.AttachAsync(result.GetValue(urls)!, WorkerOptions.From(Configuration(result)), result.GetValue(share), _output, _error, cancellationToken);
-        }));
+        command.SetAction((result, cancellationToken) => Guarded(() =>
+            AgentCommands.AttachAsync(result.GetValue(urls)!, WorkerOptions.From(Configuration(result)), result.GetValue(share), _output, _error, cancellationToken)));
         return command;
     }
 
