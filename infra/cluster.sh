@@ -45,7 +45,7 @@ curl -s "${urls[0]}/api/v1/cluster"; echo
 
 for i in $(seq 1 "$WORKERS"); do
   dir="$STATE/worker-$i"
-  [ -f "$dir/identity.json" ] || dotnet "$worker" attach "${urls[@]}" --state-dir "$dir" --name "cluster-worker-$i" >/dev/null
+  [ -d "$dir/projects" ] || dotnet "$worker" attach "${urls[@]}" --state-dir "$dir" --name "cluster-worker-$i" >/dev/null
   dotnet "$worker" run --state-dir "$dir" >"$STATE/logs/worker-$i.log" 2>&1 &
   pids+=($!)
 done

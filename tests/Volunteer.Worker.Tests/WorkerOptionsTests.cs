@@ -70,11 +70,10 @@ public sealed class WorkerOptionsTests
     [Fact]
     public void The_command_lines_peer_switches_set_the_peer_settings()
     {
-        var configuration = new ConfigurationBuilder();
-        AgentCommands.AddSwitches(configuration,
-            ["--no-serve", "--peer-port", "40123", "--peer-address", "127.0.0.7", "--upload-limit", "65536", "--cache-size", "1048576", "--slots", "2"]);
+        var configuration = new CommandLine(TextWriter.Null, TextWriter.Null).ConfigurationOf(
+            ["run", "--no-serve", "--peer-port", "40123", "--peer-address", "127.0.0.7", "--upload-limit", "65536", "--cache-size", "1MiB", "--slots", "2"]);
 
-        var options = WorkerOptions.From(configuration.Build());
+        var options = WorkerOptions.From(configuration);
 
         Assert.Equal((false, 40123, "127.0.0.7", 65536L, 1048576L, 2),
             (options.Serve, options.PeerPort, options.PeerAddress, options.UploadBytesPerSecond, options.CacheBytes, options.Slots));

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
-using Microsoft.Extensions.Options;
 
 namespace Volunteer.Worker;
 
@@ -103,22 +102,7 @@ public sealed class WorkerOptions : IValidatableObject
     /// Binds the section and validates it as ValidateDataAnnotations would. Throws
     /// OptionsValidationException naming every setting that is wrong, or not of its type.
     /// </summary>
-    public static WorkerOptions From(IConfiguration configuration)
-    {
-        var options = new WorkerOptions();
-        try
-        {
-            configuration.GetSection(Section).Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(WorkerOptions), [ex.Message]);
-        }
-        var validation = new DataAnnotationValidateOptions<WorkerOptions>(Options.DefaultName).Validate(Options.DefaultName, options);
-        return validation.Failed
-            ? throw new OptionsValidationException(Options.DefaultName, typeof(WorkerOptions), validation.Failures)
-            : options;
-    }
+    public static WorkerOptions From(IConfiguration configuration) => Settings.AgentSettings.Bind<WorkerOptions>(configuration);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

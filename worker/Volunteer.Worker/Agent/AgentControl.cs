@@ -1,6 +1,7 @@
 using System.Reflection;
 using Volunteer.Worker.Control;
 using Volunteer.Worker.Governor;
+using Volunteer.Worker.Settings;
 
 namespace Volunteer.Worker.Agent;
 
@@ -41,8 +42,7 @@ public sealed class AgentControl(
     /// </summary>
     public ComputeLimits Reload()
     {
-        configuration.Reload();
-        var limits = ComputeLimits.From(configuration);
+        var limits = AgentSettings.ReloadLimits(configuration);
         governor.Apply(limits);
         pool.Recheck();
         AgentLog.LimitsReloaded(logger, limits.Slots, limits.CpuPercent);

@@ -1,86 +1,51 @@
 using System.Security.Cryptography;
-using Volunteer.Worker.Agent;
-using Volunteer.Worker.Peers;
-using Volunteer.Worker.Storage;
 using Volunteer.Protocol;
+using Volunteer.Worker.Agent;
+using Volunteer.Worker.Control;
+using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Commands;
 
-/// <summary>The verbs a volunteer uses (attach, run, status, detach) and the switches they take.</summary>
+/// <summary>
+/// The verbs that change which projects this host computes for: attach, projects, set-share, detach. Each project
+/// keeps its identity and work state in its own folder under projects/ in the state directory.
+/// </summary>
 public static class AgentCommands
 {
-    public const string Usage = """
-        Usage: volunteer-worker <command> [options]
-
-          attach URL [URL...]   join the project at these coordinator URLs (generates this host's key pair)
-          run                   compute units until stopped (Ctrl+C or SIGTERM)
-          status                show this worker's identity and what its agent is doing (or holds, when not running)
-          detach                forget the identity and all local work state
-
-        Options (also settable as configuration Worker:X or environment Worker__X):
-          --state-dir DIR          where the agent keeps its state (default ~/.local/share/volunteer-worker)
-          --slots N                units computed at once (default: processor count)
-          --name NAME              this host's name shown to the project (default: machine name)
-          --account KEY            attach: join the volunteer account with this key (Worker:AccountKey); without
-                                   it, attach makes a new anonymous account and prints its key once
-          --source-address ADDR    the local address every connection to the coordinators and peers leaves from, on a
-                                   host with several (Worker:SourceAddress; give it to attach and run alike)
-
-        As a peer (run):
-          --no-serve               run no peer endpoint: upload nothing to peers, take no reports to relay
-                                   (Worker:Serve=false); the agent still fetches from peers and computes
-          --peer-port N            the peer endpoint's port (Worker:PeerPort; default 0, any free port)
-          --peer-address ADDR      the address it listens on (Worker:PeerAddress; default the source address, else all)
-          --upload-limit BYTES     the most the endpoint (and uploads of results) send per second, all peers together
-                                   (Worker:UploadBytesPerSecond; default 0, unbounded)
-          --cache-size BYTES       the most disk the blob cache takes (Worker:CacheBytes; default 10 GiB)
-        """;
-
-    /// <summary>The command line's switches, each the short name of a setting.</summary>
-    private static readonly Dictionary<string, string> Switches = new()
-    {
-        ["--state-dir"] = "Worker:StateDirectory",
-        ["--slots"] = "Worker:Slots",
-        ["--name"] = "Worker:Name",
-        ["--account"] = "Worker:AccountKey",
-        ["--source-address"] = "Worker:SourceAddress",
-        ["--peer-port"] = "Worker:PeerPort",
-        ["--peer-address"] = "Worker:PeerAddress",
-        ["--upload-limit"] = "Worker:UploadBytesPerSecond",
-        ["--cache-size"] = "Worker:CacheBytes",
-    };
-
-    /// <summary>Adds the command line's switches (after the command and its arguments) to the configuration.</summary>
-    public static void AddSwitches(IConfigurationBuilder configuration, IReadOnlyList<string> switches) =>
-        // --no-serve is a flag; the command-line provider takes only switches with values.
-        configuration.AddCommandLine([.. switches.Select(s => s == "--no-serve" ? "--Worker:Serve=false" : s)], Switches);
-
     /// <summary>
-    /// Registers this host with the first of <paramref name="urls"/> and saves its identity. When the attach made a
+    /// Registers this host with the first of <paramref name="urls"/> (one project's coordinators, tried in turn
+    /// afterwards) and saves its identity in the project's folder with <paramref name="share"/>. When the attach made a
     /// new anonymous account, its key goes to <paramref name="output"/>: the coordinator keeps it only hashed.
     /// </summary>
-    public static async Task<int> AttachAsync(IReadOnlyList<string> urls, WorkerOptions options, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> AttachAsync(
+        IReadOnlyList<string> urls, WorkerOptions options, int share, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (urls.Count == 0)
         {
-            Console.Error.WriteLine("attach needs at least one coordinator URL, e.g. attach http://127.0.0.1:5080/");
-            return 2;
+            error.WriteLine("attach needs at least one coordinator URL, e.g. attach http://127.0.0.1:5080/");
+            return ExitCodes.Usage;
+        }
+        if (share is < 1 or > 1_000_000)
+        {
+            error.WriteLine($"--share must be between 1 and 1000000, not {share}.");
+            return ExitCodes.Usage;
         }
         var coordinators = new List<Uri>();
         foreach (var url in urls)
         {
-            if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            if (CoordinatorUrl(url) is not { } uri)
             {
-                Console.Error.WriteLine($"'{url}' is not an http(s) URL.");
-                return 2;
+                error.WriteLine($"'{url}' is not an http(s) URL.");
+                return ExitCodes.Usage;
             }
             coordinators.Add(uri);
         }
-        var projectDirectory = ProjectFolders.For(options.StateDirectory, coordinators[0]);
-        if (WorkerIdentity.Load(projectDirectory) is { } existing)
+        var folder = ProjectFolders.For(options.StateDirectory, coordinators[0]);
+        if (WorkerIdentity.Load(folder) is { } existing)
         {
-            Console.Error.WriteLine($"Already attached as worker {existing.WorkerId} ({projectDirectory}); run 'detach' first.");
-            return 1;
+            error.WriteLine($"Already attached to {coordinators[0]} as worker {existing.WorkerId} ({folder}); " +
+                "'set-share' changes its share, 'detach' leaves it.");
+            return ExitCodes.Failed;
         }
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var http = new HttpClient(CoordinatorConnections.Handler(options)) { Timeout = options.RequestTimeout };
@@ -92,126 +57,162 @@ public static class AgentCommands
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TaskCanceledException)
         {
-            Console.Error.WriteLine($"Could not attach: {ex.Message}");
-            return 1;
+            error.WriteLine($"Could not attach: {ex.Message}");
+            return ExitCodes.Failed;
         }
         new WorkerIdentity(attached.WorkerId, attached.Token, coordinators, Convert.ToBase64String(key.ExportPkcs8PrivateKey()))
         {
             AccountId = attached.AccountId,
             Limits = attached.Limits,
             CoordinatorKey = attached.CoordinatorKey,
-        }.Save(projectDirectory);
-        output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {projectDirectory}.");
+            ResourceShare = share,
+        }.Save(folder);
+        output.WriteLine($"Attached as worker {attached.WorkerId} of account {attached.AccountId}; state in {folder}.");
         if (attached.AccountKey is { } accountKey)
         {
             output.WriteLine("This host has a new anonymous account. Its key attaches more hosts to the same account (attach URL --account KEY); it is shown only this once:");
             output.WriteLine(accountKey);
         }
-        return 0;
-    }
-
-    public static int Status(WorkerOptions options, TextWriter output)
-    {
-        var identity = WorkerIdentity.Load(options.StateDirectory);
-        if (identity is null)
-        {
-            output.WriteLine($"Not attached (state directory {options.StateDirectory}).");
-            return 1;
-        }
-        output.WriteLine($"Worker {identity.WorkerId}");
-        output.WriteLine($"  account:                 {identity.AccountId?.ToString() ?? "none recorded (attached before accounts)"}");
-        output.WriteLine($"  coordinators:            {string.Join(", ", identity.Coordinators)}");
-        output.WriteLine($"  state directory:         {options.StateDirectory}");
-        var status = WorkerStatus.Load(options.StateDirectory);
         if (AgentLock.IsHeld(options.StateDirectory))
         {
-            // The running agent owns the work folder; what it holds is read from what it wrote.
-            if (status is null)
-            {
-                output.WriteLine("  agent:                   running, starting up");
-                return 0;
-            }
-            output.WriteLine($"  agent:                   running, {status.Running.Count} of {status.Slots} slots busy (as of {status.WrittenAt:u})");
-            output.WriteLine($"  last sync:               {Described(status.LastSync)}");
-            foreach (var unit in status.Running)
-            {
-                output.WriteLine($"    job {unit.JobId} unit {unit.UnitIndex} replica {unit.Replica} ({unit.App}): {unit.FractionDone:0%} done");
-            }
-            output.WriteLine($"  reports awaiting ack:    {status.PendingReports}");
-            if (status.Peer is { } peer)
-            {
-                output.WriteLine($"  peer endpoint:           {(peer.Endpoint is null ? "not serving" : $"{peer.Endpoint}, upload {Rate(peer.UploadBytesPerSecond)}")}");
-                output.WriteLine($"  blob cache:              {Size(peer.CacheBytes)} of {Size(peer.CacheCapacity)}, {peer.BlobsHeld} blob(s) held");
-                output.WriteLine($"  relayed for others:      {peer.RelayBundles} bundle(s) held to forward");
-                output.WriteLine($"  relayed through peers:   {peer.ReportsRelayed} report(s) awaiting ack");
-            }
-            return 0;
+            output.WriteLine("The running agent computes for the projects it started with; restart it to compute for this one too.");
         }
-        var (leased, checkpoints, unacknowledged) = new WorkFolder(options.StateDirectory).Count();
-        var cache = new BlobCache(options.StateDirectory, options.CacheBytes, TimeProvider.System);
-        output.WriteLine("  agent:                   not running");
-        output.WriteLine($"  last sync:               {Described(status?.LastSync)}");
-        output.WriteLine($"  units leased, not done:  {leased} ({checkpoints} with a checkpoint)");
-        output.WriteLine($"  reports awaiting ack:    {unacknowledged}");
-        output.WriteLine($"  blob cache:              {Size(cache.UsedBytes)} of {Size(cache.Capacity)}, {cache.BlobsHeld} blob(s) held");
-        output.WriteLine($"  relayed for others:      {RelayInbox.CountIn(options.StateDirectory)} bundle(s) held to forward");
-        return 0;
+        return ExitCodes.Ok;
     }
 
-    public static int Detach(WorkerOptions options)
+    /// <summary>Lists the attached projects: name, share, worker id and coordinators.</summary>
+    public static int Projects(string stateDirectory, TextWriter output)
     {
-        if (WorkerIdentity.Load(options.StateDirectory) is null)
+        var projects = ProjectFolders.List(stateDirectory);
+        if (projects.Count == 0)
         {
-            Console.WriteLine("Not attached; nothing to do.");
-            return 0;
+            output.WriteLine($"Not attached to any project (state directory {stateDirectory}).");
+            return ExitCodes.Ok;
         }
-        if (AgentLock.IsHeld(options.StateDirectory))
+        var total = projects.Sum(p => p.Identity.ResourceShare);
+        foreach (var project in projects)
         {
-            Console.Error.WriteLine($"An agent is running on {options.StateDirectory}; stop it before detaching.");
-            return 1;
+            var identity = project.Identity;
+            output.WriteLine($"{project.Name}  share {identity.ResourceShare} ({Figures.Percent((double)identity.ResourceShare / total)})  " +
+                $"worker {identity.WorkerId}  {string.Join(", ", identity.Coordinators)}");
         }
-        var folder = new WorkFolder(options.StateDirectory);
-        var (_, _, unacknowledged) = folder.Count();
-        // Only what the agent wrote is removed: the state directory may be shared with other files.
-        folder.Delete();
-        BlobCache.Delete(options.StateDirectory);
-        RelayInbox.Delete(options.StateDirectory);
-        foreach (var file in new[]
-        {
-            WorkerIdentity.PathIn(options.StateDirectory), WorkerStatus.PathIn(options.StateDirectory), AgentLock.PathIn(options.StateDirectory),
-            Path.Combine(options.StateDirectory, RelayCourier.FileName),
-        })
-        {
-            File.Delete(file);
-        }
-        if (!Directory.EnumerateFileSystemEntries(options.StateDirectory).Any())
-        {
-            Directory.Delete(options.StateDirectory);
-        }
-        Console.WriteLine(unacknowledged == 0
-            ? "Detached; local state removed."
-            : $"Detached; local state removed, including {unacknowledged} reports the project had not acknowledged.");
-        return 0;
+        return ExitCodes.Ok;
     }
 
-    /// <summary>Runs the agent until it is stopped; see <see cref="AgentSupervisor.RunAsync"/>.</summary>
-    public static Task<int> RunAsync(HostApplicationBuilder builder, WorkerOptions options) => AgentSupervisor.RunAsync(builder, options);
-
-    private static string Described(SyncSummary? sync) => sync is null ? "none yet" : $"{sync.At:u}, {sync.Outcome}";
-
-    private static string Rate(long bytesPerSecond) => bytesPerSecond == 0 ? "unbounded" : $"at most {Size(bytesPerSecond)}/s";
-
-    /// <summary>A size in the largest binary unit it reaches, e.g. 1.5 MiB.</summary>
-    private static string Size(long bytes)
+    /// <summary>Changes an attached project's resource share; a running agent takes it at its next reload.</summary>
+    public static async Task<int> SetShareAsync(string stateDirectory, string project, int share, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        var unit = 0;
-        double value = bytes;
-        while (value >= 1024 && unit < units.Length - 1)
+        if (share is < 1 or > 1_000_000)
         {
-            value /= 1024;
-            unit++;
+            error.WriteLine($"A share is between 1 and 1000000, not {share}.");
+            return ExitCodes.Usage;
         }
-        return unit == 0 ? $"{bytes} B" : $"{value:0.#} {units[unit]}";
+        if (Find(stateDirectory, project, error) is not { } attached)
+        {
+            return ExitCodes.Failed;
+        }
+        (attached.Identity with { ResourceShare = share }).Save(attached.Directory);
+        output.WriteLine($"{attached.Name}: share {attached.Identity.ResourceShare} -> {share}.");
+        using var agent = await ControlClient.TryConnectAsync(stateDirectory, cancellationToken);
+        if (agent is not null)
+        {
+            await agent.ReloadAsync(cancellationToken);
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Leaves one project (named by its folder name or a coordinator URL; the only one when none is named), or every
+    /// project with <paramref name="all"/>: its identity and all the work state the agent kept for it are removed.
+    /// Refused while an agent runs.
+    /// </summary>
+    public static int Detach(string stateDirectory, string? project, bool all, TextWriter output, TextWriter error)
+    {
+        var projects = ProjectFolders.List(stateDirectory);
+        if (projects.Count == 0)
+        {
+            output.WriteLine("Not attached; nothing to do.");
+            return ExitCodes.Ok;
+        }
+        if (AgentLock.IsHeld(stateDirectory))
+        {
+            error.WriteLine($"An agent is running on {stateDirectory}; stop it before detaching.");
+            return ExitCodes.Failed;
+        }
+        IReadOnlyList<AttachedProject> leaving;
+        if (all)
+        {
+            leaving = projects;
+        }
+        else if (project is not null)
+        {
+            if (Find(stateDirectory, project, error) is not { } named)
+            {
+                return ExitCodes.Failed;
+            }
+            leaving = [named];
+        }
+        else if (projects.Count == 1)
+        {
+            leaving = projects;
+        }
+        else
+        {
+            error.WriteLine($"Attached to {projects.Count} projects ({string.Join(", ", projects.Select(p => p.Name))}); name one, or give --all.");
+            return ExitCodes.Usage;
+        }
+        foreach (var gone in leaving)
+        {
+            var (_, _, unacknowledged) = new WorkFolder(gone.Directory).Count();
+            // The project's folder holds only what the agent wrote for it.
+            Directory.Delete(gone.Directory, recursive: true);
+            output.WriteLine(unacknowledged == 0
+                ? $"Detached from {gone.Name}; its local state removed."
+                : $"Detached from {gone.Name}; its local state removed, including {unacknowledged} reports the project had not acknowledged.");
+        }
+        if (ProjectFolders.List(stateDirectory).Count == 0)
+        {
+            RemoveAgentFiles(stateDirectory);
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The project named by its folder name or one of its coordinators' URLs; null (said on <paramref name="error"/>) when none is.</summary>
+    public static AttachedProject? Find(string stateDirectory, string nameOrUrl, TextWriter error)
+    {
+        var projects = ProjectFolders.List(stateDirectory);
+        var url = CoordinatorUrl(nameOrUrl);
+        var found = projects.FirstOrDefault(p => p.Name == nameOrUrl
+            || (url is not null && (p.Name == ProjectFolders.NameOf(url) || p.Identity.Coordinators.Contains(url))));
+        if (found is null)
+        {
+            error.WriteLine(projects.Count == 0
+                ? $"Not attached to any project (state directory {stateDirectory})."
+                : $"Not attached to '{nameOrUrl}'; attached: {string.Join(", ", projects.Select(p => p.Name))}.");
+        }
+        return found;
+    }
+
+    /// <summary>A coordinator's base URL as the agent keeps it (ending in /), or null when it is not an http(s) URL.</summary>
+    public static Uri? CoordinatorUrl(string url) =>
+        Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null;
+
+    /// <summary>
+    /// Once no project is left, the agent's own files go too (its lock, a socket a killed agent left), and the state
+    /// directory if nothing else is in it; the owner's settings file stays.
+    /// </summary>
+    private static void RemoveAgentFiles(string stateDirectory)
+    {
+        File.Delete(AgentLock.PathIn(stateDirectory));
+        File.Delete(ControlSocketProtocol.PathIn(stateDirectory));
+        var projects = ProjectFolders.Root(stateDirectory);
+        if (Directory.Exists(projects) && !Directory.EnumerateFileSystemEntries(projects).Any())
+        {
+            Directory.Delete(projects);
+        }
+        if (Directory.Exists(stateDirectory) && !Directory.EnumerateFileSystemEntries(stateDirectory).Any())
+        {
+            Directory.Delete(stateDirectory);
+        }
     }
 }

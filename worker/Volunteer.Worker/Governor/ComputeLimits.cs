@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
+using Volunteer.Worker.Settings;
 
 namespace Volunteer.Worker.Governor;
 
@@ -66,22 +66,7 @@ public sealed class ComputeLimits
     /// Binds section "Worker" and validates it as ValidateDataAnnotations would. Throws OptionsValidationException
     /// naming every setting that is wrong, or not of its type.
     /// </summary>
-    public static ComputeLimits From(IConfiguration configuration)
-    {
-        var limits = new ComputeLimits();
-        try
-        {
-            configuration.GetSection(WorkerOptions.Section).Bind(limits);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(ComputeLimits), [ex.Message]);
-        }
-        var validation = new DataAnnotationValidateOptions<ComputeLimits>(Options.DefaultName).Validate(Options.DefaultName, limits);
-        return validation.Failed
-            ? throw new OptionsValidationException(Options.DefaultName, typeof(ComputeLimits), validation.Failures)
-            : limits;
-    }
+    public static ComputeLimits From(IConfiguration configuration) => AgentSettings.Bind<ComputeLimits>(configuration);
 
     /// <summary>The parsed <see cref="ComputeWindows"/>; throws FormatException when they are not valid.</summary>
     public ComputeWindows Windows() => Governor.ComputeWindows.Parse(ComputeWindows);
