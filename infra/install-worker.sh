@@ -85,6 +85,13 @@ RestrictNamespaces=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
+PrivateMounts=yes
+RemoveIPC=yes
+SystemCallArchitectures=native
+# The agent's files are its own: no other user reads its key or its work.
+UMask=0077
+CapabilityBoundingSet=
+AmbientCapabilities=
 # No MemoryDenyWriteExecute: .NET's JIT writes the machine code it then runs.
 
 [Install]
