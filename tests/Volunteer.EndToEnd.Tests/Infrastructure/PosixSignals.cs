@@ -11,6 +11,9 @@ internal static partial class PosixSignals
 
     public static void Continue(int processId) => Send(processId, OperatingSystem.IsLinux() ? 18 : 19);
 
+    /// <summary>SIGTERM: what systemd and a shutdown send, asking the process to stop cleanly.</summary>
+    public static void Terminate(int processId) => Send(processId, 15);
+
     private static void Send(int processId, int signal)
     {
         if (!IsSupported)
