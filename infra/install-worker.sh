@@ -172,6 +172,8 @@ install_worker() {
   fi
   check_root_dir
   [ -n "$root" ] || [ "$(id -u)" -eq 0 ] || fail "installing a system service needs root: run it with sudo (or try it under --root DIR)."
+  # Checked before anything changes: without systemd there is no service to install (run the agent yourself instead).
+  [ -n "$root" ] || [ -d /run/systemd/system ] || fail "this system does not run systemd; start the agent yourself: $name run."
 
   scratch=$(mktemp -d "${TMPDIR:-/tmp}/$name-install.XXXXXX")
   trap 'rm -rf "$scratch"' EXIT
