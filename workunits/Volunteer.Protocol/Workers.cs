@@ -142,9 +142,6 @@ public sealed record SyncResponse(
 {
     /// <summary>The newest worker agent release the project announces; null when it announces none.</summary>
     public AgentRelease? LatestAgent { get; init; }
-
-    /// <summary>The credit this host has earned with the project so far; null when the coordinator does not say.</summary>
-    public double? HostCredit { get; init; }
 }
 
 /// <summary>

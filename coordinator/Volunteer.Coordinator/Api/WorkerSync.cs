@@ -34,6 +34,9 @@ public sealed class WorkerSync(
     CoordinatorMetrics metrics,
     ILogger<WorkerSync> logger)
 {
+    // Settings are read once at start-up: the release every sync answer announces.
+    private readonly AgentRelease? _latestAgent = options.Value.LatestAgent;
+
     /// <param name="network">The network the sync comes from as placement separates them (<see cref="ClientNetwork"/>).</param>
     /// <param name="address">The client's address (past trusted proxies): with its advertised port, its peer endpoint.</param>
     public async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
@@ -78,7 +81,10 @@ public sealed class WorkerSync(
             await TakeTransfersAsync(worker, transfers);
         }
         var directions = outcome.Peer is { } told ? Directions(worker.Id, told, PeerNetwork(client)) : null;
-        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, outcome.Cancelled, limits, directions, relayed));
+        return TypedResults.Ok(new SyncResponse(reports.Count, assignments, outcome.Cancelled, limits, directions, relayed)
+        {
+            LatestAgent = _latestAgent,
+        });
     }
 
     private static Assignment AssignmentOf(string app, ReplicaLease lease, IReadOnlyList<BlobSource>? blobs)

@@ -4,7 +4,7 @@ using Volunteer.Protocol;
 namespace Volunteer.Coordinator.Settings;
 
 /// <summary>The coordinator's settings, section "Volunteer" (environment: Volunteer__Name).</summary>
-public sealed class VolunteerOptions
+public sealed class VolunteerOptions : IValidatableObject
 {
     public const string Section = "Volunteer";
 
@@ -182,12 +182,51 @@ public sealed class VolunteerOptions
     [Range(1, 1_000_000)]
     public int ResultPullRounds { get; set; } = 60;
 
+    /// <summary>
+    /// The newest worker agent release, e.g. 1.4.0, announced in every sync answer: agents older than it say so in their
+    /// log and status (they never update themselves). Unset (or empty) announces nothing.
+    /// </summary>
+    public string? LatestAgentVersion { get; set; }
+
+    /// <summary>Where volunteers get <see cref="LatestAgentVersion"/> (an http(s) URL), told with it; optional.</summary>
+    public string? LatestAgentDownload { get; set; }
+
+    /// <summary>The release announced to agents, from <see cref="LatestAgentVersion"/> and <see cref="LatestAgentDownload"/>; null when none.</summary>
+    public AgentRelease? LatestAgent => AgentVersion.TryParse(LatestAgentVersion, out var version)
+        ? new AgentRelease(version.Text, Uri.TryCreate(LatestAgentDownload, UriKind.Absolute, out var download) ? download : null)
+        : null;
+
     /// <summary>The bounds on one sync that workers are told of.</summary>
     public SyncLimits SyncLimits => SyncLimits.Default with
     {
         MaxReportsPerSync = MaxReportsPerSync, MaxUnitsPerSync = MaxUnitsPerSync, InlinePayloadLimit = InlinePayloadLimit,
         MaxResultBytes = MaxResultBytes,
     };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(LatestAgentVersion) && !AgentVersion.TryParse(LatestAgentVersion, out _))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(LatestAgentVersion)} '{LatestAgentVersion}' is not a version such as 1.4.0 (MAJOR.MINOR[.PATCH], optionally -prerelease).",
+                [nameof(LatestAgentVersion)]);
+        }
+        if (!string.IsNullOrWhiteSpace(LatestAgentDownload))
+        {
+            if (string.IsNullOrWhiteSpace(LatestAgentVersion))
+            {
+                yield return new ValidationResult(
+                    $"{Section}:{nameof(LatestAgentDownload)} is set but {Section}:{nameof(LatestAgentVersion)} is not: say which release it downloads.",
+                    [nameof(LatestAgentDownload)]);
+            }
+            if (!Uri.TryCreate(LatestAgentDownload, UriKind.Absolute, out var download) || download.Scheme is not ("http" or "https"))
+            {
+                yield return new ValidationResult(
+                    $"{Section}:{nameof(LatestAgentDownload)} '{LatestAgentDownload}' is not an absolute http(s) URL.",
+                    [nameof(LatestAgentDownload)]);
+            }
+        }
+    }
 }
 
 public enum SignUpPolicy

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Volunteer.Testing;
@@ -82,7 +81,7 @@ public sealed class CheckpointTests(ITestOutputHelper output)
         Assert.Null(LastCheckpoint(worker, job.Id));
 
         var stopwatch = Stopwatch.StartNew();
-        Terminate(worker.ProcessId);
+        PosixSignals.Terminate(worker.ProcessId);
         await Eventually.UntilAsync($"{worker.Name} to exit after SIGTERM", () => !worker.IsRunning, () => worker.Tail(), TimeSpan.FromSeconds(30),
             TimeSpan.FromMilliseconds(20));
         var exitedAfter = stopwatch.Elapsed;
@@ -93,7 +92,7 @@ public sealed class CheckpointTests(ITestOutputHelper output)
         Assert.True(atStop is not null, $"No checkpoint was saved as the unit stopped.\n{worker.Tail()}");
         Assert.True(atStop.FractionDone >= seen.FractionDone && atStop.FractionDone < 1,
             $"The checkpoint at the stop stands for {atStop.FractionDone}, less than the {seen.FractionDone} seen before it.");
-        Assert.Contains(StateFiles(worker).Leased, key => key.StartsWith($"{job.Id:N}-0-0", StringComparison.Ordinal));
+        Assert.Contains(worker.StateFiles().Leased, key => key.StartsWith($"{job.Id:N}-0-0", StringComparison.Ordinal));
 
         var restartedAt = DateTimeOffset.UtcNow;
         worker.Start();
@@ -112,7 +111,7 @@ public sealed class CheckpointTests(ITestOutputHelper output)
     /// The folder of the agent's state for the project it is attached to: inbox, checkpoints and status.json. The one
     /// place these tests know the layout (worker/Volunteer.Worker/Storage/ProjectFolders.cs).
     /// </summary>
-    private static string ProjectState(WorkerProcess worker) => worker.StateDirectory;
+    private static string ProjectState(WorkerProcess worker) => worker.ProjectDirectory;
 
     /// <summary>A primes job over [0, to) in one unit, computed by one agent (quorum 1), with a lease long enough for it.</summary>
     private static object OneUnitPrimesJob(long to) => new
@@ -122,12 +121,6 @@ public sealed class CheckpointTests(ITestOutputHelper output)
         redundancy = new { targetResults = 1, minQuorum = 1, maxErrorResults = 0, maxTotalResults = 1 },
         deadlineSeconds = 3600,
     };
-
-    private static (IReadOnlyList<string> Leased, IReadOnlyList<string> Unacknowledged) StateFiles(WorkerProcess worker) =>
-        (Keys(Path.Combine(ProjectState(worker), "inbox")), Keys(Path.Combine(ProjectState(worker), "outbox")));
-
-    private static List<string> Keys(string folder) =>
-        Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f))] : [];
 
     /// <summary>
     /// The checkpoint of the job's unit 0 (replica 0) as the agent wrote it (worker/Volunteer.Worker/Storage/SavedCheckpoint.cs:
@@ -195,18 +188,6 @@ public sealed class CheckpointTests(ITestOutputHelper output)
 
     private static double? Number(JsonElement unit, string name) =>
         unit.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
-
-    /// <summary>SIGTERM, what a service manager sends to stop the agent.</summary>
-    private static void Terminate(int processId)
-    {
-        if (Kill(processId, 15) != 0)
-        {
-            throw new InvalidOperationException($"kill({processId}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int processId, int signal);
 
     private sealed record CheckpointOnDisk(double FractionDone, DateTimeOffset WrittenAt);
 

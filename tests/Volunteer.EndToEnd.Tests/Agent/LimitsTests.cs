@@ -109,7 +109,7 @@ public sealed class LimitsTests(ITestOutputHelper output)
         Assert.True(status.LastSync!.At > firstSync.At, $"The agent stopped syncing after {firstSync}.\n{cluster.Diagnostics()}");
         // No unit moved: none reported progress, none saved a checkpoint, none was reported.
         Assert.All(status.Running, unit => Assert.Equal(0, unit.FractionDone));
-        Assert.Empty(Directory.Exists(Path.Combine(worker.StateDirectory, "checkpoints")) ? Directory.GetFiles(Path.Combine(worker.StateDirectory, "checkpoints")) : []);
+        Assert.Empty(Directory.Exists(Path.Combine(worker.ProjectDirectory, "checkpoints")) ? Directory.GetFiles(Path.Combine(worker.ProjectDirectory, "checkpoints")) : []);
         Assert.Equal(0, status.PendingReports);
         Assert.Empty(worker.Acknowledged);
         Assert.All(replicas, r => Assert.Null(r.Outcome));
@@ -123,7 +123,7 @@ public sealed class LimitsTests(ITestOutputHelper output)
     /// <summary>The agent's status file (worker/Volunteer.Worker/Storage/WorkerStatus.cs); null before it is first written.</summary>
     private static AgentStatus? Status(WorkerProcess worker)
     {
-        var path = Path.Combine(worker.StateDirectory, "status.json");
+        var path = Path.Combine(worker.ProjectDirectory, "status.json");
         try
         {
             return File.Exists(path) ? JsonSerializer.Deserialize<AgentStatus>(File.ReadAllBytes(path)) : null;

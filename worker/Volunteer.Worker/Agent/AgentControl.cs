@@ -1,4 +1,3 @@
-using System.Reflection;
 using Volunteer.Worker.Control;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Settings;
@@ -15,16 +14,11 @@ public sealed class AgentControl(
     TimeProvider timeProvider,
     ILogger<AgentControl> logger) : IAgentControl
 {
-    private static readonly string Version =
-        typeof(AgentControl).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? typeof(AgentControl).Assembly.GetName().Version?.ToString()
-        ?? "unknown";
-
     public AgentSnapshot Snapshot()
     {
         var projects = supervisor.Agents.Select(a => a.Snapshot()).ToList();
         return new AgentSnapshot(
-            Version, Environment.ProcessId, timeProvider.GetUtcNow(), stateDirectory, governor.Limits, governor.PausedBecause, governor.Throttled,
+            AgentUpdates.InformationalVersion, Environment.ProcessId, timeProvider.GetUtcNow(), stateDirectory, governor.Limits, governor.PausedBecause, governor.Throttled,
             [.. projects.Select(p => p.Project)], [.. projects.SelectMany(p => p.Units)]);
     }
 

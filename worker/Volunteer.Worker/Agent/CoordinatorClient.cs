@@ -133,6 +133,15 @@ public sealed class CoordinatorClient
             : throw new InvalidDataException("The coordinator's key answer names no publicKey.");
     }
 
+    /// <summary>The account as anyone may see it (its credit and its hosts' credit); what the owner's view shows as earned.</summary>
+    public async Task<AccountView> GetAccountAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync("Account fetch", coordinator => new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, Routes.Account(accountId))), cancellationToken);
+        await EnsureSuccessAsync(response, "the account", cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<AccountView>(ProtocolJson.Options, cancellationToken))
+            ?? throw new InvalidDataException("The coordinator's account answer is empty.");
+    }
+
     /// <summary>
     /// Chunk <paramref name="index"/> of the blob <paramref name="ticket"/> is for, from the coordinator (what no peer
     /// could serve), retried like a sync. Throws HttpRequestException when the coordinator refuses it.

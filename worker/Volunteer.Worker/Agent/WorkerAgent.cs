@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -40,6 +41,10 @@ public sealed class WorkerAgent(
     /// <summary>How long a stopping agent waits for its units to checkpoint and stop.</summary>
     public static readonly TimeSpan UnitsStopBudget = TimeSpan.FromSeconds(1.5);
 
+    /// <summary>How often the agent asks its project what this host has earned, for the owner's view (credit is granted
+    /// as results validate, after their reports are acknowledged, so the sync answer cannot say it).</summary>
+    public static readonly TimeSpan CreditRefresh = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a stopping agent's last sync may take; what it could not send stays in the outbox.</summary>
     public static readonly TimeSpan LastSyncBudget = TimeSpan.FromSeconds(2);
 
@@ -49,7 +54,10 @@ public sealed class WorkerAgent(
     private readonly WorkBuffer _buffer = new();
     private readonly SlotPool.Member _member = pool.Join(ProjectFolders.NameOf(identity.Coordinators[0]), identity.ResourceShare);
     private volatile SyncSummary? _lastSync;
-    private volatile SyncResponse? _lastAnswer;
+    private readonly AgentUpdates _updates = new(logger);
+    private volatile CreditSummary? _credit;
+    private long _creditAskedAt;
+    private Task _creditFetch = Task.CompletedTask;
 
     private enum NextSync
     {
@@ -124,11 +132,35 @@ public sealed class WorkerAgent(
         var now = timeProvider.GetTimestamp();
         var units = _held.Values.Select(u => u.Snapshot(Project, now, timeProvider))
             .OrderBy(u => u.Phase == UnitPhase.Waiting).ThenBy(u => u.JobId).ThenBy(u => u.UnitIndex).ThenBy(u => u.Replica).ToList();
-        var answer = _lastAnswer;
         var project = new ProjectSnapshot(
             Project, identity.Coordinators, identity.WorkerId, identity.AccountId, identity.ResourceShare, _lastSync,
-            folder.PendingReportCount, units.Count(u => u.Phase == UnitPhase.Waiting), answer?.HostCredit, answer?.LatestAgent, peers.Status());
+            folder.PendingReportCount, units.Count(u => u.Phase == UnitPhase.Waiting), _credit?.Total, _updates.Latest, peers.Status());
         return (project, units);
+    }
+
+    /// <summary>Starts a fetch of this host's credit from the account's public view, at most once a <see cref="CreditRefresh"/>.</summary>
+    private void AskForCredit(CancellationToken stoppingToken)
+    {
+        if (identity.AccountId is not { } account || !_creditFetch.IsCompleted
+            || (_creditAskedAt != 0 && timeProvider.GetElapsedTime(_creditAskedAt) < CreditRefresh))
+        {
+            return;
+        }
+        _creditAskedAt = timeProvider.GetTimestamp();
+        _creditFetch = FetchCreditAsync(account, stoppingToken);
+    }
+
+    private async Task FetchCreditAsync(Guid account, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var view = await coordinator.GetAccountAsync(account, stoppingToken);
+            _credit = view.Hosts.FirstOrDefault(h => h.WorkerId == identity.WorkerId)?.Credit;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or JsonException or OperationCanceledException)
+        {
+            // Only the owner's view waits on it; it keeps the last figure until the next try.
+        }
     }
 
     /// <summary>One last sync, bounded in time, that sends the reports finished before the agent stopped.</summary>
@@ -185,7 +217,8 @@ public sealed class WorkerAgent(
         switch (outcome)
         {
             case SyncOutcome.Accepted { Response: var response }:
-                _lastAnswer = response;
+                _updates.Observe(response);
+                AskForCredit(stoppingToken);
                 limits.Current = response.Limits;
                 // The answer's leases are on disk, and the acknowledged reports gone, in one write, before any new unit starts.
                 IReadOnlyList<Assignment> leased = askForWork ? response.Assignments : [];
