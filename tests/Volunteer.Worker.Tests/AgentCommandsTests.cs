@@ -244,24 +244,6 @@ public sealed class AgentCommandsTests : IDisposable
         Assert.False(Directory.Exists(_state.Path));
     }
 
-    [Theory]
-    [InlineData(HttpStatusCode.Unauthorized)]
-    [InlineData(HttpStatusCode.Forbidden)]
-    public async Task Run_exits_with_1_when_the_coordinator_does_not_recognise_the_worker(HttpStatusCode status)
-    {
-        _identity.Save(Project);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        var coordinator = new ScriptedHandler(ScriptedHandler.Answer(status, """{"detail":"The worker token is not recognised."}"""));
-        // Post-configured, so the scripted coordinator replaces the handler the run command gives the agent's client afterwards.
-        builder.Services.PostConfigure<HttpClientFactoryOptions>(typeof(CoordinatorClient).Name,
-            o => o.HttpMessageHandlerBuilderActions.Add(handler => handler.PrimaryHandler = coordinator));
-
-        var exitCode = await AgentSupervisor.RunAsync(builder, Settings).WaitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.Equal(1, exitCode);
-        Assert.False(AgentLock.IsHeld(_state.Path));
-    }
-
     [Fact]
     public async Task Run_exits_with_1_when_its_peer_port_is_taken()
     {

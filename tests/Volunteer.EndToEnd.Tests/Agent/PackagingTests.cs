@@ -83,7 +83,7 @@ public sealed class PackagingTests(SingleFileWorker worker, ITestOutputHelper ou
             output.WriteLine($"SIGTERM: exited with {exitCode} after {stopping.Elapsed.TotalSeconds:0.00} s");
             Assert.True(exitCode == 0, $"run exited with {exitCode} on SIGTERM.\n{run.Tail(30)}");
 
-            var detach = await CompleteAsync("detach", ["detach", .. where], settings, elsewhere);
+            var detach = await CompleteAsync("detach", ["detach", "--state-dir", state], settings, elsewhere);
             Assert.Contains(detach, line => line.StartsWith("Detached", StringComparison.Ordinal));
             Assert.Empty(Identities(state));
             // Nothing of the job is kept either: no lease, checkpoint or report file names it.
