@@ -151,6 +151,27 @@ public sealed class UnitRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_unit_whose_app_needs_more_memory_than_the_owner_allows_per_unit_is_not_run_and_one_within_it_is()
+    {
+        var services = Services(ScienceAppCatalog.BuiltIn);
+        var governor = services.GetRequiredService<ComputeGovernor>();
+        // primes up to 10^16 sieves with the 5.8 million primes below 10^8: tens of MiB; up to 10^6, a segment's worth.
+        var big = Assignment("primes", """{"from":9999999999000000,"to":10000000000000000}""");
+        var small = Assignment("primes", """{"from":0,"to":1000000}""");
+        governor.Apply(new ComputeLimits { MemoryPerUnitBytes = 16L * 1024 * 1024 });
+
+        var refused = await services.GetRequiredService<UnitRunner>().RunAsync(big, _progress, CancellationToken.None);
+        var computed = await services.GetRequiredService<UnitRunner>().RunAsync(small, new UnitRun(), CancellationToken.None);
+
+        Assert.Equal(ReportOutcome.Error, refused.Outcome);
+        Assert.StartsWith("Not run on this host: the unit needs ", refused.Error, StringComparison.Ordinal);
+        Assert.EndsWith("above the owner's limit of 16 MiB per unit.", refused.Error, StringComparison.Ordinal);
+        // Refused before it started: it never reported progress, nor was it admitted by the governor.
+        Assert.Equal((0.0, null), (_progress.FractionDone, _progress.Gate));
+        Assert.Equal(ReportOutcome.Success, computed.Outcome);
+    }
+
+    [Fact]
     public void The_default_checkpoint_interval_is_a_minute()
     {
         var services = Services(ScienceAppCatalog.BuiltIn);

@@ -9,6 +9,13 @@ public interface IUnitComputer
     /// <see cref="IUnitContext.Checkpoint"/> when one is given.
     /// </summary>
     Task<byte[]> ComputeAsync(UnitInput input, IUnitContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The most memory computing <paramref name="input"/> takes, in bytes, or null when the app does not say: an agent
+    /// whose owner allows less per unit (Worker:MemoryPerUnitBytes) does not start the unit. An input the app cannot
+    /// read may say null; computing it then fails with the app's own error.
+    /// </summary>
+    long? MemoryNeed(UnitInput input) => null;
 }
 
 /// <summary>What a running unit may tell the agent that runs it, and ask of it.</summary>

@@ -29,6 +29,12 @@ public sealed class UnitRunner(
         {
             return Failed(assignment, $"This worker does not have the app '{assignment.App}'.");
         }
+        var input = new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText());
+        // Before anything is fetched: a unit the owner's memory limit excludes is handed back for another host.
+        if (governor.Refuses(app.Computer.MemoryNeed(input)) is { } reason)
+        {
+            return Failed(assignment, $"Not run on this host: {reason}.");
+        }
         var blobs = assignment.Blobs ?? [];
         foreach (var blob in blobs)
         {
@@ -57,7 +63,7 @@ public sealed class UnitRunner(
                 blobs.Select(b => b.Manifest.Digest).ToHashSet());
             try
             {
-                payload = await app.Computer.ComputeAsync(new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), context, cancellationToken);
+                payload = await app.Computer.ComputeAsync(input, context, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

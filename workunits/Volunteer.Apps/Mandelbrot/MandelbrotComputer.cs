@@ -16,6 +16,21 @@ internal sealed class MandelbrotComputer : IUnitComputer
     /// <summary>The iterations a stretch may take at most, some milliseconds of work, a stretch being at least one pixel.</summary>
     private const int IterationsPerStretch = 4_000_000;
 
+    /// <inheritdoc/>
+    /// <remarks>The tile's pixels twice: as rendered, and as copied into a checkpoint.</remarks>
+    public long? MemoryNeed(UnitInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return 2L * MandelbrotTile.Parse(input.Json).PayloadLength;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
     public async Task<byte[]> ComputeAsync(UnitInput input, IUnitContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);

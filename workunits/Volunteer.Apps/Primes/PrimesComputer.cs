@@ -11,6 +11,20 @@ namespace Volunteer.Apps.Primes;
 /// </remarks>
 internal sealed class PrimesComputer : IUnitComputer
 {
+    /// <inheritdoc/>
+    public long? MemoryNeed(UnitInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return SegmentedPrimeCounter.MemoryNeed(PrimesUnit.Parse(input.Json).To);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
     public async Task<byte[]> ComputeAsync(UnitInput input, IUnitContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -67,6 +67,18 @@ internal sealed class SegmentedPrimeCounter
         CountTwoIfPassed();
     }
 
+    /// <summary>
+    /// The most memory a counter up to <paramref name="to"/> takes: the sieving primes below its square root with their
+    /// offsets, and the list that collects them (int each, the list at most twice its count), the bits of the small sieve
+    /// that finds them, and one segment. π(x) is below 1.26 x / ln x for x > 1 (Rosser and Schoenfeld).
+    /// </summary>
+    public static long MemoryNeed(long to)
+    {
+        var root = Math.Max(2.0, Math.Sqrt(to));
+        var sievingPrimes = (long)(1.26 * root / Math.Log(root)) + 1;
+        return (sievingPrimes * 4 * 4) + ((long)root / 8) + (MaxSegmentBits / 8);
+    }
+
     /// <summary>Everything below this number (and at or above from) has been counted.</summary>
     public long Position { get; private set; }
 
