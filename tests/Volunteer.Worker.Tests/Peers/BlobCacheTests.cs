@@ -127,6 +127,29 @@ public sealed class BlobCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_smaller_capacity_evicts_the_least_recently_used_blobs_at_once_but_not_what_a_lease_pins()
+    {
+        var cache = Cache(capacity: 4 * Chunk);
+        var a = Hold(cache, Of(Chunk, 20));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var b = Hold(cache, Of(Chunk, 21));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var c = Hold(cache, Of(Chunk, 22));
+        cache.PinForLease(new ReplicaRef(Job, 0, 0), [a.Digest]);
+
+        cache.Resize(2 * Chunk);
+
+        // A is the oldest, but a leased unit reads it: B goes, and the cache fits.
+        Assert.Equal([true, false, true], Held(cache, a, b, c));
+        Assert.Equal((2L * Chunk, 2L * Chunk), (cache.UsedBytes, cache.Capacity));
+
+        // Below what is pinned: everything else goes, the pinned blob stays, and nothing new fits until it is unpinned.
+        cache.Resize(Chunk / 2);
+        Assert.Equal([true, false], Held(cache, a, c));
+        Assert.Throws<BlobCacheFullException>(() => Hold(cache, Of(Chunk, 23)));
+    }
+
+    [Fact]
     public void A_result_pin_lapses_after_a_day_and_survives_a_restart_until_then()
     {
         var result = Cache(capacity: Chunk).StoreResult(new ReplicaRef(Job, 0, 0), Of(Chunk, 20));

@@ -38,6 +38,7 @@ public sealed class AgentControl(
     {
         var limits = AgentSettings.ReloadLimits(configuration);
         governor.Apply(limits);
+        supervisor.ApplyDiskLimit();
         pool.Recheck();
         AgentLog.LimitsReloaded(logger, limits.Slots, limits.CpuPercent);
         return limits;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Volunteer.Worker.Control;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Governor.Machine;
+using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
 
 namespace Volunteer.Worker.Agent;
@@ -21,6 +22,8 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
 
     private readonly IReadOnlyList<ProjectRun> _projects;
     private readonly SlotPool _pool;
+    private readonly ComputeGovernor _governor;
+    private readonly WorkerOptions _options;
     private readonly string _stateDirectory;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<AgentSupervisor> _logger;
@@ -28,8 +31,27 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
     private volatile bool _stopping;
 
     private AgentSupervisor(
-        IReadOnlyList<ProjectRun> projects, SlotPool pool, string stateDirectory, IHostApplicationLifetime lifetime, ILogger<AgentSupervisor> logger) =>
-        (_projects, _pool, _stateDirectory, _lifetime, _logger) = (projects, pool, stateDirectory, lifetime, logger);
+        IReadOnlyList<ProjectRun> projects, ComputeGovernor governor, WorkerOptions options, SlotPool pool, string stateDirectory,
+        IHostApplicationLifetime lifetime, ILogger<AgentSupervisor> logger) =>
+        (_projects, _governor, _options, _pool, _stateDirectory, _lifetime, _logger) = (projects, governor, options, pool, stateDirectory, lifetime, logger);
+
+    /// <summary>Puts the owner's disk limit, as it is now, in force for every project's blob cache.</summary>
+    public void ApplyDiskLimit()
+    {
+        var attached = _projects.Select(p => p.Project).ToList();
+        foreach (var project in _projects)
+        {
+            project.Services.GetRequiredService<BlobCache>().Resize(CacheShare(_governor, _options, attached, project.Project));
+        }
+    }
+
+    /// <summary>
+    /// A project's blob cache: its resource share of what the disk limit leaves the caches (Worker:CacheBytes at most),
+    /// once the relay folders' bounds are set aside; the rest of the state (leases, reports, checkpoints) is small.
+    /// </summary>
+    private static long CacheShare(ComputeGovernor governor, WorkerOptions options, IReadOnlyList<AttachedProject> attached, AttachedProject project) =>
+        (long)((double)governor.CacheBudget(options.CacheBytes, attached.Count * options.RelayInboxBytes)
+            * project.Identity.ResourceShare / attached.Sum(p => p.Identity.ResourceShare));
 
     /// <summary>Each project's sync loop, in the order of their folders' names.</summary>
     public IReadOnlyList<WorkerAgent> Agents => [.. _projects.Select(p => p.Agent)];
@@ -80,16 +102,13 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
     /// <summary>Builds each project's services: its own settings, identity, key and folder, and the process's shared parts.</summary>
     private static AgentSupervisor Create(WorkerOptions options, IReadOnlyList<AttachedProject> attached, IServiceProvider shared)
     {
-        var totalShares = attached.Sum(p => p.Identity.ResourceShare);
-        var limits = shared.GetRequiredService<ComputeGovernor>().Limits;
-        // The disk the owner allows bounds the caches together; each project's cache gets its share of it.
-        var cacheBytes = limits.DiskBytes > 0 ? Math.Min(options.CacheBytes, limits.DiskBytes) : options.CacheBytes;
+        var governor = shared.GetRequiredService<ComputeGovernor>();
         var projects = new List<ProjectRun>();
         foreach (var (project, index) in attached.Select((p, i) => (p, i)))
         {
             var projectOptions = JsonSerializer.Deserialize<WorkerOptions>(JsonSerializer.Serialize(options))!;
             projectOptions.StateDirectory = project.Directory;
-            projectOptions.CacheBytes = (long)((double)cacheBytes * project.Identity.ResourceShare / totalShares);
+            projectOptions.CacheBytes = CacheShare(governor, options, attached, project);
             // One port serves one endpoint: the first project's takes the configured one, the others any free one.
             projectOptions.PeerPort = index == 0 ? options.PeerPort : 0;
             var key = project.Identity.LoadKey();
@@ -104,7 +123,7 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
             var provider = services.BuildServiceProvider();
             projects.Add(new ProjectRun(project, provider, key, provider.GetRequiredService<WorkerAgent>()));
         }
-        return new AgentSupervisor(projects, shared.GetRequiredService<SlotPool>(), options.StateDirectory,
+        return new AgentSupervisor(projects, governor, options, shared.GetRequiredService<SlotPool>(), options.StateDirectory,
             shared.GetRequiredService<IHostApplicationLifetime>(), shared.GetRequiredService<ILogger<AgentSupervisor>>());
     }
 

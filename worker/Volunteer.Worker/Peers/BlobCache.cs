@@ -33,7 +33,7 @@ public sealed class BlobCache
     private const string PinsFile = "pins.json";
 
     private readonly string _root;
-    private readonly long _capacity;
+    private long _capacity;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -69,7 +69,27 @@ public sealed class BlobCache
         SendEverything();
     }
 
-    public long Capacity => _capacity;
+    public long Capacity => Interlocked.Read(ref _capacity);
+
+    /// <summary>
+    /// Puts a new capacity in force (the owner changed the disk limit): a smaller one evicts the least recently used
+    /// blobs nothing pins until the rest fits, or as far as it can; what stays pinned makes new blobs wait for room.
+    /// </summary>
+    public void Resize(long capacity)
+    {
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _capacity, capacity);
+            try
+            {
+                MakeRoom(0);
+            }
+            catch (BlobCacheFullException)
+            {
+                // Pinned blobs hold more than the new capacity; they go as their leases end, and nothing new comes in meanwhile.
+            }
+        }
+    }
 
     /// <summary>The bytes the cache's blobs take, partial ones counted at their full size (their room is kept for them).</summary>
     public long UsedBytes
