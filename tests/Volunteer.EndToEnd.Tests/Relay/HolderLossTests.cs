@@ -31,12 +31,15 @@ public sealed class HolderLossTests(ITestOutputHelper output)
         await Eventually.UntilAsync("the holder to be listed as a peer",
             () => coordinator.Lines.Any(l => l.Contains($"Host {holder.WorkerId} listed as a peer", StringComparison.Ordinal)), () => cluster.Diagnostics());
         fetcher.Start();
-        // The fetcher's download has begun (its partial file exists); two seconds in, at 1 MiB/s, it has a few of the 16
-        // chunks from the holder, and the holder dies.
+        // The holder dies once the fetcher has a first whole chunk of the 16 from it (the cache appends each chunk's index
+        // to "held" as it is durably in; peers are asked before the coordinator). Not after a fixed time: the holder's
+        // 1 MiB/s is shared by the fetcher's four chunk requests in flight, so a first chunk takes about 4 s, longer under
+        // load, and a holder killed before one arrived would have given nothing (a CI run saw that).
         var cached = Path.Combine(fetcher.ProjectDirectory, "blobs", digest["sha256:".Length..]);
-        await Eventually.UntilAsync("the fetcher to start fetching the input",
-            () => File.Exists(Path.Combine(cached, "partial")), () => cluster.Diagnostics(), interval: TimeSpan.FromMilliseconds(50));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var held = new FileInfo(Path.Combine(cached, "held"));
+        await Eventually.UntilAsync("the fetcher to hold a first chunk of the input",
+            () => { held.Refresh(); return held.Exists && held.Length >= sizeof(int); }, () => cluster.Diagnostics(),
+            interval: TimeSpan.FromMilliseconds(50));
         var completeAtTheKill = File.Exists(Path.Combine(cached, "blob"));
         await holder.KillAsync();
         cluster.Log($"holder killed; the fetcher had {(completeAtTheKill ? "the whole input already" : "part of the input")}");
