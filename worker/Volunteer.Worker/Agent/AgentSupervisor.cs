@@ -93,6 +93,8 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
             (IConfigurationRoot)builder.Configuration, options.StateDirectory,
             time, provider.GetRequiredService<ILogger<AgentControl>>()));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+        // Started by the Windows service manager, a service stop stops the host as SIGTERM does elsewhere (nothing otherwise).
+        builder.Services.AddWindowsService(service => service.ServiceName = "volunteer-worker");
         using var host = builder.Build();
         var supervisor = host.Services.GetRequiredService<AgentSupervisor>();
         await host.RunAsync();
