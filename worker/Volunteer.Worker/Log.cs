@@ -4,9 +4,6 @@ namespace Volunteer.Worker;
 
 internal static partial class Log
 {
-    [LoggerMessage(2001, LogLevel.Information, "Worker {WorkerId} running {Slots} slots against {Coordinators}")]
-    public static partial void Started(ILogger logger, Guid workerId, int slots, string coordinators);
-
     [LoggerMessage(2002, LogLevel.Information, "Stopped; {Running} units left to resume")]
     public static partial void Stopped(ILogger logger, int running);
 
