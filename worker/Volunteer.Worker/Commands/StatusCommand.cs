@@ -67,10 +67,7 @@ public static class StatusCommand
         }
         foreach (var project in agent.Projects)
         {
-            output.WriteLine($"project {project.Name} (share {project.ResourceShare})");
-            output.WriteLine($"  worker:                {project.WorkerId}");
-            output.WriteLine($"  account:               {project.AccountId?.ToString() ?? "none recorded (attached before accounts)"}");
-            output.WriteLine($"  coordinators:          {string.Join(", ", project.Coordinators)}");
+            WriteProjectHeading(output, project.Name, project.ResourceShare, project.WorkerId, project.AccountId, project.Coordinators);
             output.WriteLine($"  last sync:             {Described(project.LastSync)}");
             output.WriteLine($"  units buffered:        {project.Buffered}");
             output.WriteLine($"  reports awaiting ack:  {project.PendingReports}");
@@ -125,16 +122,22 @@ public static class StatusCommand
 
     public static string Described(SyncSummary? sync) => sync is null ? "none yet" : $"{sync.At:u}, {sync.Outcome}";
 
+    /// <summary>Who this host is to a project: the lines `status` starts each project with, agent running or not.</summary>
+    private static void WriteProjectHeading(TextWriter output, string name, int share, Guid workerId, Guid? accountId, IReadOnlyList<Uri> coordinators)
+    {
+        output.WriteLine($"project {name} (share {share})");
+        output.WriteLine($"  worker:                {workerId}");
+        output.WriteLine($"  account:               {accountId?.ToString() ?? "none recorded (attached before accounts)"}");
+        output.WriteLine($"  coordinators:          {string.Join(", ", coordinators)}");
+    }
+
     /// <summary>A project's work held on disk, as `status` shows it with no agent running.</summary>
     private static void WriteOnDisk(AttachedProject project, WorkerOptions options, TextWriter output)
     {
         var identity = project.Identity;
         var (leased, checkpoints, unacknowledged) = new WorkFolder(project.Directory).Count();
         var cache = new BlobCache(project.Directory, options.CacheBytes, TimeProvider.System);
-        output.WriteLine($"project {project.Name} (share {identity.ResourceShare})");
-        output.WriteLine($"  worker:                {identity.WorkerId}");
-        output.WriteLine($"  account:               {identity.AccountId?.ToString() ?? "none recorded (attached before accounts)"}");
-        output.WriteLine($"  coordinators:          {string.Join(", ", identity.Coordinators)}");
+        WriteProjectHeading(output, project.Name, identity.ResourceShare, identity.WorkerId, identity.AccountId, identity.Coordinators);
         output.WriteLine($"  state directory:       {project.Directory}");
         output.WriteLine($"  last sync:             {Described(WorkerStatus.Load(project.Directory)?.LastSync)}");
         output.WriteLine($"  units leased:          {leased} not done, {checkpoints} with a checkpoint");
