@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Volunteer.Testing;
 using Xunit.Abstractions;
 
@@ -16,12 +15,10 @@ public sealed class MultiProjectTests(ITestOutputHelper output)
         try
         {
             await using var agent = new WorkerProcess("agent", Path.Combine(folder, "agent"), folder, LoopbackSources.Next()) { Slots = 2 };
-            await agent.AttachAsync([first.Coordinator.BaseAddress]);
+            await agent.AttachAsync([first.Coordinator.BaseAddress], share: 300);
             var firstWorker = agent.WorkerId;
-            await agent.AttachAsync([second.Coordinator.BaseAddress]);
+            await agent.AttachAsync([second.Coordinator.BaseAddress], share: 100);
             var secondWorker = agent.WorkerId;
-            SetResourceShare(agent.ProjectDirectoryOf(first.Coordinator.BaseAddress), 300);
-            SetResourceShare(agent.ProjectDirectoryOf(second.Coordinator.BaseAddress), 100);
             var firstJob = await first.SubmitAsync(first.Coordinator, PrimesQuorumOne());
             var secondJob = await second.SubmitAsync(second.Coordinator, PrimesQuorumOne());
 
@@ -58,16 +55,4 @@ public sealed class MultiProjectTests(ITestOutputHelper output)
         parameters = new { from = 0, to = 10_000_000, unitSize = 500_000 },
         redundancy = new { targetResults = 1, minQuorum = 1, maxErrorResults = 3, maxTotalResults = 3 },
     };
-
-    /// <summary>
-    /// Sets the project's resource share in the identity the agent keeps for it (worker/Volunteer.Worker/Storage/WorkerIdentity.cs:
-    /// ResourceShare), as attach does when given a share.
-    /// </summary>
-    private static void SetResourceShare(string projectDirectory, int share)
-    {
-        var path = Path.Combine(projectDirectory, "identity.json");
-        var identity = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        identity["ResourceShare"] = share;
-        File.WriteAllText(path, identity.ToJsonString());
-    }
 }

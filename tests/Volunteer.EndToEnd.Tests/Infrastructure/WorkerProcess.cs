@@ -113,12 +113,12 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     protected override string Program => RepoLayout.WorkerDll;
 
     /// <summary>
-    /// Runs <c>volunteer-worker attach URL...</c> (with <c>--account</c> if given a key) to completion and records the
-    /// worker and account ids it printed; fails unless it attached. Returns every line it wrote.
+    /// Runs <c>volunteer-worker attach URL...</c> (with <c>--account</c> if given a key, <c>--share</c> if given a resource
+    /// share) to completion and records the worker and account ids it printed; fails unless it attached. Returns every line it wrote.
     /// </summary>
-    public async Task<IReadOnlyList<string>> AttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
+    public async Task<IReadOnlyList<string>> AttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null, int? share = null)
     {
-        var (exitCode, lines) = await RunAttachAsync(coordinators, accountKey);
+        var (exitCode, lines) = await RunAttachAsync(coordinators, accountKey, share);
         var tail = string.Join(Environment.NewLine, lines);
         Assert.True(exitCode == 0, $"attach of {Name} exited with {exitCode}.\n{tail}");
         var attached = lines.Select(l => AttachedLine().Match(l)).FirstOrDefault(m => m.Success);
@@ -128,13 +128,14 @@ public sealed partial class WorkerProcess(string name, string stateDirectory, st
     }
 
     /// <summary>Runs <c>volunteer-worker attach URL...</c> to completion, whatever its outcome: its exit code and every line it wrote.</summary>
-    public async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunAttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null)
+    public async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunAttachAsync(IReadOnlyList<Uri> coordinators, string? accountKey = null, int? share = null)
     {
         _attachedTo ??= coordinators[0];
         await using var attach = Run(
             $"{Name} attach",
             ["attach", .. coordinators.Select(c => c.ToString()), "--state-dir", StateDirectory, "--slots", Slots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", Name,
-             "--source-address", SourceAddress.ToString(), .. accountKey is null ? Array.Empty<string>() : ["--account", accountKey]],
+             "--source-address", SourceAddress.ToString(), .. accountKey is null ? Array.Empty<string>() : ["--account", accountKey],
+             .. share is null ? Array.Empty<string>() : ["--share", share.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]],
             Settings);
         var exitCode = await attach.WaitForExitAsync(AttachTimeout);
         return (exitCode, attach.Lines);
