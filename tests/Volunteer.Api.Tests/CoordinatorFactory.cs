@@ -244,11 +244,18 @@ public class SetClockCoordinatorFactory : CoordinatorFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        // Orleans reads the same clock: a silo whose own "I am alive" looks two table periods (10 minutes) stale is
-        // declared dead and stops its process, and these tests move the clock by hours. Seen once under the whole
-        // suite's load (the test host crashed); a limit of a million periods keeps the silo alive for years of test time.
+        // Orleans reads the same clock, and these tests move it by days, backwards as well as forwards. Two of its
+        // membership rules then stop the silo's own process (the test host crashed under the suite's load, twice):
+        // a silo whose "I am alive" looks two table periods stale is declared dead (a limit of a million periods keeps
+        // it alive for years of test time), and a silo generation older than an hour by the clock is retired as dead
+        // (retirement is switched off: this one-silo cluster has no stale generations to retire).
         builder.UseSetting("Orleans:Membership:NumMissedTableIAmAliveLimit", "1000000");
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.PostConfigure<Orleans.Configuration.ClusterMembershipOptions>(
+                membership => membership.SiloGenerationRetirementAge = null);
+        });
     }
 }
 

@@ -33,6 +33,8 @@ public sealed class JobGrain(
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private JobRecord? _job;
+    private long _commitsTaken;
+    private long _commitsShown;
     private JobEpoch? _epoch;
     private JsonElement _parameters;
     private JobWorkbook? _workbook;
@@ -320,8 +322,10 @@ public sealed class JobGrain(
             _relayToCommit = JobRelay.None;
         }
         changes.Fence = _epoch;
-        var wasRunning = _job!.State == JobState.Running;
-        _job = workbook.Job;
+        // The job as these changes leave it is shown only once they are durable: a status read interleaved with the
+        // commit (the grain is reentrant) must not report a state, such as Completed, the store may yet lose.
+        var committing = workbook.Job;
+        var commitNumber = ++_commitsTaken;
         var payloadsToKeep = workbook.TakePayloadsToKeep();
         try
         {
@@ -350,6 +354,15 @@ public sealed class JobGrain(
             throw;
         }
         metrics.CountCredit(changes.Credits);
+        // Group commits may finish out of order; an older snapshot never replaces a newer one.
+        if (commitNumber < _commitsShown)
+        {
+            PullPayloads(workbook.TakePayloadsNewlyWanted());
+            return;
+        }
+        _commitsShown = commitNumber;
+        var wasRunning = _job!.State == JobState.Running;
+        _job = committing;
         if (wasRunning && _job.State != JobState.Running)
         {
             Log.JobEnded(logger, JobId, _job.State, _job.FailureReason);

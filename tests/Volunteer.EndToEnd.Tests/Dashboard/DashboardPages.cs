@@ -39,7 +39,9 @@ public static partial class DashboardPages
     /// <summary>Goes to <paramref name="path"/> and waits until the page has loaded and its requests have settled.</summary>
     public static async Task<IResponse> GotoAsync(IPage page, string path)
     {
-        var response = await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        // Patience beyond Playwright's 30 s: a first page of the run, with the suite's other processes on both cores,
+        // was once slower than that to settle (the page was right; it was late).
+        var response = await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle, Timeout = 120_000 });
         Assert.True(response is not null, $"No response for {path}.");
         return response;
     }
