@@ -26,6 +26,19 @@ public static class CoordinatorSignature
         pass is not null && pass.ExpiresAt > now
         && Verify(coordinatorPublicKey, PassBytes(pass.WorkerId, pass.PublicKey, pass.ExpiresAt), pass.Signature);
 
+    /// <summary>The signature a registered app version carries: over its module's digest, its name, version and limits.</summary>
+    public static string Module(ECDsa coordinatorKey, string name, string version, string digest, AppLimits limits) =>
+        Sign(coordinatorKey, ModuleBytes(name, version, digest, limits));
+
+    /// <summary>True when the coordinator signed this module, with these limits, under this name and version.</summary>
+    public static bool Verify(ECDsa coordinatorPublicKey, AppModule? module) =>
+        module is not null
+        && Verify(coordinatorPublicKey, ModuleBytes(module.Name, module.Version, module.Digest, module.Limits), module.Signature);
+
+    private static byte[] ModuleBytes(string name, string version, string digest, AppLimits limits) =>
+        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"volunteer-module-v1\n{digest}\n{name}\n{version}\n{limits.MemoryBytes}\n{limits.FuelPerUnit}"));
+
     private static byte[] TicketBytes(string digest, Guid workerId, Guid jobId, DateTimeOffset expiresAt) =>
         Encoding.UTF8.GetBytes($"volunteer-ticket-v1\n{digest}\n{workerId:D}\n{jobId:D}\n{expiresAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}");
 

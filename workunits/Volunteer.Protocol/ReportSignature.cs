@@ -13,7 +13,7 @@ namespace Volunteer.Protocol;
 /// </summary>
 public static class ReportSignature
 {
-    private const string Domain = "volunteer-reports-v2";
+    private const string Domain = "volunteer-reports-v3";
 
     /// <summary>The object identifier of NIST P-256 (secp256r1, prime256v1).</summary>
     private const string P256Oid = "1.2.840.10045.3.1.7";
@@ -74,5 +74,6 @@ public static class ReportSignature
             report.Outcome.ToString(),
             report.Digest ?? "",
             report.Size.ToString(CultureInfo.InvariantCulture),
+            report.Fuel?.ToString(CultureInfo.InvariantCulture) ?? "",
             report.Error ?? ""));
 }

@@ -23,6 +23,13 @@ public static class Routes
     /// </summary>
     public const string Blobs = "api/v1/blobs";
 
+    /// <summary>App registry: POST a registration, GET every app; an app's versions and one version below it.</summary>
+    public const string Apps = "api/v1/apps";
+
+    public static string App(string name) => $"{Apps}/{Uri.EscapeDataString(name)}";
+
+    public static string AppVersion(string name, string version) => $"{App(name)}/versions/{Uri.EscapeDataString(version)}";
+
     /// <summary>GET: the coordinator's public key (SubjectPublicKeyInfo, base64, as JSON {"publicKey": ...}), which signs tickets and passes.</summary>
     public const string CoordinatorKey = "api/v1/coordinator-key";
 

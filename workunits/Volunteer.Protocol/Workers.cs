@@ -80,7 +80,8 @@ public sealed record ReplicaReport(
     string? Digest = null,
     long Size = 0,
     string? Payload = null,
-    string? Error = null)
+    string? Error = null,
+    long? Fuel = null)
 {
     [JsonIgnore]
     public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
@@ -112,7 +113,9 @@ public sealed record SyncRequest(
     IReadOnlyList<TransferReport>? Transfers = null);
 
 /// <summary>A leased replica: compute it and report before the deadline.</summary>
+/// <param name="App">The app: a built-in app's name, or name@version of a registered WebAssembly app.</param>
 /// <param name="Blobs">The blobs the unit reads (a job's shared input), with where to fetch them; null when it reads none.</param>
+/// <param name="Module">For a WebAssembly app, its signed module and where to fetch it; null for a built-in app.</param>
 public sealed record Assignment(
     Guid JobId,
     long UnitIndex,
@@ -120,7 +123,8 @@ public sealed record Assignment(
     string App,
     JsonElement Input,
     DateTimeOffset Deadline,
-    IReadOnlyList<BlobSource>? Blobs = null)
+    IReadOnlyList<BlobSource>? Blobs = null,
+    AppModule? Module = null)
 {
     [JsonIgnore]
     public ReplicaRef Ref => new(JobId, UnitIndex, Replica);

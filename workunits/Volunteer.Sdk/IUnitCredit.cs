@@ -7,6 +7,12 @@ namespace Volunteer.Sdk;
 public interface IUnitCredit
 {
     double CreditOf(UnitInput unit);
+
+    /// <summary>
+    /// The credit of a unit whose agreeing results burned <paramref name="fuel"/> (the least any of them reported; null
+    /// when the app is not metered): only apps that credit per unit of fuel look at it.
+    /// </summary>
+    double CreditOfMetered(UnitInput unit, long? fuel) => CreditOf(unit);
 }
 
 /// <summary>The same credit for every unit: for apps whose units cost about the same.</summary>
