@@ -216,13 +216,15 @@ public sealed class WorkerSync(
         {
             metrics.CountRefusal(refusal.Verdict);
         }
-        // Reports of another worker's replica or forged ones are forbidden; late, cancelled or replayed ones conflict with state.
+        // Reports of another worker's replica or forged ones are forbidden; a report that cannot be true (fuel above the
+        // limit) is bad input; late, cancelled or replayed ones conflict with state.
         var forbidden = refused.Any(r => r.Verdict is ReportVerdict.NotLeasedToWorker or ReportVerdict.BadSignature);
+        var bad = refused.Any(r => r.Verdict is ReportVerdict.FuelAboveLimit);
         var first = refused[0];
         return TypedResults.Problem(
             detail: $"{refused.Count} report(s) refused; nothing in this sync was applied. " +
                     $"First: job {first.Replica.JobId} unit {first.Replica.UnitIndex} replica {first.Replica.Replica}: {first.Verdict.Describe()}",
-            statusCode: forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict,
+            statusCode: forbidden ? StatusCodes.Status403Forbidden : bad ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict,
             title: "Reports refused.",
             extensions: new Dictionary<string, object?>
             {

@@ -132,7 +132,7 @@ public sealed class JobGrain(
         var app = _job?.App ?? "";
         // All or nothing: judge every result against memory first, without awaiting, so no other call
         // can interleave between judging and applying.
-        if (_workbook is null || results.Any(r => _workbook.Judge(workerId, r.Replica, now) != ReportVerdict.Accept))
+        if (_workbook is null || results.Any(r => _workbook.Judge(workerId, r, now) != ReportVerdict.Accept))
         {
             var refused = results.Count == 0 ? [] : await RefusalsAsync(workerId, results, now);
             // An ended job (no workbook) has nothing left to compute: every replica still held is to be dropped.
@@ -245,7 +245,7 @@ public sealed class JobGrain(
         var refused = new List<RefusedReport>();
         foreach (var result in results)
         {
-            var verdict = _workbook?.Judge(workerId, result.Replica, now)
+            var verdict = _workbook?.Judge(workerId, result, now)
                 // Not in the open window: the unit is finished (or never existed); only the store knows which.
                 ?? ReportVerdicts.Judge(await store.FindReplicaAsync(result.Replica), workerId, now);
             if (verdict != ReportVerdict.Accept)
