@@ -153,6 +153,10 @@ public sealed class WasmSandbox : IDisposable
 
     public void Dispose()
     {
+        foreach (var compiled in _compiled.Values.Where(entry => entry.IsValueCreated))
+        {
+            compiled.Value.Dispose();
+        }
         _linker.Dispose();
         _engine.Dispose();
     }
