@@ -143,6 +143,23 @@ public sealed class AppJobsTests(AppsCoordinatorFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_reducer_module_folds_the_validated_results_into_the_jobs_result_on_the_coordinator()
+    {
+        var integral = await UploadAsync(_scientist, WasmModules.Example("integral"));
+        var sum = await UploadAsync(_scientist, WasmModules.Example("sum"));
+        await RegisterAsync(_scientist, new AppRegistration("summed", "1", integral, new AppComparator(ComparatorKind.Tolerance, 1e-12), Reducer: sum));
+        var job = await Api.SubmitAsync(_scientist, UnitsJob("summed", "[0,1,2]", ""","redundancy":{"targetResults":1,"minQuorum":1},"adaptive":false"""));
+        var host = await AttachAsync("folder");
+        var leases = await host.LeaseAsync(3);
+
+        await host.SyncAsync(Reports([Report(leases[0], Float64([1.5])), Report(leases[1], Float64([2.25])), Report(leases[2], Float64([-0.5]))]));
+
+        var completed = await Api.GetJobAsync(_scientist, job.Id);
+        Assert.Equal(JobState.Completed, completed.State);
+        Assert.Equal("[3.25]", completed.Result!.Value.GetRawText());
+    }
+
+    [Fact]
     public async Task Metered_credit_is_the_least_fuel_the_quorum_reported_and_fuel_beyond_the_limit_is_refused()
     {
         var module = await UploadAsync(_scientist, WasmModules.Example("primes"));
