@@ -4,8 +4,8 @@ using Volunteer.Protocol;
 namespace Volunteer.Worker.Tests.Wasm;
 
 /// <summary>
-/// Small WebAssembly modules written for these tests in the text format and assembled by Wasmtime: each does one
-/// thing the agent must handle (count and checkpoint, loop forever, trap), through the ABI's imports only.
+/// A WebAssembly module written for these tests in the text format and assembled by Wasmtime, whose answer tells
+/// where its run started from (the shared test modules of Volunteer.Testing serve the rest: echo, loop, trap).
 /// </summary>
 public static class TestModules
 {
@@ -61,36 +61,6 @@ public static class TestModules
             (i64.store (i32.const 24) (local.get $sum))
             (call $result (i32.const 16) (i32.const 16))
             (i32.const 0)))
-        """);
-
-    /// <summary>Its result is its input, byte for byte.</summary>
-    public static byte[] Echo { get; } = Wasmtime.Module.ConvertText("""
-        (module
-          (import "volunteer" "result" (func $result (param i32 i32)))
-          (memory (export "memory") 1)
-          (func (export "volunteer_alloc") (param $len i32) (result i32) (i32.const 1024))
-          (func (export "volunteer_compute") (param $input i32) (param $len i32) (result i32)
-            (call $result (local.get $input) (local.get $len))
-            (i32.const 0)))
-        """);
-
-    /// <summary>Never returns: only its fuel ends it.</summary>
-    public static byte[] Forever { get; } = Wasmtime.Module.ConvertText("""
-        (module
-          (memory (export "memory") 1)
-          (func (export "volunteer_alloc") (param $len i32) (result i32) (i32.const 1024))
-          (func (export "volunteer_compute") (param $input i32) (param $len i32) (result i32)
-            (loop $again (br $again))
-            (i32.const 0)))
-        """);
-
-    /// <summary>Traps at its first instruction.</summary>
-    public static byte[] Trapping { get; } = Wasmtime.Module.ConvertText("""
-        (module
-          (memory (export "memory") 1)
-          (func (export "volunteer_alloc") (param $len i32) (result i32) (i32.const 1024))
-          (func (export "volunteer_compute") (param $input i32) (param $len i32) (result i32)
-            (unreachable)))
         """);
 
     /// <summary>The limits these tests register their modules with: a few MiB, fuel enough for the counter many times over.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
+using Volunteer.Testing;
 using Volunteer.Worker.Agent;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
@@ -20,6 +21,10 @@ public sealed class WasmUnitTests : IDisposable
 {
     private const string Name = "counter";
     private const string Version = "1.0";
+
+    private static readonly byte[] Echo = WasmModules.Test("echo");
+    private static readonly byte[] Loop = WasmModules.Test("loop");
+    private static readonly byte[] Trap = WasmModules.Test("trap");
 
     private readonly TempDirectory _state = new();
     private readonly List<IDisposable> _disposables = [];
@@ -61,10 +66,10 @@ public sealed class WasmUnitTests : IDisposable
     [Fact]
     public async Task The_module_gets_its_units_input_as_json_text_or_a_json_strings_content()
     {
-        var services = Services(Serving(TestModules.Echo));
+        var services = Services(Serving(Echo));
 
-        var json = await Runner(services).RunAsync(Assignment(TestModules.Echo, input: """{"from": 1, "to": 2}"""), new UnitRun(), CancellationToken.None);
-        var text = await Runner(services).RunAsync(Assignment(TestModules.Echo, input: "\"ACGT\\u00e9\""), new UnitRun(), CancellationToken.None);
+        var json = await Runner(services).RunAsync(Assignment(Echo, input: """{"from": 1, "to": 2}"""), new UnitRun(), CancellationToken.None);
+        var text = await Runner(services).RunAsync(Assignment(Echo, input: "\"ACGT\\u00e9\""), new UnitRun(), CancellationToken.None);
 
         Assert.Equal("""{"from": 1, "to": 2}""", Encoding.UTF8.GetString(Convert.FromBase64String(json.Payload!)));
         Assert.Equal("ACGTé", Encoding.UTF8.GetString(Convert.FromBase64String(text.Payload!)));
@@ -87,7 +92,7 @@ public sealed class WasmUnitTests : IDisposable
             "name" => module with { Name = "other" },
             "version" => module with { Version = "2.0" },
             // Another module's bytes under this app's signature.
-            "digest" => module with { Source = Source(TestModules.Forever) },
+            "digest" => module with { Source = Source(Loop) },
             "signature bytes" => module with { Signature = Flipped(module.Signature) },
             "stranger's key" => module with
             {
@@ -124,7 +129,7 @@ public sealed class WasmUnitTests : IDisposable
     public async Task A_module_whose_bytes_do_not_match_the_signed_digest_is_not_run()
     {
         // The coordinator (or whoever stands in its place) serves another module's bytes for the signed digest.
-        var coordinator = new ScriptedHandler(ServeChunks(Padded(TestModules.Forever, TestModules.Counter.Length)));
+        var coordinator = new ScriptedHandler(ServeChunks(Padded(Loop, TestModules.Counter.Length)));
         var services = Services(coordinator);
         var assignment = Assignment(TestModules.Counter);
 
@@ -146,7 +151,7 @@ public sealed class WasmUnitTests : IDisposable
         var manifest = Hold(cache, TestModules.Counter);
         // Same length, other bytes: the cache's own bookkeeping sees nothing wrong.
         var file = Path.Combine(_state.Path, BlobCache.FolderName, manifest.Digest[ContentDigest.Prefix.Length..], "blob");
-        File.WriteAllBytes(file, Padded(TestModules.Forever, TestModules.Counter.Length));
+        File.WriteAllBytes(file, Padded(Loop, TestModules.Counter.Length));
 
         var refused = await Runner(services).RunAsync(Assignment(TestModules.Counter, replica: 0), new UnitRun(), CancellationToken.None);
 
@@ -182,25 +187,24 @@ public sealed class WasmUnitTests : IDisposable
     [Fact]
     public async Task A_unit_that_runs_out_of_fuel_becomes_an_error_report_with_the_sandboxs_message()
     {
-        var services = Services(Serving(TestModules.Forever));
+        var services = Services(Serving(Loop));
         var limits = TestModules.Limits with { FuelPerUnit = 1_000_000 };
 
-        var report = await Runner(services).RunAsync(Assignment(TestModules.Forever, limits: limits), new UnitRun(), CancellationToken.None);
+        var report = await Runner(services).RunAsync(Assignment(Loop, limits: limits), new UnitRun(), CancellationToken.None);
 
         Assert.Equal(ReportOutcome.Error, report.Outcome);
-        Assert.Contains("fuel", report.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("The module ran out of fuel after 1,000,000 units of fuel, its limit per unit (the app version's FuelPerUnit).", report.Error);
         Assert.Null(report.Digest);
     }
 
     [Fact]
     public async Task A_unit_whose_module_traps_becomes_an_error_report_with_the_trap()
     {
-        var services = Services(Serving(TestModules.Trapping));
+        var services = Services(Serving(Trap));
 
-        var report = await Runner(services).RunAsync(Assignment(TestModules.Trapping), new UnitRun(), CancellationToken.None);
+        var report = await Runner(services).RunAsync(Assignment(Trap), new UnitRun(), CancellationToken.None);
 
-        Assert.Equal(ReportOutcome.Error, report.Outcome);
-        Assert.Contains("unreachable", report.Error, StringComparison.Ordinal);
+        Assert.Equal((ReportOutcome.Error, "The module trapped: wasm trap: integer divide by zero"), (report.Outcome, report.Error));
     }
 
     [Fact]
