@@ -28,7 +28,7 @@ public sealed class WasmIntegralTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 2);
         var coordinator = cluster.Coordinator;
         using var project = new WasmProject(coordinator);
-        var registered = await project.RegisterAsync("pi", "1.0", WasmExamples.Integral, Tolerance, reducer: WasmExamples.IntegralSum);
+        var registered = await project.RegisterAsync("pi", "1.0", WasmModules.Example("integral"), Tolerance, reducer: WasmModules.Example("sum"));
 
         var submitted = await cluster.SubmitAsync(coordinator, new
         {
@@ -52,8 +52,8 @@ public sealed class WasmIntegralTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 2);
         var coordinator = cluster.Coordinator;
         using var project = new WasmProject(coordinator);
-        var registered = await project.RegisterAsync("pi", "1.0", WasmExamples.Integral, Tolerance, reducer: WasmExamples.IntegralSum);
-        using var host = await PerturbingHost.AttachAsync(coordinator, WasmExamples.Integral);
+        var registered = await project.RegisterAsync("pi", "1.0", WasmModules.Example("integral"), Tolerance, reducer: WasmModules.Example("sum"));
+        using var host = await PerturbingHost.AttachAsync(coordinator, WasmModules.Example("integral"));
         object Job() => new
         {
             app = registered.Reference,

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Volunteer.Testing;
 using Xunit.Abstractions;
 
 namespace Volunteer.EndToEnd.Tests.Wasm;
@@ -23,7 +24,7 @@ public sealed class WasmPrimesTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 2);
         var coordinator = cluster.Coordinator;
         using var project = new WasmProject(coordinator);
-        var registered = await project.RegisterAsync("primes-wasm", "1.0.0", WasmExamples.Primes);
+        var registered = await project.RegisterAsync("primes-wasm", "1.0.0", WasmModules.Example("primes"));
         cluster.Log($"registered {registered.Reference}: module {registered.Module} ({registered.ModuleSize} bytes), signature {registered.Signature}");
         var redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 };
 

@@ -1,5 +1,6 @@
 using Volunteer.Protocol;
 using Volunteer.Sdk;
+using Volunteer.Testing;
 using Xunit.Abstractions;
 
 namespace Volunteer.EndToEnd.Tests.Wasm;
@@ -20,7 +21,7 @@ public sealed class WasmSafetyTests(ITestOutputHelper output)
         await using var cluster = await VolunteerCluster.StartAsync(output, workerCount: 2);
         var coordinator = cluster.Coordinator;
         using var project = new WasmProject(coordinator);
-        var registered = await project.RegisterAsync("forever", "1", WasmExamples.Forever, limits: new AppLimits(1024 * 1024, Fuel));
+        var registered = await project.RegisterAsync("forever", "1", WasmModules.Test("loop"), limits: new AppLimits(1024 * 1024, Fuel));
 
         var submitted = await cluster.SubmitAsync(coordinator, new
         {
@@ -47,7 +48,7 @@ public sealed class WasmSafetyTests(ITestOutputHelper output)
         var coordinator = cluster.Coordinator;
         var worker = cluster.Workers[0];
         using var project = new WasmProject(coordinator);
-        var registered = await project.RegisterAsync("primes-wasm", "1.0.0", WasmExamples.Primes);
+        var registered = await project.RegisterAsync("primes-wasm", "1.0.0", WasmModules.Example("primes"));
         var job = new
         {
             app = registered.Reference,
@@ -62,7 +63,7 @@ public sealed class WasmSafetyTests(ITestOutputHelper output)
         // What malware or a failing disk could leave: the module's file in the agent's cache, same length, one byte changed.
         var file = Path.Combine(worker.ProjectDirectory, "blobs", registered.Module[ContentDigest.Prefix.Length..], "blob");
         var bytes = File.ReadAllBytes(file);
-        Assert.Equal(WasmExamples.Primes, bytes);
+        Assert.Equal(WasmModules.Example("primes"), bytes);
         bytes[bytes.Length / 2] ^= 0x5a;
         File.WriteAllBytes(file, bytes);
 
@@ -83,6 +84,6 @@ public sealed class WasmSafetyTests(ITestOutputHelper output)
         Assert.Equal("Completed", computed.State);
         var (_, _, result) = await coordinator.GetResultAsync(third.Id);
         Assert.Equal(168, result[0].GetProperty("primeCount").GetInt64());
-        Assert.Equal(WasmExamples.Primes, await File.ReadAllBytesAsync(file));
+        Assert.Equal(WasmModules.Example("primes"), await File.ReadAllBytesAsync(file));
     }
 }
