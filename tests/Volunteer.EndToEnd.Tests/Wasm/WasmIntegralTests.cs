@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Volunteer.Apps.Wasm;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
@@ -170,7 +169,7 @@ public sealed class WasmIntegralTests(ITestOutputHelper output)
             var module = lease.Module ?? throw new InvalidOperationException($"Lease {lease.Ref} carries no module.");
             Assert.Equal(ContentDigest.Of(_module), module.Digest);
             var compiled = _sandbox.Load(module.Digest, _module, ModuleKind.Compute);
-            var outcome = _sandbox.Compute(compiled, Encoding.UTF8.GetBytes(lease.Input.GetRawText()), module.Limits, NoCheckpoints.Instance, [], CancellationToken.None);
+            var outcome = _sandbox.Compute(compiled, WasmInput.Bytes(lease.Input.GetRawText()), module.Limits, NoCheckpoints.Instance, [], CancellationToken.None);
             return (outcome.Result, outcome.FuelUsed);
         }
     }

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Volunteer.Apps.Wasm;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
@@ -117,7 +115,7 @@ public sealed class UnitRunner(
                 else
                 {
                     var outcome = modules.Sandbox.Compute(
-                        compiled, InputBytes(assignment.Input), assignment.Module!.Limits, context, [.. blobs.Select(b => b.Manifest.Digest)], cancellationToken);
+                        compiled, WasmInput.Bytes(input.Json), assignment.Module!.Limits, context, [.. blobs.Select(b => b.Manifest.Digest)], cancellationToken);
                     (payload, fuel) = (outcome.Result, outcome.FuelUsed);
                 }
             }
@@ -179,10 +177,6 @@ public sealed class UnitRunner(
         stream.CopyTo(bytes);
         return bytes.ToArray();
     }
-
-    /// <summary>The ABI's unit input: the UTF-8 JSON text of the unit's input, or a JSON string's content.</summary>
-    private static byte[] InputBytes(JsonElement input) =>
-        input.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetBytes(input.GetString()!) : Encoding.UTF8.GetBytes(input.GetRawText());
 
     private ReplicaReport Failed(Assignment assignment, string error) =>
         new(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Error, Error: Shortened(error, limits.Current.MaxErrorLength));
