@@ -63,6 +63,14 @@ public sealed class WasmPrimesTests(ITestOutputHelper output)
         Assert.Equal(
             WasmProject.CanonicalResults(coordinator, builtIn.Id).Select(p => Encoding.UTF8.GetString(p!)),
             WasmProject.CanonicalResults(coordinator, wasm.Id).Select(p => Encoding.UTF8.GetString(p!)));
+        // Every WASM replica told the fuel it burned, and both replicas of a unit the same (the sandbox is deterministic);
+        // the built-in app's tell none.
+        var fuel = WasmProject.ReportedFuel(coordinator, wasm.Id);
+        cluster.Log($"fuel per replica: {string.Join(", ", fuel)}");
+        Assert.Equal(2 * Units, fuel.Count);
+        Assert.All(fuel, f => Assert.True(f is > 0 and <= 100_000_000_000, $"fuel {f}"));
+        Assert.All(fuel.Chunk(2), pair => Assert.Equal(pair[0], pair[1]));
+        Assert.All(WasmProject.ReportedFuel(coordinator, builtIn.Id), Assert.Null);
         // Each worker compiled the module once, however many of its units it ran.
         foreach (var worker in cluster.Workers)
         {

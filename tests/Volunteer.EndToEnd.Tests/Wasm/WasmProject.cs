@@ -63,6 +63,22 @@ public sealed class WasmProject(CoordinatorProcess coordinator) : IDisposable
         return errors;
     }
 
+    /// <summary>The fuel each successful replica of the job was reported with (null: none told), in unit and replica order.</summary>
+    public static IReadOnlyList<long?> ReportedFuel(CoordinatorProcess coordinator, Guid jobId)
+    {
+        using var connection = Open(coordinator);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT fuel FROM replicas WHERE job_id = @job AND outcome = 'Success' ORDER BY unit_index, replica";
+        command.Parameters.AddWithValue("@job", jobId.ToString("D"));
+        using var reader = command.ExecuteReader();
+        var fuel = new List<long?>();
+        while (reader.Read())
+        {
+            fuel.Add(reader.IsDBNull(0) ? null : reader.GetInt64(0));
+        }
+        return fuel;
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static HttpClient Client(CoordinatorProcess coordinator)
