@@ -70,26 +70,10 @@ public sealed class UnitRunner(
         WasmModule? compiled = null;
         if (assignment.Module is { } signed)
         {
-            try
+            (compiled, var refused) = await ModuleAsync(assignment, signed, cancellationToken);
+            if (refused is not null)
             {
-                // Like any blob: peers first, every chunk and the whole checked against the signed digest.
-                await fetcher.FetchAsync(signed.Source, cancellationToken);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException)
-            {
-                return Failed(assignment, $"Could not fetch module {signed.Digest}: {ex.Message}");
-            }
-            try
-            {
-                compiled = modules.Get(signed.Digest, () => ModuleBytes(signed.Digest));
-            }
-            catch (InvalidDataException ex)
-            {
-                // A copy altered on this disk since it was fetched (or one the sandbox refuses) is of no use: dropped,
-                // the next unit fetches the module again.
-                cache.Discard(signed.Digest);
-                WasmLog.NotRun(logger, assignment.App, assignment.JobId, assignment.UnitIndex, assignment.Replica, ex.Message);
-                return Failed(assignment, $"Not run: {ex.Message}");
+                return refused;
             }
         }
         var checkpoint = folder.Checkpoint(assignment.Ref);
@@ -167,6 +151,34 @@ public sealed class UnitRunner(
         }
         var signedAs = AppReference.Of(module.Name, module.Version);
         return signedAs == assignment.App ? null : $"module {module.Digest} is signed as {signedAs}, not as {assignment.App}";
+    }
+
+    /// <summary>
+    /// The unit's module, fetched like any blob (peers first, every chunk and the whole checked against the signed
+    /// digest) and compiled once per digest in this process; or the error report of why it is not run.
+    /// </summary>
+    private async Task<(WasmModule? Compiled, ReplicaReport? Refused)> ModuleAsync(Assignment assignment, AppModule signed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await fetcher.FetchAsync(signed.Source, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException)
+        {
+            return (null, Failed(assignment, $"Could not fetch module {signed.Digest}: {ex.Message}"));
+        }
+        try
+        {
+            return (modules.Get(signed.Digest, () => ModuleBytes(signed.Digest)), null);
+        }
+        catch (InvalidDataException ex)
+        {
+            // A copy altered on this disk since it was fetched (or one the sandbox refuses) is of no use: dropped, so
+            // that the next unit fetches the module again.
+            cache.Discard(signed.Digest);
+            WasmLog.NotRun(logger, assignment.App, assignment.JobId, assignment.UnitIndex, assignment.Replica, ex.Message);
+            return (null, Failed(assignment, $"Not run: {ex.Message}"));
+        }
     }
 
     /// <summary>The module's bytes as the cache holds them.</summary>
