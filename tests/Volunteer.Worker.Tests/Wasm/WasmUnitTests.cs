@@ -17,7 +17,7 @@ namespace Volunteer.Worker.Tests.Wasm;
 /// coordinator that serves the module's chunks: only a module the coordinator signed, as the leased app, whose bytes
 /// match the signed digest, is run; it is compiled once; its failures are the unit's error reports; its fuel is reported.
 /// </summary>
-public sealed class WasmUnitTests : IDisposable
+public sealed class WasmUnitTests : IAsyncLifetime
 {
     private const string Name = "counter";
     private const string Version = "1.0";
@@ -27,7 +27,8 @@ public sealed class WasmUnitTests : IDisposable
     private static readonly byte[] Trap = WasmModules.Test("trap");
 
     private readonly TempDirectory _state = new();
-    private readonly List<IDisposable> _disposables = [];
+    private readonly List<ServiceProvider> _services = [];
+    private readonly List<IDisposable> _keys = [];
 
     [Fact]
     public async Task A_signed_module_is_fetched_compiled_and_run_and_its_result_and_fuel_are_reported()
@@ -255,9 +256,34 @@ public sealed class WasmUnitTests : IDisposable
         Assert.True(within.Outcome == ReportOutcome.Success, within.Error);
     }
 
-    public void Dispose()
+    [Fact]
+    public void A_leased_units_module_is_pinned_in_the_cache_until_the_lease_ends()
     {
-        _disposables.ForEach(d => d.Dispose());
+        var services = Services(Serving(TestModules.Counter), cacheBytes: TestModules.Counter.Length);
+        var cache = services.GetRequiredService<BlobCache>();
+        var peers = services.GetRequiredService<PeerNode>();
+        var assignment = Assignment(TestModules.Counter);
+        Hold(cache, TestModules.Counter);
+
+        peers.Leased(assignment);
+
+        // No room for another blob: the module, which a leased unit runs, is not evicted for it.
+        Assert.Throws<BlobCacheFullException>(() => cache.StoreResult(new ReplicaRef(Guid.NewGuid(), 0, 0), [1]));
+        peers.LeaseEnded(assignment.Ref);
+        cache.StoreResult(new ReplicaRef(Guid.NewGuid(), 0, 0), [1]);
+        Assert.False(cache.Holds(assignment.Module!.Digest));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        // Asynchronously: the peer endpoint among the agent's services only lets go that way.
+        foreach (var services in _services)
+        {
+            await services.DisposeAsync();
+        }
+        _keys.ForEach(k => k.Dispose());
         _state.Dispose();
     }
 
@@ -270,7 +296,7 @@ public sealed class WasmUnitTests : IDisposable
 
     private static UnitRunner Runner(ServiceProvider services) => services.GetRequiredService<UnitRunner>();
 
-    private ServiceProvider Services(ScriptedHandler coordinator)
+    private ServiceProvider Services(ScriptedHandler coordinator, long? cacheBytes = null)
     {
         var identity = AttachedWorker.Identity();
         var key = identity.LoadKey();
@@ -280,9 +306,13 @@ public sealed class WasmUnitTests : IDisposable
             RetryDelay = TimeSpan.FromMilliseconds(10),
             MaxRetryDelay = TimeSpan.FromMilliseconds(20),
         };
+        if (cacheBytes is { } capacity)
+        {
+            options.CacheBytes = capacity;
+        }
         var services = AgentUnderTest.Services(options, identity, key, coordinator, TimeProvider.System);
-        _disposables.Add(services);
-        _disposables.Add(key);
+        _services.Add(services);
+        _keys.Add(key);
         return services;
     }
 
