@@ -80,6 +80,16 @@ public sealed class WasmPrimesTests : IDisposable
     }
 
     [Fact]
+    public async Task Units_run_in_parallel_in_one_sandbox_each_in_its_own_store()
+    {
+        long[] ends = [1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000, 6_000_000, 7_000_000, 8_000_000];
+
+        var results = await Task.WhenAll(ends.Select(to => Task.Run(() => Encoding.UTF8.GetString(Compute(Json.Unit(0, to)).Result))));
+
+        Assert.Equal(ends.Select(to => $$"""{"primeCount":{{PrimeSieve.CountPrimes(0, to)}}}"""), results);
+    }
+
+    [Fact]
     public void A_checkpoint_of_another_unit_is_ignored()
     {
         var foreign = Checkpoints.Encode(5_000_000, 348_513);

@@ -153,6 +153,10 @@ public sealed class WasmSandbox : IDisposable
 
     public void Dispose()
     {
+        foreach (var compiled in _compiled.Values.Where(entry => entry.IsValueCreated))
+        {
+            compiled.Value.Dispose();
+        }
         _linker.Dispose();
         _engine.Dispose();
     }
@@ -164,14 +168,18 @@ public sealed class WasmSandbox : IDisposable
             return ValueOrForget(digest, cached);
         }
         var copy = bytes.ToArray();
-        var entry = _compiled.GetOrAdd(digest, _ => new Lazy<Module>(() => Module.FromBytes(_engine, digest, copy)));
-        if (ReferenceEquals(entry, _compiled[digest]))
+        var fresh = new Lazy<Module>(() => Module.FromBytes(_engine, digest, copy));
+        var entry = _compiled.GetOrAdd(digest, fresh);
+        if (ReferenceEquals(entry, fresh))
         {
             _compiledOrder.Enqueue(digest);
-            while (_compiled.Count > MaxCachedModules && _compiledOrder.TryDequeue(out var oldest) && oldest != digest)
+            while (_compiled.Count > MaxCachedModules && _compiledOrder.TryDequeue(out var oldest))
             {
                 // Not disposed: a run on another thread may still be instantiating it; the finalizer frees it.
-                _compiled.TryRemove(oldest, out _);
+                if (oldest != digest)
+                {
+                    _compiled.TryRemove(oldest, out _);
+                }
             }
         }
         return ValueOrForget(digest, entry);

@@ -174,6 +174,15 @@ static void sieve_next_segment(counter *c)
     for (int32_t i = 0; i < c->active_primes; i++) {
         int32_t p = c->primes[i];
         int32_t j = c->offsets[i];
+        /* Four multiples per turn: each turn of a loop also pays the fuel meter's check, a good part of the cost of
+         * one crossing-off. */
+        int32_t p4 = 4 * p;
+        for (; j < length - 3 * p; j += p4) {
+            words[j >> 6] &= ~(UINT64_C(1) << (j & 63));
+            words[(j + p) >> 6] &= ~(UINT64_C(1) << ((j + p) & 63));
+            words[(j + 2 * p) >> 6] &= ~(UINT64_C(1) << ((j + 2 * p) & 63));
+            words[(j + 3 * p) >> 6] &= ~(UINT64_C(1) << ((j + 3 * p) & 63));
+        }
         for (; j < length; j += p) {
             words[j >> 6] &= ~(UINT64_C(1) << (j & 63));
         }
