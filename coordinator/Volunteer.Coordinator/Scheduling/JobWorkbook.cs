@@ -973,9 +973,13 @@ public sealed class JobWorkbook
         var agreeing = unit.Replicas.Where(r => r.State == ReplicaState.Valid).ToList();
         // They were granted when the last of them reported and made the quorum.
         var grantedAt = agreeing.Max(r => r.ReportedAt);
+        // Every grant is taken back while all of them are still valid: a metered grant was computed from them all.
         foreach (var replica in agreeing)
         {
             Revoke(unit, replica, now, grantedAt);
+        }
+        foreach (var replica in agreeing)
+        {
             SetReplica(unit, replica with { State = ReplicaState.Invalid, Error = reason });
             CountInvalid(replica.WorkerId, now);
         }
