@@ -2,7 +2,7 @@ using System.Text.Json;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
-using Volunteer.Apps;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
 
@@ -17,21 +17,33 @@ public static class JobSubmissionRules
     public const int MaxReplicas = 20;
     public const int MaxPriority = 1000;
 
-    public static (JobSpec? Spec, string? Error) Check(JobSubmission? submission, ScienceAppCatalog apps)
+    /// <summary>
+    /// The spec of a submission, or what is wrong with it. Its app is a built-in's name, a registered name@version, or a
+    /// registered name alone, resolved here to its latest version: the spec (and so the job) records the app it runs,
+    /// name@version, so a version registered later changes nothing for it.
+    /// </summary>
+    public static async Task<(JobSpec? Spec, IScienceApp? App, string? Error)> CheckAsync(
+        JobSubmission? submission, AppDirectory apps, CancellationToken cancellationToken)
     {
         if (submission is null)
         {
-            return (null, "A job submission body is required.");
+            return (null, null, "A job submission body is required.");
         }
         if (string.IsNullOrWhiteSpace(submission.App))
         {
-            return (null, "'app' is required.");
+            return (null, null, "'app' is required.");
         }
-        var app = apps.Find(submission.App);
+        var app = await ResolveAppAsync(submission.App, apps, cancellationToken);
         if (app is null)
         {
-            return (null, $"Unknown app {Problems.Quote(submission.App)}. Known apps: {string.Join(", ", apps.Names)}.");
+            return (null, null, $"Unknown app {Problems.Quote(submission.App)}. Known apps: {await apps.DescribeKnownAsync(cancellationToken)}.");
         }
+        var (spec, error) = Check(submission, app);
+        return (spec, spec is null ? null : app, error);
+    }
+
+    private static (JobSpec? Spec, string? Error) Check(JobSubmission submission, IScienceApp app)
+    {
         if (submission.Parameters.ValueKind == JsonValueKind.Undefined)
         {
             return (null, "'parameters' is required.");
@@ -62,6 +74,22 @@ public static class JobSubmissionRules
         }
         return (new JobSpec(app.Name, submission.Parameters, redundancy, deadline, priority, plan.UnitCount,
             app.Reducer.Seed(submission.Parameters), submission.Adaptive ?? true), null);
+    }
+
+    /// <summary>A built-in app, or a registered one whose name (and version, if given) are well formed and registered.</summary>
+    private static async Task<IScienceApp?> ResolveAppAsync(string app, AppDirectory apps, CancellationToken cancellationToken)
+    {
+        if (apps.FindBuiltIn(app) is { } builtIn)
+        {
+            return builtIn;
+        }
+        var (name, version) = AppReference.Parse(app);
+        // Only well-formed names reach the store.
+        if (AppRegistrationRules.CheckName(name) is not null || (version is not null && AppRegistrationRules.CheckVersion(version) is not null))
+        {
+            return null;
+        }
+        return await apps.ResolveAsync(app, cancellationToken);
     }
 
     /// <summary>

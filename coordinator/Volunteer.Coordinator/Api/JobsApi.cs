@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Volunteer.Apps;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
@@ -34,14 +34,14 @@ public static class JobsApi
     }
 
     private static async Task<Results<Created<JobView>, ProblemHttpResult>> SubmitJobAsync(
-        JobSubmission submission, ScienceAppCatalog apps, IGrainFactory grains, IBlobStore blobs, TimeProvider time, CancellationToken cancellationToken)
+        JobSubmission submission, AppDirectory apps, IGrainFactory grains, IBlobStore blobs, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (spec, error) = JobSubmissionRules.Check(submission, apps);
+        var (spec, app, error) = await JobSubmissionRules.CheckAsync(submission, apps, cancellationToken);
         if (spec is null)
         {
             return Problems.BadRequest(error!);
         }
-        if (await JobSubmissionRules.CheckInputBlobsAsync(apps.Find(spec.App)!, spec.Parameters, blobs, time.GetUtcNow(), cancellationToken) is { } missing)
+        if (await JobSubmissionRules.CheckInputBlobsAsync(app!, spec.Parameters, blobs, time.GetUtcNow(), cancellationToken) is { } missing)
         {
             return Problems.BadRequest(missing);
         }
@@ -129,7 +129,7 @@ public static class JobsApi
         };
 
     private static async Task<Results<Ok<JobResult>, ProblemHttpResult>> GetResultAsync(
-        string jobId, IGrainFactory grains, ScienceAppCatalog apps, ResultFiles resultFiles, CancellationToken cancellationToken)
+        string jobId, IGrainFactory grains, AppDirectory apps, ResultFiles resultFiles, CancellationToken cancellationToken)
     {
         var (status, problem) = await FindAsync(jobId, grains);
         if (problem is not null)
@@ -141,7 +141,7 @@ public static class JobsApi
         {
             return Problems.Conflict($"Job {job.Id} is {job.State}; a result exists only once it has completed.");
         }
-        if (apps.Find(job.App)?.ResultFile is not { } resultFile)
+        if (apps.FindBuiltIn(job.App)?.ResultFile is not { } resultFile)
         {
             return TypedResults.Ok(new JobResult(job.Id, job.App, JobViews.ResultOf(job)));
         }

@@ -107,6 +107,11 @@ public static class SyncRequestRules
         {
             return (null, Problems.BadRequest($"{which}: 'outcome' must be one of {string.Join(", ", Enum.GetNames<ReportOutcome>())}."));
         }
+        // Whether it is within the app's limit is for the job to judge (ReportVerdict.FuelAboveLimit).
+        if (report.Fuel < 0)
+        {
+            return (null, Problems.BadRequest($"{which}: 'fuel' must not be negative (it is {report.Fuel})."));
+        }
         if (report.Outcome == ReportOutcome.Error)
         {
             if (report.Payload is not null || report.Digest is not null || report.Size != 0)
@@ -114,7 +119,7 @@ public static class SyncRequestRules
                 return (null, Problems.BadRequest($"{which}: an error report carries no 'payload', 'digest' or 'size'."));
             }
             return report.Error is { Length: > 0 } error && error.Length <= limits.MaxErrorLength
-                ? (new ReplicaResult(report.Ref, ReportOutcome.Error, null, 0, null, error), null)
+                ? (new ReplicaResult(report.Ref, ReportOutcome.Error, null, 0, null, error, report.Fuel), null)
                 : (null, Problems.BadRequest($"{which}: an error report needs an 'error' message of 1 to {limits.MaxErrorLength} characters."));
         }
         if (report.Error is not null)
@@ -137,7 +142,7 @@ public static class SyncRequestRules
         {
             // A bulky payload stays at the edge: the signed digest and size stand for it until it is pulled.
             return report.Payload is null
-                ? (new ReplicaResult(report.Ref, ReportOutcome.Success, report.Digest, report.Size, null, null), null)
+                ? (new ReplicaResult(report.Ref, ReportOutcome.Success, report.Digest, report.Size, null, null, report.Fuel), null)
                 : (null, Problems.TooLarge(
                     $"{which}: payloads above {limits.InlinePayloadLimit} bytes are not accepted inline; report them by 'digest' and 'size' only."));
         }
@@ -154,7 +159,7 @@ public static class SyncRequestRules
         {
             return (null, Problems.BadRequest($"{which}: the payload does not match its 'size' and 'digest'."));
         }
-        return (new ReplicaResult(report.Ref, ReportOutcome.Success, report.Digest, report.Size, payload, null), null);
+        return (new ReplicaResult(report.Ref, ReportOutcome.Success, report.Digest, report.Size, payload, null, report.Fuel), null);
     }
 
     private static ProblemHttpResult? CheckPeer(PeerAdvert? peer, SyncLimits limits)

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Volunteer.Apps.Wasm;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Peers;
@@ -25,6 +27,7 @@ namespace Volunteer.Coordinator.Api;
 /// </summary>
 public sealed class WorkerSync(
     IGrainFactory grains,
+    AppDirectory apps,
     WorkerDirectory directory,
     BlobSources blobSources,
     RecentPeers recentPeers,
@@ -71,7 +74,8 @@ public sealed class WorkerSync(
             var blobs = job.InputBlobs is { Count: > 0 } digests
                 ? await blobSources.ForAsync(worker.Id, job.Leases[0].JobId, digests, PeerNetwork(client), joining)
                 : null;
-            assignments.AddRange(job.Leases.Select(lease => AssignmentOf(job.App, lease, blobs)));
+            var module = job.Module is null ? null : await ModuleAsync(worker.Id, job, PeerNetwork(client), joining);
+            assignments.AddRange(job.Leases.Select(lease => AssignmentOf(job.App, lease, blobs, module)));
         }
         var relayed = request.Relayed is { Count: > 0 } bundles
             ? await Task.WhenAll(bundles.Select((bundle, i) => RelayAsync(worker, bundle, sync.Relayed[i])))
@@ -87,10 +91,26 @@ public sealed class WorkerSync(
         });
     }
 
-    private static Assignment AssignmentOf(string app, ReplicaLease lease, IReadOnlyList<BlobSource>? blobs)
+    private static Assignment AssignmentOf(string app, ReplicaLease lease, IReadOnlyList<BlobSource>? blobs, AppModule? module)
     {
         using var input = JsonDocument.Parse(lease.Input);
-        return new Assignment(lease.JobId, lease.UnitIndex, lease.Replica, app, input.RootElement.Clone(), lease.Deadline, blobs);
+        return new Assignment(lease.JobId, lease.UnitIndex, lease.Replica, app, input.RootElement.Clone(), lease.Deadline, blobs, module);
+    }
+
+    /// <summary>
+    /// The signed module a registered WebAssembly app's leases run, with where to fetch its blob as any blob is fetched
+    /// (a ticket for this worker and job, and holders, peers first).
+    /// </summary>
+    private async Task<AppModule?> ModuleAsync(Guid workerId, JobSyncOutcome job, string? network, BlobHolder? joining)
+    {
+        if (await apps.FindAsync(job.App) is not WasmScienceApp { Version: var version }
+            || (await blobSources.ForAsync(workerId, job.Leases[0].JobId, [version.Module], network, joining)) is not [var source])
+        {
+            // A job records only registered versions, whose modules are kept for good.
+            AppsLog.ModuleMissing(logger, job.Leases[0].JobId, job.App);
+            return null;
+        }
+        return new AppModule(version.Name, version.Version, version.Limits, version.Signature, source);
     }
 
     /// <summary>The network of a peer, for closeness, whether or not placement separates networks.</summary>
@@ -196,13 +216,15 @@ public sealed class WorkerSync(
         {
             metrics.CountRefusal(refusal.Verdict);
         }
-        // Reports of another worker's replica or forged ones are forbidden; late, cancelled or replayed ones conflict with state.
+        // Reports of another worker's replica or forged ones are forbidden; a report that cannot be true (fuel above the
+        // limit) is bad input; late, cancelled or replayed ones conflict with state.
         var forbidden = refused.Any(r => r.Verdict is ReportVerdict.NotLeasedToWorker or ReportVerdict.BadSignature);
+        var bad = refused.Any(r => r.Verdict is ReportVerdict.FuelAboveLimit);
         var first = refused[0];
         return TypedResults.Problem(
             detail: $"{refused.Count} report(s) refused; nothing in this sync was applied. " +
                     $"First: job {first.Replica.JobId} unit {first.Replica.UnitIndex} replica {first.Replica.Replica}: {first.Verdict.Describe()}",
-            statusCode: forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict,
+            statusCode: forbidden ? StatusCodes.Status403Forbidden : bad ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict,
             title: "Reports refused.",
             extensions: new Dictionary<string, object?>
             {

@@ -72,6 +72,7 @@ public sealed record JobSync(
 /// <param name="Issued">How many of the leases are new (the rest were sent again); they count against the host's quota.</param>
 /// <param name="Holding">Replicas of this job the host holds after the sync.</param>
 /// <param name="InputBlobs">The blobs every unit of the job reads (its app's <c>InputBlobs</c>): each lease's assignment says where to fetch them.</param>
+/// <param name="Module">The module blob a registered WebAssembly app's units run (each assignment says where to fetch it); null for a built-in app.</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSyncOutcome")]
 public sealed record JobSyncOutcome(
     [property: Id(0)] IReadOnlyList<RefusedReport> Refused,
@@ -80,7 +81,8 @@ public sealed record JobSyncOutcome(
     [property: Id(3)] IReadOnlyList<ReplicaLease> Leases,
     [property: Id(4)] int Issued = 0,
     [property: Id(5)] int Holding = 0,
-    [property: Id(6)] IReadOnlyList<string>? InputBlobs = null);
+    [property: Id(6)] IReadOnlyList<string>? InputBlobs = null,
+    [property: Id(7)] string? Module = null);
 
 /// <summary>A worker's sync, checked at the API edge (payloads decoded, signature verified), for its host's grain.</summary>
 /// <param name="Peer">What the sync said of the worker as a peer; null when it said nothing.</param>

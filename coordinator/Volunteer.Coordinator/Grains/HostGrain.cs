@@ -199,9 +199,10 @@ public sealed class HostGrain(
         {
             await AdvertiseAsync(sync.Peer, now);
         }
-        if (_peer is { Listed: true } && outcomes.Any(o => o.Leases.Count > 0 && o.InputBlobs is { Count: > 0 }))
+        if (_peer is { Listed: true } && outcomes.Any(o => o.Leases.Count > 0 && (o.InputBlobs is { Count: > 0 } || o.Module is not null)))
         {
-            _peer.Fetching(outcomes.Where(o => o.Leases.Count > 0).SelectMany(o => o.InputBlobs ?? []));
+            _peer.Fetching(outcomes.Where(o => o.Leases.Count > 0)
+                .SelectMany(o => o.Module is { } module ? [.. o.InputBlobs ?? [], module] : o.InputBlobs ?? []));
         }
         // Only a sync that spoke as a peer, or a host with directions waiting, is answered as a peer: the common sync costs nothing more.
         var directions = sync.Peer is not null || _uploads.Count > 0 || _release.Count > 0 ? Directions(now) : null;

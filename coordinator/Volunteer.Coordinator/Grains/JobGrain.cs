@@ -1,13 +1,15 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Volunteer.Apps;
+using Volunteer.Apps.Wasm;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Telemetry;
 using Volunteer.Protocol;
+using Volunteer.Sdk;
 
 namespace Volunteer.Coordinator.Grains;
 
@@ -23,7 +25,7 @@ namespace Volunteer.Coordinator.Grains;
 [Reentrant]
 public sealed class JobGrain(
     IWorkStore store,
-    ScienceAppCatalog apps,
+    AppDirectory apps,
     IOptions<VolunteerOptions> options,
     TimeProvider time,
     RunningJobs runningJobs,
@@ -41,6 +43,9 @@ public sealed class JobGrain(
 
     /// <summary>The blobs every unit reads (the app's InputBlobs of the parameters), computed when the workbook opens.</summary>
     private IReadOnlyList<string> _inputBlobs = [];
+
+    /// <summary>The module blob a registered WebAssembly app's units run; null for a built-in app.</summary>
+    private string? _module;
     /// <summary>The job's relay figures: those stored at activation and every one counted since.</summary>
     private JobRelay _relay = JobRelay.None;
 
@@ -71,7 +76,7 @@ public sealed class JobGrain(
         // Without an epoch the job was not running when claimed: no workbook, nothing to write.
         if (_epoch is not null && _job.State == JobState.Running)
         {
-            OpenWorkbook(_job, await store.LoadOpenUnitsAsync(JobId, cancellationToken));
+            OpenWorkbook(_job, await AppOfAsync(_job, cancellationToken), await store.LoadOpenUnitsAsync(JobId, cancellationToken));
             // Units that were waiting for their payloads from the edge still are.
             PullPayloads(_workbook!.TakePayloadsNewlyWanted());
         }
@@ -100,14 +105,14 @@ public sealed class JobGrain(
         var batch = new WorkBatch();
         batch.Jobs.Add(job);
         // The blobs its units read are kept while it runs.
-        var app = apps.Find(spec.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {spec.App}, which this coordinator lacks.");
+        var app = await AppOfAsync(job, CancellationToken.None);
         batch.JobBlobs.AddRange(app.InputBlobs(spec.Parameters).Distinct().Select(digest => new JobBlobRecord(job.Id, digest, JobBlobUse.Input)));
         await store.CommitAsync(batch);
         _job = job;
         _epoch = JobEpoch.Submitted(job.Id);
         _parameters = spec.Parameters;
         // A job just created has no units yet: nothing to load.
-        OpenWorkbook(job, []);
+        OpenWorkbook(job, app, []);
         await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt, job.App));
         runningJobs.Invalidate();
         Log.JobSubmitted(logger, job.Id, job.App, job.UnitCount);
@@ -127,7 +132,7 @@ public sealed class JobGrain(
         var app = _job?.App ?? "";
         // All or nothing: judge every result against memory first, without awaiting, so no other call
         // can interleave between judging and applying.
-        if (_workbook is null || results.Any(r => _workbook.Judge(workerId, r.Replica, now) != ReportVerdict.Accept))
+        if (_workbook is null || results.Any(r => _workbook.Judge(workerId, r, now) != ReportVerdict.Accept))
         {
             var refused = results.Count == 0 ? [] : await RefusalsAsync(workerId, results, now);
             // An ended job (no workbook) has nothing left to compute: every replica still held is to be dropped.
@@ -146,7 +151,7 @@ public sealed class JobGrain(
         await CommitAsync();
         metrics.ReportsAccepted.Add(results.Count);
         metrics.UnitsDispatched.Add(leased.Leases.Count);
-        return new JobSyncOutcome([], cancelled, app, leased.Leases, leased.Issued, holding, _inputBlobs);
+        return new JobSyncOutcome([], cancelled, app, leased.Leases, leased.Issued, holding, _inputBlobs, _module);
     }
 
     public async Task DistrustAsync(Guid workerId)
@@ -240,7 +245,7 @@ public sealed class JobGrain(
         var refused = new List<RefusedReport>();
         foreach (var result in results)
         {
-            var verdict = _workbook?.Judge(workerId, result.Replica, now)
+            var verdict = _workbook?.Judge(workerId, result, now)
                 // Not in the open window: the unit is finished (or never existed); only the store knows which.
                 ?? ReportVerdicts.Judge(await store.FindReplicaAsync(result.Replica), workerId, now);
             if (verdict != ReportVerdict.Accept)
@@ -251,10 +256,15 @@ public sealed class JobGrain(
         return refused;
     }
 
-    private void OpenWorkbook(JobRecord job, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
+    /// <summary>The job's app: a built-in, or the registered version the job recorded (versions are never removed).</summary>
+    private async Task<IScienceApp> AppOfAsync(JobRecord job, CancellationToken cancellationToken) =>
+        await apps.FindAsync(job.App, cancellationToken)
+            ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
+
+    private void OpenWorkbook(JobRecord job, IScienceApp app, IEnumerable<(UnitRecord Unit, IReadOnlyList<ReplicaRecord> Replicas)> openUnits)
     {
-        var app = apps.Find(job.App) ?? throw new InvalidOperationException($"Job {job.Id} needs app {job.App}, which this coordinator lacks.");
         _inputBlobs = app.InputBlobs(_parameters);
+        _module = (app as WasmScienceApp)?.Version.Module;
         var settings = options.Value;
         _workbook = new JobWorkbook(job, _parameters, app, openUnits, new WorkbookLimits(
             settings.MaxOpenUnitsPerJob, settings.MaxFailedUnitShare, settings.PlacementPoolSize, settings.MaxInProgressPerAccount,

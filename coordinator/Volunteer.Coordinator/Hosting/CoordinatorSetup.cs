@@ -18,6 +18,8 @@ using Volunteer.Coordinator.Storage;
 using Volunteer.Coordinator.Storage.Postgres;
 using Volunteer.Coordinator.Storage.Sqlite;
 using Volunteer.Apps;
+using Volunteer.Apps.Wasm;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Protocol;
 using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Settings;
@@ -37,6 +39,9 @@ public static class CoordinatorSetup
         services.AddOptions<VolunteerOptions>().BindConfiguration(VolunteerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ScienceAppCatalog.BuiltIn);
+        // One sandbox per process: it compiles each module once (registration checks, reducers).
+        services.AddSingleton<WasmSandbox>();
+        services.AddSingleton<AppDirectory>();
         services.AddSingleton<CoordinatorMetrics>();
         // Choosing PostgreSQL is configuration only: a connection string switches the store and clustering.
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
@@ -153,6 +158,7 @@ public static class CoordinatorSetup
         app.MapOpenApi();
         app.MapHealthChecks("/health");
         app.MapJobsApi();
+        app.MapAppsApi();
         app.MapAccountsApi();
         app.MapLeaderboardApi();
         app.MapWorkersApi();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Volunteer.Apps.Wasm;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
 
@@ -239,6 +240,19 @@ public sealed class JobWorkbook
         return ReportVerdicts.Judge(unit.Find(replica.Replica), workerId, now);
     }
 
+    /// <summary>
+    /// Judges a result against the open window, and what it says against the app: a registered WebAssembly app's unit
+    /// burns at most its limit's fuel, so a report of more is refused. <c>null</c> when its unit is not open here.
+    /// </summary>
+    public ReportVerdict? Judge(Guid workerId, ReplicaResult result, DateTimeOffset now)
+    {
+        var verdict = Judge(workerId, result.Replica, now);
+        return verdict == ReportVerdict.Accept && result.Fuel > FuelLimit ? ReportVerdict.FuelAboveLimit : verdict;
+    }
+
+    /// <summary>The most fuel a unit of the app may burn: a registered app's limit; built-in apps burn none, and any told is ignored.</summary>
+    private long FuelLimit => (_app as WasmScienceApp)?.Version.Limits.FuelPerUnit ?? long.MaxValue;
+
     /// <summary>Records an accepted result, then validates and, on quorum, assimilates its unit.</summary>
     /// <param name="cores">The reporting host's cores, to measure what a unit costs across the population.</param>
     /// <param name="held">
@@ -281,6 +295,7 @@ public sealed class JobWorkbook
             Size = result.Size,
             Payload = result.Payload,
             Error = implausible ?? result.Error,
+            Fuel = result.Fuel,
         });
         if (implausible is not null)
         {
@@ -982,9 +997,32 @@ public sealed class JobWorkbook
         // Replicas issued before hosts belonged to accounts have nobody to credit.
         if (replica is { AccountId: { } account, WorkerId: { } worker })
         {
-            var amount = _app.Credit.CreditOf(new UnitInput(unit.Record.UnitIndex, unit.Record.Input));
+            var amount = _app.Credit.CreditOfMetered(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), AgreedFuel(unit));
             _credits.Add(new CreditEntryRecord(Guid.NewGuid(), account, worker, Job.Id, replica.UnitIndex, replica.Replica, sign * amount, earnedAt, now));
         }
+    }
+
+    /// <summary>
+    /// The fuel a metered unit is credited for: the least any of its agreeing (valid) replicas reported, a report that
+    /// told none counting as none, so no host raises it beyond what the others in its quorum report (and the report
+    /// checks keep it within the app's limit). The same replicas are valid when a grant is taken back as when it was made,
+    /// so a revocation takes back what was granted. Null for an app that is not metered.
+    /// </summary>
+    private long? AgreedFuel(OpenUnit unit)
+    {
+        if (_app is not WasmScienceApp)
+        {
+            return null;
+        }
+        long? least = null;
+        foreach (var replica in unit.Replicas)
+        {
+            if (replica.State == ReplicaState.Valid)
+            {
+                least = Math.Min(least ?? long.MaxValue, replica.Fuel ?? 0);
+            }
+        }
+        return least ?? 0;
     }
 
     private void CountInvalid(Guid? workerId, DateTimeOffset now)

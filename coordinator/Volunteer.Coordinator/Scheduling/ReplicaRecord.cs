@@ -17,6 +17,7 @@ public enum ReplicaState
 /// <param name="Error">An error report's message, or why the result was judged invalid.</param>
 /// <param name="AccountId">The account of the worker it was issued to: no other replica of the unit goes to that account.</param>
 /// <param name="Network">The network the worker synced from when it was issued: no other replica of the unit goes there.</param>
+/// <param name="Fuel">The fuel a successful report of a WebAssembly app's unit says it burned (within the app's limit); null otherwise.</param>
 public sealed record ReplicaRecord(
     Guid JobId,
     long UnitIndex,
@@ -32,7 +33,8 @@ public sealed record ReplicaRecord(
     byte[]? Payload,
     string? Error,
     Guid? AccountId = null,
-    string? Network = null)
+    string? Network = null,
+    long? Fuel = null)
 {
     public ReplicaRef Ref => new(JobId, UnitIndex, Replica);
 

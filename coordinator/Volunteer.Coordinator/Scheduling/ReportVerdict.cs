@@ -9,6 +9,9 @@ public enum ReportVerdict
     LeaseExpired,
     ReplicaCancelled,
     BadSignature,
+
+    /// <summary>The report says its unit burned more fuel than the app's limit lets a unit burn: a lie, or a broken worker.</summary>
+    FuelAboveLimit,
 }
 
 public static class ReportVerdicts
@@ -36,6 +39,7 @@ public static class ReportVerdicts
         ReportVerdict.LeaseExpired => "The lease of this replica expired before the report arrived.",
         ReportVerdict.ReplicaCancelled => "This replica was cancelled: its unit or job no longer needs it.",
         ReportVerdict.BadSignature => "The report's signature does not verify with this worker's public key.",
+        ReportVerdict.FuelAboveLimit => "The report's 'fuel' is above the fuel a unit of its app may burn (the app version's limits.fuelPerUnit).",
         _ => "Accepted.",
     };
 }

@@ -136,6 +136,10 @@ public sealed class VolunteerOptions : IValidatableObject
     [Range(0, long.MaxValue)]
     public long MaxBlobBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>Largest WebAssembly module (or reducer module) a scientist may register, in bytes.</summary>
+    [Range(1, 1L << 30)]
+    public long MaxModuleBytes { get; set; } = 8L * 1024 * 1024;
+
     /// <summary>Largest result payload, in bytes; one above <see cref="InlinePayloadLimit"/> stays on the workers until pulled.</summary>
     [Range(0, long.MaxValue)]
     public long MaxResultBytes { get; set; } = 64L * 1024 * 1024;

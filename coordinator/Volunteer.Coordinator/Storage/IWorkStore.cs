@@ -90,7 +90,8 @@ public partial interface IWorkStore
 
     /// <summary>
     /// Whether some job still needs the blob: as an input of a running job, or as a result or result file of any job
-    /// (<see cref="JobBlobUse"/>). Blob collection deletes only blobs no job needs.
+    /// (<see cref="JobBlobUse"/>), or as the module or reducer of a registered app version. Blob collection deletes only
+    /// blobs nothing needs.
     /// </summary>
     Task<bool> IsBlobNeededAsync(string digest, CancellationToken cancellationToken = default);
 }

@@ -63,10 +63,13 @@ public abstract partial class SqlWorkStore : IWorkStore
         """;
 
     // A job's inputs are needed while it runs; its results and result file as long as it is kept. A job_blobs row
-    // whose job has no row (none is ever written so) keeps its blob too, on the safe side.
+    // whose job has no row (none is ever written so) keeps its blob too, on the safe side. A registered app version's
+    // module and reducer are needed for good: versions never go.
     private const string BlobNeededSql = """
         SELECT 1 FROM job_blobs b LEFT JOIN jobs j ON j.id = b.job_id
         WHERE b.digest = $1 AND (b.use <> $2 OR j.state IS NULL OR j.state = $3)
+        UNION ALL
+        SELECT 1 FROM app_versions WHERE module = $1 OR reducer = $1
         LIMIT 1
         """;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Net.Http.Headers;
-using Volunteer.Apps;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Coordinator.Api;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
@@ -25,7 +25,7 @@ internal static class JobImageEndpoint
             .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = ApiKeyCookie.Scheme });
 
     private static async Task<IResult> GetImageAsync(
-        string jobId, HttpResponse response, IWorkStore store, ScienceAppCatalog apps, ResultFiles resultFiles, IBlobStore blobs,
+        string jobId, HttpResponse response, IWorkStore store, AppDirectory apps, ResultFiles resultFiles, IBlobStore blobs,
         JobImages images, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(jobId, out var id))
@@ -36,7 +36,7 @@ internal static class JobImageEndpoint
         {
             return Problems.NotFound($"There is no job {id}.");
         }
-        if (apps.Find(job.App)?.ResultFile is not { } resultFile || resultFile.ContentType != "image/png")
+        if (apps.FindBuiltIn(job.App)?.ResultFile is not { } resultFile || resultFile.ContentType != "image/png")
         {
             return Problems.NotFound($"Job {id} is a {job.App} job, whose result is not an image.");
         }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Caching.Memory;
-using Volunteer.Apps;
+using Volunteer.Coordinator.Apps;
 using Volunteer.Coordinator.Api;
 using Volunteer.Coordinator.Grains;
 using Volunteer.Coordinator.Scheduling;
@@ -14,7 +14,7 @@ namespace Volunteer.Coordinator.Dashboard.Jobs;
 /// A job's activity (two aggregates over its units and replicas) is read once per job every <see cref="ActivityLifetime"/>
 /// on this silo, however many pages show it.
 /// </summary>
-internal sealed class JobsData(IWorkStore store, IGrainFactory grains, ScienceAppCatalog apps, TimeProvider time) : IJobsData, IDisposable
+internal sealed class JobsData(IWorkStore store, IGrainFactory grains, AppDirectory apps, TimeProvider time) : IJobsData, IDisposable
 {
     public static readonly TimeSpan ActivityLifetime = TimeSpan.FromSeconds(3);
 
@@ -80,7 +80,7 @@ internal sealed class JobsData(IWorkStore store, IGrainFactory grains, ScienceAp
             replicas[unit.UnitIndex].Select(r => new FailedUnitReplica(r.Replica, OutcomeOf(r.State, r.Outcome), r.Error)).ToList())).ToList();
     }
 
-    public bool HasResultImage(string app) => apps.Find(app)?.ResultFile is not null;
+    public bool HasResultImage(string app) => apps.FindBuiltIn(app)?.ResultFile is not null;
 
     public async Task<CancelOutcome> CancelJobAsync(Guid jobId, CancellationToken cancellationToken)
     {

@@ -12,5 +12,6 @@ internal static class PostgresSchema
         "postgres/005_adaptive_replication_and_credit.sql",
         "postgres/006_blobs_and_relay.sql",
         "postgres/007_dashboard.sql",
+        "postgres/008_apps.sql",
     ];
 }

@@ -18,6 +18,7 @@ internal static partial class SqliteSchema
         "sqlite/004_adaptive_replication_and_credit.sql",
         "sqlite/005_blobs_and_relay.sql",
         "sqlite/006_dashboard.sql",
+        "sqlite/007_apps.sql",
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, string script, CancellationToken cancellationToken)

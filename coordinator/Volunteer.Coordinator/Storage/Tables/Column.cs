@@ -28,6 +28,9 @@ internal abstract class Column<TRecord>(string name, ColumnKind kind, bool isNul
 
     /// <summary>Hands the column to a dialect with its value type known, so the dialect can build typed writers once.</summary>
     public abstract TResult Accept<TResult>(IColumnVisitor<TRecord, TResult> visitor);
+
+    /// <summary>The column's value in <paramref name="record"/>, boxed: for a write of one row alone, not for batches.</summary>
+    public abstract object? ValueOf(TRecord record);
 }
 
 /// <summary>A column whose value the record holds as a <typeparamref name="TValue"/>.</summary>
@@ -42,6 +45,8 @@ internal sealed class Column<TRecord, TValue>(
     public TValue Read(DbDataReader row) => IsNullable && row.IsDBNull(Ordinal) ? default! : read(row, Ordinal);
 
     public override TResult Accept<TResult>(IColumnVisitor<TRecord, TResult> visitor) => visitor.Visit(this);
+
+    public override object? ValueOf(TRecord record) => Value(record);
 }
 
 /// <summary>Something a dialect makes of a column, given the type of the column's values.</summary>

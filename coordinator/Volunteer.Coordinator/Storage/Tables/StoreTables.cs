@@ -58,8 +58,15 @@ internal static class StoreTables
     /// <summary>A write adds a stretch of a job's relay figures to the stored ones, so every silo's counts add up.</summary>
     public static readonly Table<JobRelayRecord> JobRelay = DescribeJobRelay();
 
+    /// <summary>
+    /// A registered app version is written once and never changes: writing a stored name and version again changes
+    /// nothing (<see cref="IWorkStore.AddAppVersionAsync"/> says so).
+    /// </summary>
+    public static readonly Table<AppVersionView> AppVersions = DescribeAppVersions();
+
     public static readonly IReadOnlyList<ITable> All =
-        [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas, HostReliability, CreditLedger, CreditTotals, HostFlags, JobBlobs, JobRelay];
+        [Jobs, Units, Replicas, Workers, ApiKeys, Accounts, HostQuotas, HostReliability, CreditLedger, CreditTotals, HostFlags, JobBlobs, JobRelay,
+            AppVersions];
 
     private static Table<JobRecord> DescribeJobs()
     {
@@ -131,13 +138,14 @@ internal static class StoreTables
         var error = t.TextOrNull("error", r => r.Error);
         var accountId = t.IdOrNull("account_id", r => r.AccountId);
         var network = t.TextOrNull("network", r => r.Network);
+        var fuel = t.Int64OrNull("fuel", r => r.Fuel);
         return t.Upsert(
             key: [jobId, unitIndex, replica],
-            update: [state, workerId, issuedAt, deadline, reportedAt, outcome, digest, size, payload, error, accountId, network],
+            update: [state, workerId, issuedAt, deadline, reportedAt, outcome, digest, size, payload, error, accountId, network, fuel],
             read: row => new ReplicaRecord(
                 jobId.Read(row), unitIndex.Read(row), replica.Read(row), state.Read(row), workerId.Read(row),
                 issuedAt.Read(row), deadline.Read(row), reportedAt.Read(row), outcome.Read(row), digest.Read(row),
-                size.Read(row), payload.Read(row), error.Read(row), accountId.Read(row), network.Read(row)));
+                size.Read(row), payload.Read(row), error.Read(row), accountId.Read(row), network.Read(row), fuel.Read(row)));
     }
 
     private static Table<WorkerRecord> DescribeWorkers()
@@ -299,5 +307,32 @@ internal static class StoreTables
         var keyHash = t.Text("key_hash", k => k.KeyHash);
         var createdAt = t.Time("created_at", k => k.CreatedAt);
         return t.InsertOrIgnore(key: [keyHash], read: row => new ApiKeyRecord(keyHash.Read(row), createdAt.Read(row)));
+    }
+
+    private static Table<AppVersionView> DescribeAppVersions()
+    {
+        var t = new TableBuilder<AppVersionView>("app_versions");
+        var name = t.Text("name", a => a.Name);
+        var version = t.Text("version", a => a.Version);
+        var module = t.Text("module", a => a.Module);
+        var moduleSize = t.Int64("module_size", a => a.ModuleSize);
+        var comparator = t.Enum("comparator", a => a.Comparator.Kind);
+        var absolute = t.Double("absolute_tolerance", a => a.Comparator.Absolute);
+        var relative = t.Double("relative_tolerance", a => a.Comparator.Relative);
+        var creditPerUnit = t.DoubleOrNull("credit_per_unit", a => a.Credit.PerUnit);
+        var creditPerMillionFuel = t.DoubleOrNull("credit_per_million_fuel", a => a.Credit.PerMillionFuel);
+        var memoryBytes = t.Int64("memory_bytes", a => a.Limits.MemoryBytes);
+        var fuelPerUnit = t.Int64("fuel_per_unit", a => a.Limits.FuelPerUnit);
+        var reducer = t.TextOrNull("reducer", a => a.Reducer);
+        var signature = t.Text("signature", a => a.Signature);
+        var registeredAt = t.Time("registered_at", a => a.RegisteredAt);
+        return t.InsertOrIgnore(
+            key: [name, version],
+            read: row => new AppVersionView(
+                name.Read(row), version.Read(row), module.Read(row), moduleSize.Read(row),
+                new AppComparator(comparator.Read(row), absolute.Read(row), relative.Read(row)),
+                new AppCredit(creditPerUnit.Read(row), creditPerMillionFuel.Read(row)),
+                new AppLimits(memoryBytes.Read(row), fuelPerUnit.Read(row)),
+                reducer.Read(row), signature.Read(row), registeredAt.Read(row)));
     }
 }

@@ -38,8 +38,14 @@ internal sealed class TableBuilder<TRecord>(string name)
     public Column<TRecord, long> Int64(string column, Func<TRecord, long> value) =>
         Add(column, ColumnKind.Int64, isNullable: false, value, (r, i) => r.GetInt64(i));
 
+    public Column<TRecord, long?> Int64OrNull(string column, Func<TRecord, long?> value) =>
+        Add(column, ColumnKind.Int64, isNullable: true, value, (r, i) => r.GetInt64(i));
+
     public Column<TRecord, double> Double(string column, Func<TRecord, double> value) =>
         Add(column, ColumnKind.Double, isNullable: false, value, (r, i) => r.GetDouble(i));
+
+    public Column<TRecord, double?> DoubleOrNull(string column, Func<TRecord, double?> value) =>
+        Add(column, ColumnKind.Double, isNullable: true, value, (r, i) => r.GetDouble(i));
 
     public Column<TRecord, bool> Boolean(string column, Func<TRecord, bool> value) =>
         Add(column, ColumnKind.Boolean, isNullable: false, value, (r, i) => r.GetBoolean(i));
