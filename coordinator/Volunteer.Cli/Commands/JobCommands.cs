@@ -279,9 +279,10 @@ public static class JobCommands
                     ProgressTask? task = null;
                     await foreach (var job in client.WatchJobAsync(jobId, interval, cancellationToken))
                     {
-                        task ??= context.AddTask("", maxValue: 1);
                         var eta = job.EstimatedCompletion is { } at ? $", done about {at.ToLocalTime():HH:mm}" : "";
-                        task.Description = Markup.Escape($"{job.App} {job.State}: {Units(job)}{eta}");
+                        var description = Markup.Escape($"{job.App} {job.State}: {Units(job)}{eta}");
+                        task ??= context.AddTask(description, maxValue: 1);
+                        task.Description = description;
                         task.Value = job.Progress;
                         last = job;
                     }

@@ -3,15 +3,16 @@ using Spectre.Console;
 
 namespace Volunteer.Cli.Commands;
 
-/// <summary>The tool's tables and figures: bordered in a terminal, plain columns for a pipe (one row a line, for grep and awk).</summary>
+/// <summary>The tool's tables and figures: plain columns, one row a line (for grep and awk too), headers in bold in a terminal.</summary>
 public static class Tables
 {
     public static Table Create(Terminal terminal, params string[] headers)
     {
-        var table = new Table().Border(terminal.OutputIsTerminal ? TableBorder.Rounded : TableBorder.None);
+        // No border: a job id is 36 characters, and a table of them should fit a terminal of 100 columns unwrapped.
+        var table = new Table().Border(TableBorder.None);
         foreach (var header in headers)
         {
-            table.AddColumn(new TableColumn(header).NoWrap());
+            table.AddColumn(new TableColumn(terminal.OutputIsTerminal ? $"[bold]{header}[/]" : header).NoWrap());
         }
         return table;
     }
