@@ -23,6 +23,8 @@ URL="http://127.0.0.1:$PORT"
 echo "Dashboard: $URL/  (jobs, hosts and cluster pages: sign in with the API key $API_KEY)"
 
 ./infra/ensure-dotnet.sh
+# The build compiles the example WebAssembly apps with clang.
+./infra/ensure-wasm-toolchain.sh
 command -v curl >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q curl; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./infra/ensure-dotnet.sh
+# The build compiles the example WebAssembly apps with clang.
+./infra/ensure-wasm-toolchain.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # The dashboard's browser tests drive Debian's Chromium through Playwright.
 VOLUNTEER_TEST_CHROMIUM=$(./infra/ensure-chromium.sh)

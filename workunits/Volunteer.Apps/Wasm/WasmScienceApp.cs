@@ -10,28 +10,63 @@ namespace Volunteer.Apps.Wasm;
 /// list of unit results, or the app's reducer module in the sandbox) and credits them (per unit, or per fuel).
 /// Its units are computed by the workers' sandboxes from the signed module, never here.
 /// </summary>
-public sealed class WasmScienceApp(AppVersionView version, WasmSandbox sandbox, ReadOnlyMemory<byte>? reducerModule) : IScienceApp
+public sealed class WasmScienceApp : IScienceApp
 {
-    public AppVersionView Version { get; } = version;
+    private readonly bool _hasReducer;
+
+    /// <param name="reducerModule">The bytes of the version's reducer module (its digest is <see cref="AppVersionView.Reducer"/>); null when it has none.</param>
+    public WasmScienceApp(AppVersionView version, WasmSandbox sandbox, ReadOnlyMemory<byte>? reducerModule)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        Version = version;
+        _hasReducer = version.Reducer is not null;
+        var kind = version.Comparator.Kind;
+
+        Splitter = new WasmJobSplitter(_hasReducer);
+        Comparator = kind == ComparatorKind.Tolerance ? new Float64ToleranceComparator(version.Comparator) : DigestComparator.Instance;
+        Validator = kind == ComparatorKind.Tolerance ? Float64ResultValidator.Instance : AnyResultIsPlausible.Instance;
+        Credit = new MeteredCredit(version.Credit, version.Limits);
+        if (version.Reducer is { } reducerDigest)
+        {
+            var bytes = reducerModule ?? throw new ArgumentException($"The app version {version.Reference} has the reducer module {reducerDigest}, whose bytes were not given.", nameof(reducerModule));
+            // Compiled at the first fold (and once per digest by the sandbox), not for every job's plan.
+            var module = new Lazy<WasmModule>(() => sandbox.Load(reducerDigest, bytes.Span, ModuleKind.Reducer));
+            Reducer = new ReducerModuleReducer(sandbox, module, version.Limits, kind);
+        }
+        else
+        {
+            Reducer = new OrderedListReducer(kind);
+        }
+    }
+
+    public AppVersionView Version { get; }
 
     /// <summary>name@version: what jobs record.</summary>
     public string Name => Version.Reference;
 
-    public IJobSplitter Splitter => throw new NotImplementedException();
+    public IJobSplitter Splitter { get; }
 
-    public IUnitComputer Computer => throw new NotImplementedException();
+    /// <summary>Never called on the coordinator: the workers run the signed module in their sandboxes.</summary>
+    public IUnitComputer Computer => ComputedByWorkers.Instance;
 
-    public IResultComparator Comparator => throw new NotImplementedException();
+    public IResultComparator Comparator { get; }
 
-    public IResultReducer Reducer => throw new NotImplementedException();
+    public IResultReducer Reducer { get; }
 
-    public IResultValidator Validator => throw new NotImplementedException();
+    public IResultValidator Validator { get; }
 
-    public IUnitCredit Credit => throw new NotImplementedException();
+    public IUnitCredit Credit { get; }
 
-    public IReadOnlyList<string> InputBlobs(JsonElement parameters) => throw new NotImplementedException();
+    /// <summary>The job's "blobs", in the order the module reads them (blob_size/blob_read index = position).</summary>
+    public IReadOnlyList<string> InputBlobs(JsonElement parameters) => WasmJobParameters.Parse(parameters, _hasReducer).Blobs;
 
-    private WasmSandbox Sandbox { get; } = sandbox;
+    private sealed class ComputedByWorkers : IUnitComputer
+    {
+        public static ComputedByWorkers Instance { get; } = new();
 
-    private ReadOnlyMemory<byte>? ReducerModule { get; } = reducerModule;
+        public Task<byte[]> ComputeAsync(UnitInput input, IUnitContext context, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException(
+                "The units of a WebAssembly app are computed by the workers, in their sandboxes, from the module the coordinator signed; not by the coordinator.");
+    }
 }

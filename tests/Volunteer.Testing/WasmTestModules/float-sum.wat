@@ -1,0 +1,16 @@
+;; A reducer: the float64 sum of the accumulated result and the unit's (the unit's alone before the first).
+(module
+  (import "volunteer" "result" (func $result (param i32 i32)))
+  (memory (export "memory") 1)
+  (global $next (mut i32) (i32.const 1024))
+  (func (export "volunteer_alloc") (param $n i32) (result i32)
+    (local $at i32)
+    (local.set $at (global.get $next))
+    (global.set $next (i32.add (global.get $next) (i32.and (i32.add (local.get $n) (i32.const 15)) (i32.const -16))))
+    (local.get $at))
+  (func (export "volunteer_reduce") (param $acc i32) (param $acc_len i32) (param $unit i32) (param $unit_len i32) (result i32)
+    (if (i32.ne (local.get $unit_len) (i32.const 8)) (then (return (i32.const 1))))
+    (if (i32.eq (local.get $acc_len) (i32.const 8))
+      (then (f64.store (local.get $unit) (f64.add (f64.load (local.get $acc)) (f64.load (local.get $unit))))))
+    (call $result (local.get $unit) (i32.const 8))
+    (i32.const 0)))
