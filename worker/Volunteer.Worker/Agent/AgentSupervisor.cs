@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Volunteer.Apps.Wasm;
 using Volunteer.Worker.Control;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Governor.Machine;
@@ -12,7 +13,7 @@ namespace Volunteer.Worker.Agent;
 /// <summary>
 /// The agent process: one <see cref="WorkerAgent"/> per attached project (each with services of its own, on its
 /// project's folder), all sharing the machine's slots (<see cref="SlotPool"/>), the owner's limits
-/// (<see cref="ComputeGovernor"/>), the clock and the log, under one host that stops them all on SIGTERM or Ctrl+C.
+/// (<see cref="ComputeGovernor"/>), the WebAssembly modules compiled (<see cref="CompiledModules"/>), the clock and the log, under one host that stops them all on SIGTERM or Ctrl+C.
 /// A project whose coordinator no longer recognises this worker stops alone; the process ends when all have stopped.
 /// </summary>
 public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
@@ -86,6 +87,8 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
         builder.Services.TryAddSingleton(time);
         builder.Services.AddSingleton(provider => new ComputeGovernor(limits, time, MachineProbe.ForThisPlatform(time), provider.GetRequiredService<ILogger<ComputeGovernor>>()));
         builder.Services.AddSingleton<SlotPool>();
+        builder.Services.AddSingleton<WasmSandbox>();
+        builder.Services.AddSingleton<CompiledModules>();
         builder.Services.AddSingleton(provider => Create(options, attached, provider));
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AgentSupervisor>());
         builder.Services.AddSingleton<IAgentControl>(provider => new AgentControl(
@@ -120,6 +123,7 @@ public sealed class AgentSupervisor : IHostedService, IAsyncDisposable
             services.AddSingleton(shared.GetRequiredService<TimeProvider>());
             services.AddSingleton(shared.GetRequiredService<ComputeGovernor>());
             services.AddSingleton(shared.GetRequiredService<SlotPool>());
+            services.AddSingleton(shared.GetRequiredService<CompiledModules>());
             services.AddSingleton<IHostApplicationLifetime>(new ProjectLifetime());
             services.AddWorkerAgent(projectOptions, project.Identity, key);
             var provider = services.BuildServiceProvider();

@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+using Volunteer.Apps.Wasm;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Peers;
 using Volunteer.Worker.Storage;
@@ -11,10 +14,12 @@ namespace Volunteer.Worker.Agent;
 /// Runs one leased replica with the app's computer and turns the outcome into a report: the blobs the unit reads are
 /// fetched into the cache first, and a payload above the inline limit is kept in the cache and reported by digest.
 /// The unit resumes from its checkpoint, if it has one, and passes the governor's gate whenever it reports progress.
+/// A unit of a WebAssembly app runs its module in the process's sandbox, and only a module the coordinator signed
+/// (under the app's name and version, with its limits) whose fetched bytes match the signed digest.
 /// </summary>
 public sealed class UnitRunner(
-    ScienceAppCatalog apps, WorkFolder folder, CoordinatorLimits limits, BlobCache cache, SwarmFetcher fetcher,
-    ComputeGovernor governor, TimeProvider timeProvider, ILogger<UnitRunner> logger)
+    ScienceAppCatalog apps, CompiledModules modules, CoordinatorPublicKey coordinatorKey, WorkFolder folder, CoordinatorLimits limits,
+    BlobCache cache, SwarmFetcher fetcher, ComputeGovernor governor, TimeProvider timeProvider, ILogger<UnitRunner> logger)
 {
     /// <summary>
     /// Computes the replica and returns its (unsigned) report, keeping <paramref name="run"/> up to date: the fraction
@@ -24,14 +29,30 @@ public sealed class UnitRunner(
     /// </summary>
     public async Task<ReplicaReport> RunAsync(Assignment assignment, UnitRun run, CancellationToken cancellationToken)
     {
-        var app = apps.Find(assignment.App);
-        if (app is null)
-        {
-            return Failed(assignment, $"This worker does not have the app '{assignment.App}'.");
-        }
         var input = new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText());
+        IScienceApp? app = null;
+        long? memoryNeed;
+        if (assignment.Module is { } module)
+        {
+            // Before anything is fetched: a module the coordinator did not sign as this app is never even downloaded.
+            if (Unsigned(assignment, module) is { } problem)
+            {
+                WasmLog.NotRun(logger, assignment.App, assignment.JobId, assignment.UnitIndex, assignment.Replica, problem);
+                return Failed(assignment, $"Not run: {problem}.");
+            }
+            memoryNeed = module.Limits.MemoryBytes;
+        }
+        else
+        {
+            app = apps.Find(assignment.App);
+            if (app is null)
+            {
+                return Failed(assignment, $"This worker does not have the app '{assignment.App}'.");
+            }
+            memoryNeed = app.Computer.MemoryNeed(input);
+        }
         // Before anything is fetched: a unit the owner's memory limit excludes is handed back for another host.
-        if (governor.Refuses(app.Computer.MemoryNeed(input)) is { } reason)
+        if (governor.Refuses(memoryNeed) is { } reason)
         {
             return Failed(assignment, $"Not run on this host: {reason}.");
         }
@@ -48,6 +69,31 @@ public sealed class UnitRunner(
                 return Failed(assignment, $"Could not fetch blob {blob.Manifest.Digest}: {ex.Message}");
             }
         }
+        WasmModule? compiled = null;
+        if (assignment.Module is { } signed)
+        {
+            try
+            {
+                // Like any blob: peers first, every chunk and the whole checked against the signed digest.
+                await fetcher.FetchAsync(signed.Source, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException)
+            {
+                return Failed(assignment, $"Could not fetch module {signed.Digest}: {ex.Message}");
+            }
+            try
+            {
+                compiled = modules.Get(signed.Digest, () => ModuleBytes(signed.Digest));
+            }
+            catch (InvalidDataException ex)
+            {
+                // A copy altered on this disk since it was fetched (or one the sandbox refuses) is of no use: dropped,
+                // the next unit fetches the module again.
+                cache.Discard(signed.Digest);
+                WasmLog.NotRun(logger, assignment.App, assignment.JobId, assignment.UnitIndex, assignment.Replica, ex.Message);
+                return Failed(assignment, $"Not run: {ex.Message}");
+            }
+        }
         var checkpoint = folder.Checkpoint(assignment.Ref);
         if (checkpoint is not null)
         {
@@ -55,6 +101,7 @@ public sealed class UnitRunner(
             CheckpointLog.Resumed(logger, assignment.JobId, assignment.UnitIndex, assignment.Replica, checkpoint.FractionDone, checkpoint.WrittenAt);
         }
         byte[] payload;
+        long? fuel = null;
         using (var gate = governor.Admit(assignment.Ref))
         {
             run.Gate = gate;
@@ -63,7 +110,21 @@ public sealed class UnitRunner(
                 blobs.Select(b => b.Manifest.Digest).ToHashSet());
             try
             {
-                payload = await app.Computer.ComputeAsync(input, context, cancellationToken);
+                if (compiled is null)
+                {
+                    payload = await app!.Computer.ComputeAsync(input, context, cancellationToken);
+                }
+                else
+                {
+                    var outcome = modules.Sandbox.Compute(
+                        compiled, InputBytes(assignment.Input), assignment.Module!.Limits, context, [.. blobs.Select(b => b.Manifest.Digest)], cancellationToken);
+                    (payload, fuel) = (outcome.Result, outcome.FuelUsed);
+                }
+            }
+            catch (WasmUnitException ex)
+            {
+                // A trap, the unit's fuel or memory exhausted, an error code: the module's own failure, told as it is.
+                return Failed(assignment, ex.Message);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -74,7 +135,7 @@ public sealed class UnitRunner(
         if (payload.Length <= told.InlinePayloadLimit)
         {
             return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success,
-                ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload));
+                ContentDigest.Of(payload), payload.Length, Convert.ToBase64String(payload), Fuel: fuel);
         }
         if (payload.Length > told.MaxResultBytes)
         {
@@ -84,13 +145,44 @@ public sealed class UnitRunner(
         {
             // Kept at the edge until the coordinator pulls it (or asks for it): the report carries its digest only.
             var kept = cache.StoreResult(assignment.Ref, payload);
-            return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success, kept.Digest, kept.Size);
+            return new ReplicaReport(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Success, kept.Digest, kept.Size, Fuel: fuel);
         }
         catch (IOException ex)
         {
             return Failed(assignment, $"The result ({payload.Length} bytes) could not be kept: {ex.Message}");
         }
     }
+
+    /// <summary>
+    /// Why the module must not run, or null: the coordinator's signature over its digest, name, version and limits
+    /// does not verify with the key learnt at attach, or it is signed as another app than the one leased.
+    /// </summary>
+    private string? Unsigned(Assignment assignment, AppModule module)
+    {
+        if (coordinatorKey.Key is not { } key)
+        {
+            return "the coordinator's key, which its modules are checked with, is not known yet";
+        }
+        if (!CoordinatorSignature.Verify(key, module))
+        {
+            return $"module {module.Digest} does not carry the coordinator's signature over its digest, name, version and limits";
+        }
+        var signedAs = AppReference.Of(module.Name, module.Version);
+        return signedAs == assignment.App ? null : $"module {module.Digest} is signed as {signedAs}, not as {assignment.App}";
+    }
+
+    /// <summary>The module's bytes as the cache holds them.</summary>
+    private byte[] ModuleBytes(string digest)
+    {
+        using var stream = cache.OpenRead(digest) ?? throw new InvalidDataException($"Module {digest} is not in the cache.");
+        using var bytes = new MemoryStream((int)stream.Length);
+        stream.CopyTo(bytes);
+        return bytes.ToArray();
+    }
+
+    /// <summary>The ABI's unit input: the UTF-8 JSON text of the unit's input, or a JSON string's content.</summary>
+    private static byte[] InputBytes(JsonElement input) =>
+        input.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetBytes(input.GetString()!) : Encoding.UTF8.GetBytes(input.GetRawText());
 
     private ReplicaReport Failed(Assignment assignment, string error) =>
         new(assignment.JobId, assignment.UnitIndex, assignment.Replica, ReportOutcome.Error, Error: Shortened(error, limits.Current.MaxErrorLength));

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Volunteer.Apps;
+using Volunteer.Apps.Wasm;
 using Volunteer.Worker.Governor;
 using Volunteer.Worker.Governor.Machine;
 using Volunteer.Worker.Peers;
@@ -15,7 +16,8 @@ public static class WorkerAgentServices
     /// <summary>
     /// Registers the agent as a hosted service with its settings, identity, signing key, work folder,
     /// unit runner, coordinator client and its parts as a peer (blob cache, endpoint, swarm fetch, relay).
-    /// The science apps and the clock are the built-in ones and the system's unless registered before.
+    /// The science apps and the clock are the built-in ones and the system's, and the WebAssembly sandbox the agent's own,
+    /// unless registered before.
     /// </summary>
     public static IServiceCollection AddWorkerAgent(this IServiceCollection services, WorkerOptions options, WorkerIdentity identity, ECDsa key)
     {
@@ -33,6 +35,9 @@ public static class WorkerAgentServices
             MachineProbe.ForThisPlatform(provider.GetRequiredService<TimeProvider>()),
             provider.GetRequiredService<ILogger<ComputeGovernor>>()));
         services.TryAddSingleton<SlotPool>();
+        // One sandbox per process too: a module is compiled once, whichever project's units run it.
+        services.TryAddSingleton<WasmSandbox>();
+        services.TryAddSingleton<CompiledModules>();
         services.AddSingleton<UnitRunner>();
         services.AddSingleton<CoordinatorReach>();
         // Each attempt has its own timeout in the client's resilience pipeline.

@@ -326,6 +326,21 @@ public sealed class BlobCache
         }
     }
 
+    /// <summary>
+    /// Drops a complete blob found not to be what its digest says (its file was altered on this disk after it was
+    /// verified), pinned or not, so that the next fetch gets it whole again; a blob being written is left to its writer.
+    /// </summary>
+    public void Discard(string digest)
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(digest, out var entry) && entry.Complete && entry.Writers == 0)
+            {
+                Evict(entry);
+            }
+        }
+    }
+
     /// <summary>The coordinator has these results (<see cref="PeerDirections.Release"/>): their copies here may be evicted.</summary>
     public void Release(IEnumerable<string> digests)
     {

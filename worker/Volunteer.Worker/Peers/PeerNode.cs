@@ -64,10 +64,14 @@ public sealed class PeerNode(
         await server.StopAsync(CancellationToken.None);
     }
 
-    /// <summary>A lease came in (or was found in the inbox at start): its blobs are pinned, and their holders noted as peers.</summary>
+    /// <summary>
+    /// A lease came in (or was found in the inbox at start): its blobs (and its app's module) are pinned, and their
+    /// holders noted as peers.
+    /// </summary>
     public void Leased(Assignment assignment)
     {
-        if (assignment.Blobs is { Count: > 0 } blobs)
+        IReadOnlyList<BlobSource> blobs = [.. assignment.Blobs ?? [], .. assignment.Module is { } module ? [module.Source] : Array.Empty<BlobSource>()];
+        if (blobs.Count > 0)
         {
             cache.PinForLease(assignment.Ref, blobs.Select(b => b.Manifest.Digest));
             courier.LearnHolders(blobs.SelectMany(b => b.Holders));
