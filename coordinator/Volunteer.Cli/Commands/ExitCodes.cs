@@ -12,11 +12,15 @@ public static class ExitCodes
     /// <summary>A usage error: an unknown command or option, a missing or malformed argument. Nothing was sent.</summary>
     public const int Usage = 2;
 
+    /// <summary>Interrupted (Ctrl+C): the command stopped; what the coordinator had accepted stands.</summary>
+    public const int Interrupted = 130;
+
     public const string Help = """
         Exit codes:
           0  done (jobs watch: the job completed)
           1  failed: the coordinator refused (its message on stderr) or could not be reached, a file could not be
              read or written (jobs watch: the job failed or was cancelled)
           2  usage error: nothing was sent
+          130  interrupted (Ctrl+C); what the coordinator had accepted stands
         """;
 }

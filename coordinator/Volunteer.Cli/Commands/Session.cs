@@ -77,6 +77,12 @@ public sealed class Session(Terminal terminal)
             error.WriteLine($"The coordinator at {coordinator} did not answer within {RequestTimeout.TotalSeconds:0} s.");
             return ExitCodes.Failed;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: what was sent stays done (a submitted job runs on; a watched one too).
+            error.WriteLine("Interrupted.");
+            return ExitCodes.Interrupted;
+        }
         catch (Exception file) when (file is IOException or UnauthorizedAccessException or InvalidDataException or JsonException)
         {
             error.WriteLine(file.Message);

@@ -14,6 +14,9 @@ public sealed class CliJobTests(ITestOutputHelper output)
     /// <summary>The primes below 10^6 (a fact nobody here invented).</summary>
     private const long PrimesBelowOneMillion = 78_498;
 
+    /// <summary>volunteer's exit code when it is interrupted (Ctrl+C, SIGTERM).</summary>
+    private const int ExitCodeInterrupted = 130;
+
     [Fact]
     public async Task A_primes_job_is_submitted_from_a_spec_watched_to_completion_listed_and_its_result_read_and_a_mandelbrot_png_downloaded()
     {
@@ -93,6 +96,18 @@ public sealed class CliJobTests(ITestOutputHelper output)
             var shown = await cli.RunAsync("jobs", "show", jobId, "--json");
             return shown.Json().GetProperty("units").GetProperty("inProgress").GetInt64() > 0 ? "leased" : null;
         }, () => cluster.Diagnostics());
+
+        // A watch stopped (SIGTERM, as Ctrl+C) stops watching only: exit 130, and the job runs on.
+        string[] interruptedArgs = ["jobs", "watch", jobId];
+        await using (var interrupted = cli.Start(interruptedArgs))
+        {
+            await Eventually.UntilAsync("the watch to print the job's progress", () => interrupted.Lines.Count > 0, () => interrupted.Tail());
+            PosixSignals.Terminate(interrupted.Id);
+            var stopped = cli.Finished(interrupted, interruptedArgs, await interrupted.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            stopped.Expect(ExitCodeInterrupted, errors: ["Interrupted."]);
+            Assert.StartsWith("Running ", Assert.Single(stopped.Output), StringComparison.Ordinal);
+        }
+        Assert.Equal("Running", (await cli.RunAsync("jobs", "show", jobId, "--json")).Json().GetProperty("state").GetString());
 
         var cancelled = await cli.RunAsync("jobs", "cancel", jobId);
         var watched = cli.Finished(watch, watchArgs, await watch.WaitForExitAsync(TimeSpan.FromSeconds(60)));
