@@ -44,6 +44,10 @@ public sealed class VolunteerClient : IDisposable
 
     public Uri Coordinator => _http.BaseAddress!;
 
+    /// <summary>The coordinator's URL with a trailing slash, so that the API's relative routes resolve below its path, not beside it.</summary>
+    public static Uri BaseAddressOf(Uri coordinator) =>
+        coordinator.AbsolutePath.EndsWith('/') ? coordinator : new Uri(coordinator.AbsoluteUri + "/");
+
     /// <summary>
     /// Uploads the file at <paramref name="path"/> as a blob: its manifest first, then only the chunks the coordinator
     /// says it lacks, so an interrupted upload resumes where it stopped and a blob already there costs one request.
@@ -227,17 +231,4 @@ public sealed class VolunteerClient : IDisposable
 
     private static string? StringOf(JsonElement problem, string name) =>
         problem.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>The coordinator's URL with a trailing slash, so that the API's relative routes resolve below its path, not beside it.</summary>
-    public static Uri BaseAddressOf(Uri coordinator) =>
-        coordinator.AbsolutePath.EndsWith('/') ? coordinator : new Uri(coordinator.AbsoluteUri + "/");
 }
-
-/// <summary>A blob uploaded: its manifest, the chunks sent and those the coordinator already had.</summary>
-public sealed record BlobUpload(BlobManifest Manifest, int ChunksSent, int ChunksAlreadyThere)
-{
-    public string Digest => Manifest.Digest;
-}
-
-/// <summary>How far an upload is: bytes the coordinator holds of the blob's size (the chunks it had count as done).</summary>
-public sealed record BlobUploadProgress(long BytesDone, long Size);
