@@ -91,3 +91,14 @@ public sealed record JobView(
     bool Adaptive = false,
     DateTimeOffset? EstimatedCompletion = null,
     JobRelay? Relay = null);
+
+/// <summary>The assimilated result of a completed job (GET api/v1/jobs/{id}/result).</summary>
+/// <param name="File">For an app whose result is a file: the blob to download it from (GET api/v1/blobs/{digest}).</param>
+public sealed record JobResult(
+    Guid JobId,
+    string App,
+    JsonElement Result,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobResultFile? File = null);
+
+/// <summary>A job's result file (e.g. mandelbrot's PNG), kept as a blob.</summary>
+public sealed record JobResultFile(string Digest, long Size, string ContentType);

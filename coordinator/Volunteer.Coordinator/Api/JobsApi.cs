@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Volunteer.Coordinator.Apps;
 using Volunteer.Coordinator.Authentication;
@@ -187,14 +186,3 @@ public static class JobsApi
     private static (Guid Id, ProblemHttpResult? Problem) ParseJobId(string jobId) =>
         Guid.TryParse(jobId, out var id) ? (id, null) : (Guid.Empty, Problems.BadRequest($"{Problems.Quote(jobId)} is not a job id (a GUID)."));
 }
-
-/// <summary>The assimilated result of a completed job.</summary>
-/// <param name="File">For an app whose result is a file: the blob to download it from (GET api/v1/blobs/{digest}).</param>
-public sealed record JobResult(
-    Guid JobId,
-    string App,
-    JsonElement Result,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobResultFile? File = null);
-
-/// <summary>A job's result file, kept as a blob.</summary>
-public sealed record JobResultFile(string Digest, long Size, string ContentType);

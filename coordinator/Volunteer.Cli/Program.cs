@@ -1,0 +1,3 @@
+using Volunteer.Cli.Commands;
+
+return await VolunteerCommandLine.InvokeAsync(args, Terminal.FromConsole());
