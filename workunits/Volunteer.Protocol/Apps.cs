@@ -8,7 +8,11 @@ namespace Volunteer.Protocol;
 /// </summary>
 /// <param name="MemoryBytes">The most linear memory the module may grow to (a whole number of 64 KiB pages).</param>
 /// <param name="FuelPerUnit">The most fuel (Wasmtime's count of executed instructions, roughly) one unit may burn.</param>
-public sealed record AppLimits(long MemoryBytes, long FuelPerUnit);
+public sealed record AppLimits(long MemoryBytes, long FuelPerUnit)
+{
+    /// <summary>What a registration that names no limits gets: 64 MiB of memory and 10^11 fuel per unit.</summary>
+    public static AppLimits Default { get; } = new(64L * 1024 * 1024, 100_000_000_000);
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<ComparatorKind>))]
 public enum ComparatorKind

@@ -13,9 +13,6 @@ public static class AppCommands
     private const string Bitwise = "bitwise";
     private const string Tolerance = "tolerance";
 
-    /// <summary>The coordinator's default limits, for the one of the two a registration does not name.</summary>
-    private static readonly AppLimits DefaultLimits = new(MemoryBytes: 64L * 1024 * 1024, FuelPerUnit: 100_000_000_000);
-
     public static Command Build(Session session) => new("apps", "Register WebAssembly apps and list the registered ones.")
     {
         Register(session), List(session), Show(session),
@@ -33,8 +30,8 @@ public static class AppCommands
         var relative = new Option<double?>("--relative") { Description = "tolerance: the difference allowed relative to the larger magnitude", HelpName = "X" };
         var perUnit = new Option<double?>("--credit-per-unit") { Description = "credit for each validated unit (default 1)", HelpName = "X" };
         var perMillionFuel = new Option<double?>("--credit-per-million-fuel") { Description = "credit per million units of fuel a validated unit burned, instead", HelpName = "X" };
-        var memory = new Option<long?>("--memory") { Description = $"the most linear memory a unit may use, a multiple of 65536 (default {DefaultLimits.MemoryBytes})", HelpName = "BYTES" };
-        var fuel = new Option<long?>("--fuel") { Description = $"the most fuel one unit may burn (default {DefaultLimits.FuelPerUnit})", HelpName = "N" };
+        var memory = new Option<long?>("--memory") { Description = $"the most linear memory a unit may use, a multiple of 65536 (default {AppLimits.Default.MemoryBytes})", HelpName = "BYTES" };
+        var fuel = new Option<long?>("--fuel") { Description = $"the most fuel one unit may burn (default {AppLimits.Default.FuelPerUnit})", HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "print the registered version as JSON" };
         var command = new Command("register", """
             Register a version of a WebAssembly app: uploads the module (and reducer) as blobs, registers them, and
@@ -85,7 +82,7 @@ public static class AppCommands
                     : null,
                 result.GetValue(memory) is null && result.GetValue(fuel) is null
                     ? null
-                    : new AppLimits(result.GetValue(memory) ?? DefaultLimits.MemoryBytes, result.GetValue(fuel) ?? DefaultLimits.FuelPerUnit),
+                    : new AppLimits(result.GetValue(memory) ?? AppLimits.Default.MemoryBytes, result.GetValue(fuel) ?? AppLimits.Default.FuelPerUnit),
                 reducerBlob?.Digest);
             var registered = await client.RegisterAppAsync(registration, cancellationToken);
             if (result.GetValue(json))

@@ -25,7 +25,6 @@ public static partial class AppRegistrationRules
     /// <summary>The most credit a unit (or a million units of fuel) may be worth: far above any sensible rate.</summary>
     public const double MaxCreditRate = 1_000_000;
 
-    public static readonly AppLimits DefaultLimits = new(64L * 1024 * 1024, 100_000_000_000);
     public static readonly AppComparator DefaultComparator = new(ComparatorKind.Bitwise);
     public static readonly AppCredit DefaultCredit = new(PerUnit: 1);
 
@@ -52,7 +51,7 @@ public static partial class AppRegistrationRules
         {
             return (null, digestProblem);
         }
-        var limits = registration.Limits ?? DefaultLimits;
+        var limits = registration.Limits ?? AppLimits.Default;
         var comparator = registration.Comparator ?? DefaultComparator;
         var credit = registration.Credit ?? DefaultCredit;
         var problem = CheckLimits(limits) ?? CheckComparator(comparator) ?? CheckCredit(credit);
