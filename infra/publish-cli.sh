@@ -5,55 +5,5 @@
 #   at artifacts/cli/<rid>/volunteer[.exe].
 # tool: the dotnet tool package (for people who have .NET 10), at artifacts/cli/tool/Volunteer.Cli.<version>.nupkg:
 #   dotnet tool install -g --add-source artifacts/cli/tool Volunteer.Cli
-# Prints each file made with its size. The runtime packs for each RID come from NuGet (the SDK picks the version that
-# matches the runtime it bundles).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-./infra/ensure-dotnet.sh >/dev/null
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-project=coordinator/Volunteer.Cli
-out=artifacts/cli
-# Its own obj and bin folders: a publish for a RID restores the projects for that RID, which must not disturb the
-# solution's own build output (tests may be building it at the same time).
-build=$out/build
-
-targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-  targets=(linux-x64 linux-arm64 win-x64 osx-arm64)
-fi
-
-size() { stat -c %s "$1" 2>/dev/null || stat -f %z "$1"; }
-
-for target in "${targets[@]}"; do
-  started=$(date +%s)
-  if [ "$target" = tool ]; then
-    rm -rf "${out:?}/tool"
-    # Framework-dependent: it runs on the .NET 10 of whoever installs it.
-    dotnet pack "$project" -c Release --artifacts-path "$build" -o "$out/tool" -p:PackAsTool=true \
-      -p:PublishDocumentationFiles=false --nologo -v quiet
-    file=$(ls "$out"/tool/*.nupkg)
-  else
-    case "$target" in
-      linux-x64 | linux-arm64 | linux-musl-x64 | osx-x64 | osx-arm64 | win-x64 | win-x86) ;;
-      *)
-        echo "Unknown target '$target': a runtime identifier (linux-x64, linux-arm64, win-x64, osx-arm64, ...) or 'tool'." >&2
-        exit 2
-        ;;
-    esac
-    rm -rf "${out:?}/$target"
-    # Single file: the runtime and the tool in one executable, symbols embedded (a crash's stack trace keeps its line
-    # numbers). Not compressed inside: measured on linux-x64, compression halves the file (38 MiB against 72 MiB) but
-    # every start then takes 0.5 s instead of 0.2 s and 58 MB instead of 32 MB, for a command a script may run in a
-    # loop; gzip'd for download both are 31 MiB. Not trimmed: the client reads and writes JSON by reflection.
-    dotnet publish "$project" -c Release -r "$target" --self-contained --artifacts-path "$build" -o "$out/$target" \
-      -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true \
-      -p:DebugType=embedded -p:PublishDocumentationFiles=false --nologo -v quiet
-    file=$out/$target/volunteer
-    [[ "$target" == win-* ]] && file=$file.exe
-    # Nothing but the executable goes to a scientist.
-    find "$out/$target" -mindepth 1 ! -path "$file" -delete
-  fi
-  bytes=$(size "$file")
-  printf '%s\t%s bytes (%s MiB)\t%s s\n' "$file" "$bytes" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')" "$(($(date +%s) - started))"
-done
+exec "$(dirname "$0")/publish-app.sh" coordinator/Volunteer.Cli artifacts/cli volunteer "$@"

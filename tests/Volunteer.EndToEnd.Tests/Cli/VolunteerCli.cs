@@ -35,10 +35,11 @@ public sealed record CliRun(string Command, int ExitCode, string[] Output, strin
 }
 
 /// <summary>
-/// The scientist's command line as a scientist runs it: the built volunteer program as a process of its own, pointed
-/// at a coordinator by the environment (VOLUNTEER_COORDINATOR, VOLUNTEER_API_KEY), from a working folder of the test's.
+/// The scientist's command line as a scientist runs it: the built volunteer program (or, given
+/// <paramref name="executable"/>, a published single-file one) as a process of its own, pointed at a coordinator by the
+/// environment (VOLUNTEER_COORDINATOR, VOLUNTEER_API_KEY), from a working folder of the test's.
 /// </summary>
-public sealed class VolunteerCli(CoordinatorProcess coordinator, string workingDirectory, ITestOutputHelper output)
+public sealed class VolunteerCli(CoordinatorProcess coordinator, string workingDirectory, ITestOutputHelper output, string? executable = null)
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(120);
     private const string StderrMark = "[stderr] ";
@@ -65,12 +66,19 @@ public sealed class VolunteerCli(CoordinatorProcess coordinator, string workingD
 
     /// <summary>Starts volunteer with <paramref name="args"/> and leaves it running (e.g. jobs watch); <see cref="Finished"/> reads it once it has exited.</summary>
     public ChildProcess Start(params string[] args) =>
-        ChildProcess.Start($"volunteer {string.Join(' ', args.Take(2))}", RepoLayout.DotnetHost, [Dll, .. args], WorkingDirectory,
-            new Dictionary<string, string>
+        ChildProcess.Start($"volunteer {string.Join(' ', args.Take(2))}", executable ?? RepoLayout.DotnetHost, executable is null ? [Dll, .. args] : args, WorkingDirectory,
+            executable is null ? Environment() : new Dictionary<string, string>(Environment())
             {
-                ["VOLUNTEER_COORDINATOR"] = coordinator.BaseAddress.ToString(),
-                ["VOLUNTEER_API_KEY"] = coordinator.ApiKey,
+                // No dotnet on the PATH and no DOTNET_ROOT to find one by: a self-contained executable needs neither.
+                ["PATH"] = "/nonexistent",
+                ["DOTNET_ROOT"] = "/nonexistent",
             });
+
+    private Dictionary<string, string> Environment() => new()
+    {
+        ["VOLUNTEER_COORDINATOR"] = coordinator.BaseAddress.ToString(),
+        ["VOLUNTEER_API_KEY"] = coordinator.ApiKey,
+    };
 
     public CliRun Finished(ChildProcess process, string[] args, int exitCode)
     {
