@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Volunteer.Apps;
 using Volunteer.Apps.Wasm;
 using Volunteer.Coordinator.Blobs;
+using Volunteer.Coordinator.Settings;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
@@ -13,7 +15,7 @@ namespace Volunteer.Coordinator.Apps;
 /// WebAssembly app versions, each as a <see cref="WasmScienceApp"/> built once per version and kept (a version never
 /// changes). A job records its app as a built-in's name or as name@version, never a bare registered name.
 /// </summary>
-public sealed class AppDirectory(ScienceAppCatalog builtIn, IWorkStore store, IBlobStore blobs, WasmSandbox sandbox)
+public sealed class AppDirectory(ScienceAppCatalog builtIn, IWorkStore store, IBlobStore blobs, WasmSandbox sandbox, IOptions<VolunteerOptions> options)
 {
     /// <summary>Versions kept on this silo; a few are in use at a time, and one not kept is built again from the store.</summary>
     public const int MaxCachedVersions = 256;
@@ -53,7 +55,7 @@ public sealed class AppDirectory(ScienceAppCatalog builtIn, IWorkStore store, IB
         }
         // A registered version's reducer blob is kept for good (the blob collector never takes it).
         ReadOnlyMemory<byte>? reducer = registered.Reducer is { } digest ? await blobs.ReadWholeAsync(digest, cancellationToken) : null;
-        var wasm = new WasmScienceApp(registered, sandbox, reducer);
+        var wasm = new WasmScienceApp(registered, sandbox, reducer, new AppLimits(options.Value.ReducerMemoryBytes, options.Value.ReducerFuelPerFold));
         if (_versions.Count >= MaxCachedVersions)
         {
             _versions.Clear();

@@ -140,6 +140,17 @@ public sealed class VolunteerOptions : IValidatableObject
     [Range(1, 1L << 30)]
     public long MaxModuleBytes { get; set; } = 8L * 1024 * 1024;
 
+    /// <summary>
+    /// The most fuel a reducer module may burn folding one unit's result, whatever its version's limits allow: folds run
+    /// inside the coordinator's job grain (10^9 is about half a second of work here).
+    /// </summary>
+    [Range(1, 10_000_000_000_000)]
+    public long ReducerFuelPerFold { get; set; } = 1_000_000_000;
+
+    /// <summary>The most memory a reducer module may grow to on the coordinator, whatever its version's limits allow.</summary>
+    [Range(64 * 1024, 1L << 30)]
+    public long ReducerMemoryBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Largest result payload, in bytes; one above <see cref="InlinePayloadLimit"/> stays on the workers until pulled.</summary>
     [Range(0, long.MaxValue)]
     public long MaxResultBytes { get; set; } = 64L * 1024 * 1024;

@@ -302,6 +302,17 @@ public sealed class WasmScienceAppTests : IDisposable
     }
 
     [Fact]
+    public void A_fold_takes_no_more_fuel_than_the_coordinators_cap_whatever_the_versions_limits()
+    {
+        // The version allows 10^11 fuel; where the reducer runs, a fold may burn 10.
+        var reducer = App(ComparatorKind.Tolerance, reducer: WasmModules.Example("sum"), reducerCap: new AppLimits(64 * 1024 * 1024, 10)).Reducer;
+
+        var error = Assert.Throws<InvalidDataException>(() => reducer.Fold("[1.5]", new UnitInput(0, "{}"), Float64s(2.25)));
+
+        Assert.StartsWith("The reducer module failed: The module ran out of fuel after 10 units of fuel", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_integral_example_and_its_reducer_give_pi()
     {
         var integral = WasmModules.Example("integral");
@@ -362,12 +373,12 @@ public sealed class WasmScienceAppTests : IDisposable
 
     private WasmScienceApp App(
         ComparatorKind kind = ComparatorKind.Bitwise, double absolute = 0, double relative = 0, byte[]? reducer = null, AppCredit? credit = null,
-        long fuelPerUnit = 100_000_000_000)
+        long fuelPerUnit = 100_000_000_000, AppLimits? reducerCap = null)
     {
         var version = new AppVersionView(
             "app", "1.0", ContentDigest.Of("module"u8), 6, new AppComparator(kind, absolute, relative), credit ?? new AppCredit(),
             new AppLimits(64 * 1024 * 1024, fuelPerUnit), reducer is null ? null : ContentDigest.Of(reducer), "signature", DateTimeOffset.UnixEpoch);
-        return new WasmScienceApp(version, _sandbox, reducer);
+        return new WasmScienceApp(version, _sandbox, reducer, reducerCap);
     }
 
     private static byte[] Float64s(params double[] values)

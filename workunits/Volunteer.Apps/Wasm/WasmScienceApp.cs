@@ -15,7 +15,11 @@ public sealed class WasmScienceApp : IScienceApp
     private readonly bool _hasReducer;
 
     /// <param name="reducerModule">The bytes of the version's reducer module (its digest is <see cref="AppVersionView.Reducer"/>); null when it has none.</param>
-    public WasmScienceApp(AppVersionView version, WasmSandbox sandbox, ReadOnlyMemory<byte>? reducerModule)
+    /// <param name="reducerCap">
+    /// The most one fold may take where the reducer runs, whatever the version's limits say: a fold runs inside the
+    /// coordinator, so a scientist's generous limits must not let a reducer hold it for long. Null: the version's limits.
+    /// </param>
+    public WasmScienceApp(AppVersionView version, WasmSandbox sandbox, ReadOnlyMemory<byte>? reducerModule, AppLimits? reducerCap = null)
     {
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(sandbox);
@@ -32,7 +36,9 @@ public sealed class WasmScienceApp : IScienceApp
             var bytes = reducerModule ?? throw new ArgumentException($"The app version {version.Reference} has the reducer module {reducerDigest}, whose bytes were not given.", nameof(reducerModule));
             // Compiled at the first fold (and once per digest by the sandbox), not for every job's plan.
             var module = new Lazy<WasmModule>(() => sandbox.Load(reducerDigest, bytes.Span, ModuleKind.Reducer));
-            Reducer = new ReducerModuleReducer(sandbox, module, version.Limits, kind);
+            var limits = reducerCap is null ? version.Limits : new AppLimits(
+                Math.Min(version.Limits.MemoryBytes, reducerCap.MemoryBytes), Math.Min(version.Limits.FuelPerUnit, reducerCap.FuelPerUnit));
+            Reducer = new ReducerModuleReducer(sandbox, module, limits, kind);
         }
         else
         {
