@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Volunteer.Apps.Wasm;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Errors;
 using Volunteer.Coordinator.Grains;
@@ -72,8 +73,16 @@ public static class JobSubmissionRules
         {
             return (null, $"'priority' must be between -{MaxPriority} and {MaxPriority}.");
         }
+        // Credit per unit of fuel is as honest as the least figure of a quorum: a unit accepted from one trusted host
+        // alone would be credited at whatever fuel that host claims, so metered apps are always replicated.
+        var metered = app is WasmScienceApp { Version.Credit.PerMillionFuel: not null };
+        if (metered && submission.Adaptive == true)
+        {
+            return (null, $"App {Problems.Quote(app.Name)} credits per unit of fuel, which only a quorum can vouch for: "
+                + "'adaptive' must be false (or left out) for its jobs.");
+        }
         return (new JobSpec(app.Name, submission.Parameters, redundancy, deadline, priority, plan.UnitCount,
-            app.Reducer.Seed(submission.Parameters), submission.Adaptive ?? true), null);
+            app.Reducer.Seed(submission.Parameters), submission.Adaptive ?? !metered), null);
     }
 
     /// <summary>A built-in app, or a registered one whose name (and version, if given) are well formed and registered.</summary>

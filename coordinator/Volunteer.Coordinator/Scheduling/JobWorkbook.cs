@@ -616,7 +616,15 @@ public sealed class JobWorkbook
     private void Assimilate(OpenUnit unit, QuorumDecision.Valid valid, DateTimeOffset now)
     {
         var payload = valid.Agreeing.Select(r => PayloadHere(unit.Replicas[r])).FirstOrDefault(p => p is not null);
-        if (payload is not null && Fold(unit, payload) is { } refusal)
+        var folding = payload is null ? null : Fold(unit, payload);
+        if (folding is { ReducerFailed: true })
+        {
+            // The job's own reducer cannot take it (a scientist's reducer module that traps, say): the unit fails, and
+            // the hosts that agreed keep their standing.
+            FailUnit(unit, folding.Reason, now);
+            return;
+        }
+        if (folding is { Reason: var refusal })
         {
             // Agreeing hosts (colluding, or sharing one bug) cannot sink the unit: their results are invalid,
             // and fresh replicas go to other accounts until the unit's budget says otherwise.
@@ -709,10 +717,16 @@ public sealed class JobWorkbook
                 AwaitPayload(unit);
                 continue;
             }
-            if (Fold(unit, payload) is { } refusal)
+            var refusal = Fold(unit, payload);
+            if (refusal is { ReducerFailed: true })
+            {
+                FailUnit(unit, refusal.Reason, now);
+                continue;
+            }
+            if (refusal is not null)
             {
                 // Proven wrong after all: its credit goes, and so does the trust in everything else the host sent alone.
-                Reopen(unit, now, refusal);
+                Reopen(unit, now, refusal.Reason);
                 CountInvalid(workerId, now);
                 return;
             }
@@ -784,19 +798,28 @@ public sealed class JobWorkbook
         }
     }
 
-    /// <summary>The job's result with the unit's canonical payload folded in, kept for <see cref="Settle"/>; or why the reducer refused it.</summary>
-    private string? Fold(OpenUnit unit, byte[] payload)
+    /// <summary>
+    /// The job's result with the unit's canonical payload folded in, kept for <see cref="Settle"/>; or why it was not:
+    /// the payload is no result (the agreeing hosts were wrong), or the reducer itself failed (the unit fails).
+    /// </summary>
+    private FoldRefusal? Fold(OpenUnit unit, byte[] payload)
     {
         try
         {
             _folded = _app.Reducer.Fold(Job.Accumulated, new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload);
             return null;
         }
+        catch (ReducerFailedException ex)
+        {
+            return new FoldRefusal($"The job's reducer could not fold its result: {ex.Message}", ReducerFailed: true);
+        }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
         {
-            return $"The result could not be assimilated: {ex.Message}";
+            return new FoldRefusal($"The result could not be assimilated: {ex.Message}", ReducerFailed: false);
         }
     }
+
+    private sealed record FoldRefusal(string Reason, bool ReducerFailed);
 
     /// <summary>
     /// A payload that came inline has been folded: when the app builds a result file from its units' payloads, the payload
@@ -917,15 +940,21 @@ public sealed class JobWorkbook
             {
                 break;
             }
-            var refusal = _app.Validator.Check(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload) ?? Fold(unit, payload);
+            var refusal = _app.Validator.Check(new UnitInput(unit.Record.UnitIndex, unit.Record.Input), payload) is { } invalid
+                ? new FoldRefusal(invalid, ReducerFailed: false)
+                : Fold(unit, payload);
             if (refusal is null)
             {
                 Settle(unit);
                 folded = true;
             }
+            else if (refusal.ReducerFailed)
+            {
+                FailUnit(unit, refusal.Reason, now);
+            }
             else
             {
-                Refute(unit, refusal, now);
+                Refute(unit, refusal.Reason, now);
             }
         }
         if (folded)

@@ -160,12 +160,44 @@ public sealed class AppJobsTests(AppsCoordinatorFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_reducer_module_that_cannot_fold_a_result_fails_the_unit_and_blames_no_host()
+    {
+        var integral = await UploadAsync(_scientist, WasmModules.Example("integral"));
+        var sum = await UploadAsync(_scientist, WasmModules.Example("sum"));
+        await RegisterAsync(_scientist, new AppRegistration("summed-badly", "1", integral, new AppComparator(ComparatorKind.Tolerance, 1e-12), Reducer: sum));
+        var job = await Api.SubmitAsync(_scientist, UnitsJob("summed-badly", "[0,1,2]", ""","adaptive":false"""));
+        var (first, second) = (await AttachAsync("agreeing-1"), await AttachAsync("agreeing-2"));
+        var firstLeases = await first.LeaseAsync(3);
+        var secondLeases = await second.LeaseAsync(3);
+
+        // Unit 1's result is two numbers, a plausible float64 array the hosts agree on, which sum.c refuses to add
+        // (it takes one number a unit): the scientist's reducer fails, not the volunteers.
+        await first.SyncAsync(Reports([Report(firstLeases[0], Float64([1.5])), Report(firstLeases[1], Float64([1, 2])), Report(firstLeases[2], Float64([-0.5]))]));
+        await second.SyncAsync(Reports([Report(secondLeases[0], Float64([1.5])), Report(secondLeases[1], Float64([1, 2])), Report(secondLeases[2], Float64([-0.5]))]));
+
+        // Of three units none may fail (the default share is 1%), so the unit's failure ends the job, with the reason.
+        var ended = await Api.GetJobAsync(_scientist, job.Id);
+        Assert.Equal(JobState.Failed, ended.State);
+        Assert.StartsWith("Unit 1 failed: The job's reducer could not fold its result: ", ended.FailureReason, StringComparison.Ordinal);
+        Assert.Equal([ReplicaState.Reported, ReplicaState.Reported], await ReplicaStatesAsync(job.Id, 1, 2));
+        Assert.Equal([ReplicaState.Valid, ReplicaState.Valid], await ReplicaStatesAsync(job.Id, 0, 2));
+    }
+
+    [Fact]
     public async Task Metered_credit_is_the_least_fuel_the_quorum_reported_and_fuel_beyond_the_limit_is_refused()
     {
         var module = await UploadAsync(_scientist, WasmModules.Example("primes"));
         await RegisterAsync(_scientist, new AppRegistration("metered", "1", module, Credit: new AppCredit(PerMillionFuel: 2),
             Limits: new AppLimits(64L * 1024 * 1024, 1_000_000_000)));
-        var job = await Api.SubmitAsync(_scientist, UnitsJob("metered", "[10,20]", ""","adaptive":false"""));
+        // A unit accepted from one trusted host alone would be credited at whatever fuel that host claimed: metered jobs
+        // are never adaptive.
+        using (var adaptive = await _scientist.PostAsync("/" + Routes.Jobs, new StringContent(
+            UnitsJob("metered", "[10,20]", ""","adaptive":true"""), Encoding.UTF8, "application/json")))
+        {
+            await Api.AssertProblemAsync(adaptive, HttpStatusCode.BadRequest, "credits per unit of fuel, which only a quorum can vouch for");
+        }
+        var job = await Api.SubmitAsync(_scientist, UnitsJob("metered", "[10,20]"));
+        Assert.False(job.Adaptive);
         var (first, second) = (await AttachAsync("honest"), await AttachAsync("inflating"));
         var firstLeases = await first.LeaseAsync(2);
         var secondLeases = await second.LeaseAsync(2);
