@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using Volunteer.Apps.Wasm;
 using Volunteer.Protocol;
@@ -253,11 +254,11 @@ public sealed class WasmSandboxTests : IDisposable
         var context = new RecordingContext { TimeToCheckpoint = true };
 
         var fresh = Compute(module, "{}"u8, context: context);
-        var resumed = Compute(module, "{}"u8, context: new RecordingContext(checkpoint: BitConverter.GetBytes(400)));
+        var resumed = Compute(module, "{}"u8, context: new RecordingContext(checkpoint: Saved(0, BitConverter.GetBytes(400))));
 
         Assert.Equal(1000, BitConverter.ToInt32(fresh.Result));
         Assert.Equal(1000, context.SavedCheckpoints.Count);
-        Assert.Equal(BitConverter.GetBytes(1000), context.SavedCheckpoints[^1]);
+        Assert.Equal(BitConverter.GetBytes(1000), context.SavedCheckpoints[^1][8..]);
         Assert.Equal(0.5, context.CheckpointFractions[499]);
         Assert.Equal(1000 + (400 * 1_000_000), BitConverter.ToInt32(resumed.Result));
     }
@@ -278,9 +279,164 @@ public sealed class WasmSandboxTests : IDisposable
         Assert.Throws<OperationCanceledException>(() => Compute(module, "{}"u8, context: context, cancellationToken: stop.Token));
         var saved = Assert.Single(context.SavedCheckpoints);
         var resumed = Compute(module, "{}"u8, context: new RecordingContext(checkpoint: saved));
+        var sameStateNoFuelSpent = Compute(module, "{}"u8, context: new RecordingContext(checkpoint: Saved(0, saved[8..])));
 
-        Assert.Equal(BitConverter.GetBytes(250), saved);
+        Assert.Equal(BitConverter.GetBytes(250), saved[8..]);
         Assert.Equal(1000 + (250 * 1_000_000), BitConverter.ToInt32(resumed.Result));
+        // The host's prefix: the fuel the stopped run spent, which the resumed run reports with its own.
+        var spent = BinaryPrimitives.ReadInt64LittleEndian(saved);
+        Assert.InRange(spent, 250, 1_000_000);
+        Assert.Equal(sameStateNoFuelSpent.FuelUsed + spent, resumed.FuelUsed);
+    }
+
+    [Fact]
+    public void A_resumed_unit_reports_the_fuel_of_all_its_runs_and_has_only_what_its_limit_leaves()
+    {
+        var module = Load(WasmModules.Test("checkpoint"));
+        var limits = new AppLimits(Limits.MemoryBytes, 2_000_000);
+
+        var firstRun = Compute(module, "{}"u8, limits, new RecordingContext(checkpoint: Saved(0, BitConverter.GetBytes(400))));
+        var afterEarlierRuns = Compute(module, "{}"u8, limits, new RecordingContext(checkpoint: Saved(1_000_000, BitConverter.GetBytes(400))));
+        var noneLeft = Assert.Throws<WasmUnitException>(() =>
+            Compute(module, "{}"u8, limits, new RecordingContext(checkpoint: Saved(2_000_000, BitConverter.GetBytes(400)))));
+        var tooLittleLeft = Assert.Throws<WasmUnitException>(() =>
+            Compute(module, "{}"u8, limits, new RecordingContext(checkpoint: Saved(2_000_000 - (firstRun.FuelUsed / 2), BitConverter.GetBytes(400)))));
+
+        Assert.Equal(firstRun.Result, afterEarlierRuns.Result);
+        Assert.Equal(firstRun.FuelUsed + 1_000_000, afterEarlierRuns.FuelUsed);
+        Assert.Equal("The module ran out of fuel after 2,000,000 units of fuel, its limit per unit (the app version's FuelPerUnit).", noneLeft.Message);
+        Assert.Equal(noneLeft.Message, tooLittleLeft.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_too_short_for_the_hosts_fuel_prefix_counts_as_none()
+    {
+        // Four bytes: the module's own state alone, as no host saves it.
+        var outcome = Compute(Load(WasmModules.Test("checkpoint")), "{}"u8, context: new RecordingContext(checkpoint: BitConverter.GetBytes(400)));
+
+        Assert.Equal(1000, BitConverter.ToInt32(outcome.Result));
+    }
+
+    [Fact]
+    public void Checkpoint_save_saves_only_when_a_checkpoint_is_due()
+    {
+        // Saves at every one of its 100 steps without asking time_to_checkpoint.
+        var module = Load(Module.ConvertText("""
+            (module
+              (import "volunteer" "result" (func $result (param i32 i32)))
+              (import "volunteer" "checkpoint_save" (func $checkpoint_save (param i32 i32 f64)))
+              (memory (export "memory") 1)
+              (func (export "volunteer_alloc") (param i32) (result i32) (i32.const 1024))
+              (func (export "volunteer_compute") (param i32 i32) (result i32)
+                (local $i i32)
+                (loop $step
+                  (call $checkpoint_save (i32.const 0) (i32.const 4) (f64.const 0.5))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $step (i32.lt_u (local.get $i) (i32.const 100))))
+                (call $result (i32.const 0) (i32.const 4))
+                (i32.const 0)))
+            """));
+        var notDue = new RecordingContext();
+        var due = new RecordingContext { TimeToCheckpoint = true };
+
+        var notDueOutcome = Compute(module, "{}"u8, context: notDue);
+        var dueOutcome = Compute(module, "{}"u8, context: due);
+
+        Assert.Empty(notDue.SavedCheckpoints);
+        Assert.Equal(100, due.SavedCheckpoints.Count);
+        // The copy is charged whether or not it is saved: the fuel does not depend on the clock.
+        Assert.Equal(notDueOutcome.FuelUsed, dueOutcome.FuelUsed);
+    }
+
+    [Fact]
+    public void Copying_bytes_between_the_host_and_the_module_costs_a_unit_of_fuel_per_64_bytes_rounded_up()
+    {
+        var nothing = Compute(Load(ResultOf(0, times: 1)), "{}"u8);
+        var oneByte = Compute(Load(ResultOf(1, times: 1)), "{}"u8);
+        var page = Compute(Load(ResultOf(65_536, times: 1)), "{}"u8);
+
+        Assert.Equal(nothing.FuelUsed + 1, oneByte.FuelUsed);
+        Assert.Equal(nothing.FuelUsed + 1024, page.FuelUsed);
+    }
+
+    [Fact]
+    public void A_module_that_makes_the_host_copy_more_than_its_fuel_pays_for_runs_out_of_fuel()
+    {
+        // 1,000 results of 64 KiB: about 10,000 fuel of instructions, 1,024,000 of copying.
+        var module = Load(ResultOf(65_536, times: 1000));
+
+        var error = Assert.Throws<WasmUnitException>(() => Compute(module, "{}"u8, new AppLimits(Limits.MemoryBytes, 500_000)));
+
+        Assert.Equal("The module ran out of fuel after 500,000 units of fuel, its limit per unit (the app version's FuelPerUnit).", error.Message);
+    }
+
+    [Fact]
+    public void A_module_that_never_calls_the_host_passes_the_agents_gate_and_is_ended_after_its_grace_once_stopped()
+    {
+        // Fuel for minutes of looping: only the stop ends it.
+        var module = Load(WasmModules.Test("loop"));
+        using var stop = new CancellationTokenSource();
+        var context = new RecordingContext(onProgress: _ => stop.Cancel());
+
+        var error = Assert.Throws<OperationCanceledException>(() => Compute(module, "{}"u8, context: context, cancellationToken: stop.Token));
+
+        Assert.Equal("The unit was stopped; the module did not save a checkpoint and end within 2 s.", error.Message);
+        // The gate was passed with no fraction: the one shown stays the module's own.
+        Assert.NotEmpty(context.Progress);
+        Assert.All(context.Progress, fraction => Assert.True(double.IsNaN(fraction)));
+    }
+
+    [Fact]
+    public void A_fold_that_runs_past_its_time_budget_is_ended_whatever_its_fuel()
+    {
+        // memory.fill of the whole memory costs about one unit of fuel: 10^13 fuel of it would take hours.
+        var reducer = Load(
+            Module.ConvertText("""
+                (module
+                  (memory (export "memory") 256)
+                  (func (export "volunteer_alloc") (param i32) (result i32) (i32.const 1024))
+                  (func (export "volunteer_reduce") (param i32 i32 i32 i32) (result i32)
+                    (loop $forever
+                      (memory.fill (i32.const 0) (i32.const 7) (i32.const 16777216))
+                      (br $forever))
+                    (i32.const 0)))
+                """),
+            ModuleKind.Reducer);
+
+        var error = Assert.Throws<WasmUnitException>(() => _sandbox.Reduce(reducer, [], Float64(1), new AppLimits(Limits.MemoryBytes, 10_000_000_000_000)));
+
+        Assert.Equal("The reducer module ran longer than 10 s, the most one fold may take on the coordinator.", error.Message);
+    }
+
+    [Fact]
+    public void The_compiled_module_cache_holds_no_more_than_its_cap()
+    {
+        var modules = Enumerable.Range(0, 3 * WasmSandbox.MaxCachedModules).Select(i => ResultOf(i, times: 1)).ToList();
+
+        Parallel.ForEach(modules, new ParallelOptions { MaxDegreeOfParallelism = 4 }, module => Load(module));
+        foreach (var module in modules)
+        {
+            Load(module);
+        }
+
+        Assert.Equal(WasmSandbox.MaxCachedModules, _sandbox.CachedModules);
+    }
+
+    [Fact]
+    public void A_digest_evicted_from_the_cache_is_checked_against_its_bytes_again()
+    {
+        var primes = WasmModules.Example("primes");
+        var digest = ContentDigest.Of(primes);
+        Load(primes);
+        foreach (var i in Enumerable.Range(0, WasmSandbox.MaxCachedModules))
+        {
+            Load(ResultOf(i, times: 1));
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => _sandbox.Load(digest, WasmModules.Test("loop"), ModuleKind.Compute));
+
+        Assert.Equal($"The module's bytes are not those of {digest}.", error.Message);
+        Assert.Equal(digest, _sandbox.Load(digest, primes, ModuleKind.Compute).Digest);
     }
 
     [Fact]
@@ -292,7 +448,8 @@ public sealed class WasmSandboxTests : IDisposable
 
         Assert.Throws<OperationCanceledException>(() => Compute(module, "{}"u8, context: context, cancellationToken: stop.Token));
 
-        Assert.Equal(2, context.Progress.Count);
+        // The module's own calls (an epoch may pass the gate too, with no fraction).
+        Assert.Equal(2, context.Progress.Count(double.IsFinite));
     }
 
     [Fact]
@@ -351,6 +508,30 @@ public sealed class WasmSandboxTests : IDisposable
         BinaryPrimitives.WriteDoubleLittleEndian(bytes, value);
         return bytes;
     }
+
+    /// <summary>A checkpoint as the host saves it: the fuel spent so far, then the module's state.</summary>
+    private static byte[] Saved(long fuelSpent, byte[] state)
+    {
+        var saved = new byte[8 + state.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(saved, fuelSpent);
+        state.CopyTo(saved, 8);
+        return saved;
+    }
+
+    /// <summary>A module that gives the first <paramref name="length"/> bytes of its memory as its result, <paramref name="times"/> times.</summary>
+    private static byte[] ResultOf(int length, int times) => Module.ConvertText(string.Format(CultureInfo.InvariantCulture, """
+        (module
+          (import "volunteer" "result" (func $result (param i32 i32)))
+          (memory (export "memory") 2)
+          (func (export "volunteer_alloc") (param i32) (result i32) (i32.const 1024))
+          (func (export "volunteer_compute") (param i32 i32) (result i32)
+            (local $i i32)
+            (loop $again
+              (call $result (i32.const 0) (i32.const {0}))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $again (i32.lt_u (local.get $i) (i32.const {1}))))
+            (i32.const 0)))
+        """, length, times));
 
     private WasmModule Load(byte[] bytes, ModuleKind kind = ModuleKind.Compute) => _sandbox.Load(ContentDigest.Of(bytes), bytes, kind);
 

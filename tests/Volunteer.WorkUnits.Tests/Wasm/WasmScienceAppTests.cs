@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json;
 using Volunteer.Apps.Wasm;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
 using Volunteer.Testing;
+using Wasmtime;
 
 namespace Volunteer.WorkUnits.Tests.Wasm;
 
@@ -296,7 +298,7 @@ public sealed class WasmScienceAppTests : IDisposable
     {
         var reducer = App(ComparatorKind.Tolerance, reducer: WasmModules.Example("sum")).Reducer;
 
-        var error = Assert.Throws<InvalidDataException>(() => reducer.Fold("[1.5]", new UnitInput(0, "{}"), Float64s(1, 2)));
+        var error = Assert.Throws<ReducerFailedException>(() => reducer.Fold("[1.5]", new UnitInput(0, "{}"), Float64s(1, 2)));
 
         Assert.Equal("The reducer module failed: The module returned error code 1.", error.Message);
     }
@@ -307,9 +309,66 @@ public sealed class WasmScienceAppTests : IDisposable
         // The version allows 10^11 fuel; where the reducer runs, a fold may burn 10.
         var reducer = App(ComparatorKind.Tolerance, reducer: WasmModules.Example("sum"), reducerCap: new AppLimits(64 * 1024 * 1024, 10)).Reducer;
 
-        var error = Assert.Throws<InvalidDataException>(() => reducer.Fold("[1.5]", new UnitInput(0, "{}"), Float64s(2.25)));
+        var error = Assert.Throws<ReducerFailedException>(() => reducer.Fold("[1.5]", new UnitInput(0, "{}"), Float64s(2.25)));
 
         Assert.StartsWith("The reducer module failed: The module ran out of fuel after 10 units of fuel", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tolerance_apps_reducer_whose_output_is_not_whole_float64s_fails_the_unit()
+    {
+        var reducer = App(ComparatorKind.Tolerance, reducer: ReducerGiving(3)).Reducer;
+
+        var error = Assert.Throws<ReducerFailedException>(() => reducer.Fold("null", new UnitInput(0, "{}"), Float64s(1)));
+
+        Assert.StartsWith("The reducer module's output cannot be the job's result: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reducer_module_whose_output_would_outgrow_the_bound_of_a_jobs_result_fails_the_unit()
+    {
+        // 13 MiB of zeros: no JSON, so base64, about 17.3 MiB.
+        var reducer = App(reducer: ReducerGiving(13 * 1024 * 1024)).Reducer;
+
+        var error = Assert.Throws<ReducerFailedException>(() => reducer.Fold("null", new UnitInput(0, "{}"), "1"u8));
+
+        Assert.Equal(
+            "The job's result would take 18,175,333 bytes as JSON, more than the 16,777,216 a job's result may; register the app with a reducer module that folds the unit results into a smaller one.",
+            error.Message);
+    }
+
+    [Fact]
+    public void An_ordered_list_that_would_outgrow_the_bound_of_a_jobs_result_fails_the_unit()
+    {
+        var reducer = App().Reducer;
+        var seed = reducer.Seed(Json.Parse("""{"units": [1, 2]}"""));
+        var bigButWithin = new byte[WasmScienceApp.MaxResultJsonBytes / 2];
+        Array.Fill(bigButWithin, (byte)'7');
+
+        var once = reducer.Fold(seed, new UnitInput(0, "1"), bigButWithin);
+        var error = Assert.Throws<ReducerFailedException>(() => reducer.Fold(once, new UnitInput(1, "2"), bigButWithin));
+
+        Assert.Equal(bigButWithin.Length + "[,null]".Length, once.Length);
+        Assert.Equal(
+            "The job's result would take 16,777,219 bytes as JSON, more than the 16,777,216 a job's result may; register the app with a reducer module that folds the unit results into a smaller one.",
+            error.Message);
+    }
+
+    [Fact]
+    public void A_bitwise_payload_nested_deeper_than_32_is_given_as_base64_so_the_list_reads_back_with_the_default_depth()
+    {
+        var deep = Encoding.UTF8.GetBytes(new string('[', 40) + new string(']', 40));
+        var within = Encoding.UTF8.GetBytes(new string('[', 32) + new string(']', 32));
+        var reducer = App().Reducer;
+
+        var folded = reducer.Fold(reducer.Seed(Json.Parse("""{"units": [1, 2]}""")), new UnitInput(0, "1"), deep);
+        folded = reducer.Fold(folded, new UnitInput(1, "2"), within);
+
+        Assert.StartsWith("""{"base64":""", WasmResultJson.Render(deep, ComparatorKind.Bitwise), StringComparison.Ordinal);
+        Assert.Equal(Encoding.UTF8.GetString(within), WasmResultJson.Render(within, ComparatorKind.Bitwise));
+        using var list = JsonDocument.Parse(folded);
+        Assert.Equal(deep, WasmResultJson.Parse(list.RootElement[0], ComparatorKind.Bitwise));
+        Assert.Equal(within, WasmResultJson.Parse(list.RootElement[1], ComparatorKind.Bitwise));
     }
 
     [Fact]
@@ -380,6 +439,17 @@ public sealed class WasmScienceAppTests : IDisposable
             new AppLimits(64 * 1024 * 1024, fuelPerUnit), reducer is null ? null : ContentDigest.Of(reducer), "signature", DateTimeOffset.UnixEpoch);
         return new WasmScienceApp(version, _sandbox, reducer, reducerCap);
     }
+
+    /// <summary>A reducer module whose output is the first <paramref name="length"/> bytes of its memory (zeros).</summary>
+    private static byte[] ReducerGiving(int length) => Module.ConvertText($$"""
+        (module
+          (import "volunteer" "result" (func $result (param i32 i32)))
+          (memory (export "memory") 256)
+          (func (export "volunteer_alloc") (param i32) (result i32) (i32.const 1024))
+          (func (export "volunteer_reduce") (param i32 i32 i32 i32) (result i32)
+            (call $result (i32.const 0) (i32.const {{length}}))
+            (i32.const 0)))
+        """);
 
     private static byte[] Float64s(params double[] values)
     {

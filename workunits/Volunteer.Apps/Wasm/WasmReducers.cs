@@ -36,12 +36,21 @@ internal sealed class OrderedListReducer(ComparatorKind kind) : IResultReducer
         {
             WasmResultJson.Write(writer, canonicalPayload, kind);
         }
-        var folded = new byte[list.Length - (end - start) + rendered.WrittenCount];
+        var length = list.Length - (end - start) + rendered.WrittenCount;
+        if (length > WasmScienceApp.MaxResultJsonBytes)
+        {
+            throw TooLarge(length);
+        }
+        var folded = new byte[length];
         list.AsSpan(0, start).CopyTo(folded);
         rendered.WrittenSpan.CopyTo(folded.AsSpan(start));
         list.AsSpan(end).CopyTo(folded.AsSpan(start + rendered.WrittenCount));
         return Encoding.UTF8.GetString(folded);
     }
+
+    /// <summary>The failure of a fold that would grow the job's result past <see cref="WasmScienceApp.MaxResultJsonBytes"/>.</summary>
+    internal static ReducerFailedException TooLarge(long bytes) => new(
+        $"The job's result would take {bytes:N0} bytes as JSON, more than the {WasmScienceApp.MaxResultJsonBytes:N0} a job's result may; register the app with a reducer module that folds the unit results into a smaller one.");
 
     /// <summary>Where element <paramref name="index"/> of the top-level array lies, [start, end) in bytes.</summary>
     private static (int Start, int End) ElementAt(byte[] list, long index)
@@ -78,16 +87,26 @@ internal sealed class ReducerModuleReducer(WasmSandbox sandbox, Lazy<WasmModule>
     {
         ArgumentNullException.ThrowIfNull(accumulated);
         var bytes = accumulated == NothingYet ? [] : WasmResultJson.Parse(accumulated, kind);
-        byte[] folded;
+        // A reducer module that fails is the scientist's bug, not the volunteers': the unit fails, no host is blamed.
+        string rendered;
         try
         {
-            folded = sandbox.Reduce(reducer.Value, bytes, canonicalPayload, limits);
+            rendered = WasmResultJson.Render(sandbox.Reduce(reducer.Value, bytes, canonicalPayload, limits), kind);
         }
         catch (WasmUnitException ex)
         {
-            // The coordinator's fold refuses the unit's result with this message (a reducer error is never a crash).
-            throw new InvalidDataException($"The reducer module failed: {ex.Message}", ex);
+            throw new ReducerFailedException($"The reducer module failed: {ex.Message}");
         }
-        return WasmResultJson.Render(folded, kind);
+        catch (InvalidDataException ex)
+        {
+            // Only the module's output can be wrong here: a tolerance app's fold that is not whole float64s.
+            throw new ReducerFailedException($"The reducer module's output cannot be the job's result: {ex.Message}");
+        }
+        var length = Encoding.UTF8.GetByteCount(rendered);
+        if (length > WasmScienceApp.MaxResultJsonBytes)
+        {
+            throw OrderedListReducer.TooLarge(length);
+        }
+        return rendered;
     }
 }

@@ -14,7 +14,7 @@ namespace Volunteer.Apps.Wasm;
 /// <remarks>
 /// Tolerance apps: the little-endian float64 array as a JSON array of numbers (shortest round-trip form), with the
 /// non-finite values as the strings "NaN", "Infinity" and "-Infinity". Bitwise apps: the bytes themselves when they are
-/// one UTF-8 JSON value with nothing around it, otherwise <c>{"base64": "…"}</c>; a JSON value that would read back
+/// one UTF-8 JSON value with nothing around it, nested at most 32 deep, otherwise <c>{"base64": "…"}</c>; a JSON value that would read back
 /// otherwise (<c>null</c>, or an object holding only a "base64" string) is given as base64 too.
 /// </remarks>
 public static class WasmResultJson
@@ -26,6 +26,12 @@ public static class WasmResultJson
 
     /// <summary>WebAssembly's canonical NaN (positive, quiet), which NaN canonicalisation gives every NaN.</summary>
     private static readonly double CanonicalNaN = BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0000);
+
+    /// <summary>
+    /// The deepest a bitwise payload may nest to be embedded as JSON (deeper: base64). Half the default of 64, so the
+    /// ordered list of unit results, one level more, always reads back with the default depth.
+    /// </summary>
+    public const int MaxEmbeddedDepth = 32;
 
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
 
@@ -129,7 +135,7 @@ public static class WasmResultJson
         }
         try
         {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxEmbeddedDepth });
             using var document = JsonDocument.ParseValue(ref reader);
             if (reader.BytesConsumed != payload.Length)
             {

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Volunteer.Protocol;
 using Volunteer.Sdk;
 using Wasmtime;
 
@@ -8,7 +11,12 @@ namespace Volunteer.Apps.Wasm;
 /// module gave, and why the host ended the run if it did. Lives in its store's data, where the linker's host functions
 /// (shared by every run) find it.
 /// </summary>
-internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs, CancellationToken stopping) : IDisposable
+/// <remarks>
+/// A checkpoint as the host saves it is the fuel spent up to the save (8 bytes, little-endian) followed by the module's
+/// own state: the module sees only its state, and a resumed run starts with the fuel the unit has left, so the unit's
+/// limit and the fuel it reports cover all its runs, not the last one.
+/// </remarks>
+internal sealed class WasmRun : IDisposable
 {
     /// <summary>
     /// Progress calls let through after a stop: the first returns, so that a module that checkpoints sees
@@ -16,8 +24,56 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
     /// </summary>
     private const int ProgressCallsAfterStop = 1;
 
+    /// <summary>
+    /// How long a stopped unit's module may run on (between epochs, whether or not it calls progress) to save its
+    /// checkpoint and end by itself before the host ends it.
+    /// </summary>
+    internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest one fold of a reducer module may run, whatever its fuel: the fold runs inside the coordinator's job
+    /// grain, which serves nothing else of the job meanwhile, and fuel alone does not bound time (bulk memory operations
+    /// cost one unit of fuel for up to a GiB of work).
+    /// </summary>
+    internal static readonly TimeSpan ReduceBudget = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bytes copied between the host and the module's memory for one unit of fuel.</summary>
+    internal const int BytesPerFuel = 64;
+
+    /// <summary>The bytes before the module's own state in a checkpoint the host saved: the fuel spent up to the save.</summary>
+    internal const int CheckpointFuelBytes = 8;
+
+    private readonly ModuleKind _kind;
+    private readonly IUnitContext _context;
+    private readonly IReadOnlyList<string> _blobs;
+    private readonly CancellationToken _stopping;
+    private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Dictionary<int, Stream> _openBlobs = [];
     private int _progressAfterStop;
+    private long? _stoppedAt;
+
+    public WasmRun(ModuleKind kind, IUnitContext context, IReadOnlyList<string> blobs, AppLimits limits, CancellationToken stopping)
+    {
+        _kind = kind;
+        _context = context;
+        _blobs = blobs;
+        _stopping = stopping;
+        Limits = limits;
+        // A checkpoint too short to hold the host's prefix is not one the host wrote: the unit starts afresh.
+        if (context.Checkpoint is { Length: >= CheckpointFuelBytes } saved)
+        {
+            ModuleCheckpoint = saved[CheckpointFuelBytes..];
+            FuelSpentBefore = Math.Clamp(BinaryPrimitives.ReadInt64LittleEndian(saved.Span), 0, limits.FuelPerUnit);
+        }
+    }
+
+    public AppLimits Limits { get; }
+
+    /// <summary>The fuel the unit spent in its earlier runs, up to the checkpoint it resumes from.</summary>
+    public long FuelSpentBefore { get; }
+
+    /// <summary>The module's own state in the checkpoint the unit resumes from (without the host's prefix); null when there is none.</summary>
+    private ReadOnlyMemory<byte>? ModuleCheckpoint { get; }
 
     /// <summary>The bytes the module last passed to volunteer.result.</summary>
     public byte[]? Result { get; private set; }
@@ -29,9 +85,12 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
     public static void DefineImports(Linker linker)
     {
         // Caller is a ref struct, so each function takes what it needs from it (its run, its memory) before the guard.
+        // Every function that copies bytes between the host and the module's memory charges fuel for them first, so a
+        // module cannot make the host do unbounded work for a few units of fuel.
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.Result, (Caller caller, int pointer, int length) =>
         {
             var (run, memory) = (Of(caller), MemoryOf(caller));
+            Charge(caller, run, length);
             run.Guard(() => run.SetResult(memory, pointer, length));
         });
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.Progress, (Caller caller, double fraction) =>
@@ -47,7 +106,9 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.CheckpointSave, (Caller caller, int pointer, int length, double fraction) =>
         {
             var (run, memory) = (Of(caller), MemoryOf(caller));
-            run.Guard(() => run.SaveCheckpoint(memory, pointer, length, fraction));
+            // Charged whether or not a checkpoint is due, so that the fuel a run burns does not depend on the clock.
+            var spent = Charge(caller, run, length);
+            run.Guard(() => run.SaveCheckpoint(memory, pointer, length, fraction, spent));
         });
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.CheckpointSize, (Caller caller) =>
         {
@@ -57,6 +118,7 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.CheckpointRead, (Caller caller, int pointer) =>
         {
             var (run, memory) = (Of(caller), MemoryOf(caller));
+            Charge(caller, run, run.ModuleCheckpoint?.Length ?? 0);
             return run.Guard(() => run.ReadCheckpoint(memory, pointer));
         });
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.BlobSize, (Caller caller, int index) =>
@@ -67,6 +129,7 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
         linker.DefineFunction(WasmAbi.ImportModule, WasmAbi.BlobRead, (Caller caller, int index, long offset, int pointer, int length) =>
         {
             var (run, memory) = (Of(caller), MemoryOf(caller));
+            Charge(caller, run, length);
             return run.Guard(() => run.ReadBlob(memory, index, offset, pointer, length));
         });
     }
@@ -87,6 +150,40 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
         return length == 0 ? [] : memory.GetSpan(start, length);
     }
 
+    /// <summary>
+    /// Called by the store at every epoch (every <see cref="WasmSandbox.EpochInterval"/>), wherever the module is: a
+    /// computing unit passes the agent's gate (held while paused, throttled) even if it never calls progress, and a
+    /// stopped one is ended after its grace; a fold is ended past its budget. Throwing ends the run with that reason.
+    /// Neither the result nor the fuel depends on it.
+    /// </summary>
+    public void OnEpoch() => Guard(() =>
+    {
+        if (_kind == ModuleKind.Reducer)
+        {
+            if (Stopwatch.GetElapsedTime(_started) > ReduceBudget)
+            {
+                throw new WasmUnitException(
+                    $"The reducer module ran longer than {ReduceBudget.TotalSeconds:0} s, the most one fold may take on the coordinator.");
+            }
+            return;
+        }
+        // No number: the fraction shown stays what the module last reported.
+        _context.ReportProgress(double.NaN);
+        if (_stopping.IsCancellationRequested)
+        {
+            _stoppedAt ??= Stopwatch.GetTimestamp();
+            if (Stopwatch.GetElapsedTime(_stoppedAt.Value) > StopGrace)
+            {
+                throw new OperationCanceledException(
+                    $"The unit was stopped; the module did not save a checkpoint and end within {StopGrace.TotalSeconds:0} s.", _stopping);
+            }
+        }
+    });
+
+    /// <summary>The out-of-fuel error of a run under <paramref name="limits"/>, whether the module or a host copy burnt the last of it.</summary>
+    public static WasmUnitException OutOfFuel(AppLimits limits) => new(
+        $"The module ran out of fuel after {limits.FuelPerUnit:N0} units of fuel, its limit per unit (the app version's FuelPerUnit).");
+
     public void Dispose()
     {
         foreach (var stream in _openBlobs.Values)
@@ -96,6 +193,23 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
     }
 
     private static WasmRun Of(Caller caller) => (WasmRun)caller.GetData()!;
+
+    /// <summary>
+    /// Takes the fuel for copying <paramref name="bytes"/> (one unit per <see cref="BytesPerFuel"/>, rounded up) and
+    /// returns the fuel the unit has spent in all, this charge included; too little left ends the run as out of fuel.
+    /// </summary>
+    private static long Charge(Caller caller, WasmRun run, long bytes)
+    {
+        var cost = (Math.Max(bytes, 0) + BytesPerFuel - 1) / BytesPerFuel;
+        var left = caller.Fuel;
+        if (left < (ulong)cost)
+        {
+            caller.Fuel = 0;
+            throw run.Fail(OutOfFuel(run.Limits));
+        }
+        caller.Fuel = left - (ulong)cost;
+        return run.Limits.FuelPerUnit - (long)caller.Fuel;
+    }
 
     private static Memory MemoryOf(Caller caller) =>
         caller.GetMemory(WasmAbi.Memory) ?? throw new WasmUnitException($"The module exports no memory named \"{WasmAbi.Memory}\".");
@@ -115,9 +229,15 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
         }
         catch (Exception ex)
         {
-            Failure ??= ex;
+            Fail(ex);
             throw;
         }
+    }
+
+    private Exception Fail(Exception reason)
+    {
+        Failure ??= reason;
+        return reason;
     }
 
     private void SetResult(Memory memory, int pointer, int length) =>
@@ -125,31 +245,39 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
 
     private void ReportProgress(double fraction)
     {
-        context.ReportProgress(double.IsFinite(fraction) ? Math.Clamp(fraction, 0, 1) : double.NaN);
-        if (stopping.IsCancellationRequested && ++_progressAfterStop > ProgressCallsAfterStop)
+        _context.ReportProgress(double.IsFinite(fraction) ? Math.Clamp(fraction, 0, 1) : double.NaN);
+        if (_stopping.IsCancellationRequested && ++_progressAfterStop > ProgressCallsAfterStop)
         {
-            throw new OperationCanceledException("The unit was stopped; the module saved no checkpoint.", stopping);
+            throw new OperationCanceledException("The unit was stopped; the module saved no checkpoint.", _stopping);
         }
     }
 
-    private int CheckpointSize() => context.Checkpoint?.Length ?? -1;
+    private int CheckpointSize() => ModuleCheckpoint?.Length ?? -1;
 
-    private bool IsTimeToCheckpoint() => stopping.IsCancellationRequested || context.TimeToCheckpoint;
+    private bool IsTimeToCheckpoint() => _stopping.IsCancellationRequested || _context.TimeToCheckpoint;
 
-    private void SaveCheckpoint(Memory memory, int pointer, int length, double fraction)
+    /// <summary>Saves the module's state behind the fuel spent so far, only when a checkpoint is due (so a module cannot hammer the disk).</summary>
+    private void SaveCheckpoint(Memory memory, int pointer, int length, double fraction, long fuelSpent)
     {
-        var state = Region(memory, pointer, length, "a checkpoint").ToArray();
-        // Not cancellable: the save that a stop asks for must happen.
-        context.SaveCheckpointAsync(state, fraction, CancellationToken.None).GetAwaiter().GetResult();
-        if (stopping.IsCancellationRequested)
+        var state = Region(memory, pointer, length, "a checkpoint");
+        if (!IsTimeToCheckpoint())
         {
-            throw new OperationCanceledException("The unit was stopped after saving its checkpoint.", stopping);
+            return;
+        }
+        var saved = new byte[CheckpointFuelBytes + state.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(saved, fuelSpent);
+        state.CopyTo(saved.AsSpan(CheckpointFuelBytes));
+        // Not cancellable: the save that a stop asks for must happen.
+        _context.SaveCheckpointAsync(saved, fraction, CancellationToken.None).GetAwaiter().GetResult();
+        if (_stopping.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The unit was stopped after saving its checkpoint.", _stopping);
         }
     }
 
     private int ReadCheckpoint(Memory memory, int pointer)
     {
-        if (context.Checkpoint is not { } checkpoint)
+        if (ModuleCheckpoint is not { } checkpoint)
         {
             return -1;
         }
@@ -177,17 +305,17 @@ internal sealed class WasmRun(IUnitContext context, IReadOnlyList<string> blobs,
     /// <summary>The job's blob at <paramref name="index"/>, opened once per run; null when the job has none there.</summary>
     private Stream? Blob(int index)
     {
-        if (index < 0 || index >= blobs.Count)
+        if (index < 0 || index >= _blobs.Count)
         {
             return null;
         }
         if (!_openBlobs.TryGetValue(index, out var stream))
         {
-            stream = context.OpenBlob(blobs[index]);
+            stream = _context.OpenBlob(_blobs[index]);
             if (!stream.CanSeek)
             {
                 stream.Dispose();
-                throw new InvalidOperationException($"The blob {blobs[index]} was opened as a stream that cannot seek.");
+                throw new InvalidOperationException($"The blob {_blobs[index]} was opened as a stream that cannot seek.");
             }
             _openBlobs[index] = stream;
         }

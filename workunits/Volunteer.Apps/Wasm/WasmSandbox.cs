@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
@@ -33,17 +32,29 @@ public sealed class WasmUnitException(string message) : Exception(message);
 public sealed class WasmSandbox : IDisposable
 {
     /// <summary>Compiled modules kept at once; past this the oldest is dropped (compiled again if it is used again).</summary>
-    private const int MaxCachedModules = 32;
+    public const int MaxCachedModules = 32;
+
+    /// <summary>
+    /// How often every running module is interrupted (an epoch): the moment a unit passes the agent's gate, sees its
+    /// stop, or a fold sees its time budget, whatever the module does meanwhile.
+    /// </summary>
+    internal static readonly TimeSpan EpochInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly Engine _engine;
     private readonly Linker _linker;
-    private readonly ConcurrentDictionary<string, Lazy<Module>> _compiled = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _compiledOrder = new();
+    private readonly Timer _epochs;
+    private readonly Lock _cacheLock = new();
+    // Under _cacheLock; the queue holds exactly the dictionary's digests, oldest first, so the cap always holds.
+    private readonly Dictionary<string, Lazy<Module>> _compiled = new(StringComparer.Ordinal);
+    private readonly Queue<string> _compiledOrder = new();
 
     public WasmSandbox()
     {
         using var config = new Config()
             .WithFuelConsumption(true)
+            // Fuel bounds the work a module does, not the time it takes (memory.fill of a GiB costs one unit), nor does
+            // it stop a module that never calls the host: epochs interrupt every run at a fixed interval.
+            .WithEpochInterruption(true)
             // Determinism: a NaN's bits are the one thing IEEE-754 leaves to the CPU; canonicalised, every machine
             // computes the same bytes. Relaxed SIMD and threads are the other sources of difference, so both are off.
             .WithCraneliftNaNCanonicalization(true)
@@ -53,6 +64,19 @@ public sealed class WasmSandbox : IDisposable
         _engine = new Engine(config);
         _linker = new Linker(_engine);
         WasmRun.DefineImports(_linker);
+        _epochs = new Timer(_ => _engine.IncrementEpoch(), null, EpochInterval, EpochInterval);
+    }
+
+    /// <summary>How many compiled modules the sandbox holds now (at most <see cref="MaxCachedModules"/>).</summary>
+    public int CachedModules
+    {
+        get
+        {
+            lock (_cacheLock)
+            {
+                return _compiled.Count;
+            }
+        }
     }
 
     /// <summary>Null when <paramref name="module"/> compiles, exports the ABI of its kind and imports nothing else; otherwise what is wrong.</summary>
@@ -61,7 +85,7 @@ public sealed class WasmSandbox : IDisposable
         Module compiled;
         try
         {
-            compiled = Compiled(ContentDigest.Of(module), module);
+            compiled = Compiled(ContentDigest.Of(module), module, verify: false);
         }
         catch (WasmtimeException ex)
         {
@@ -74,15 +98,10 @@ public sealed class WasmSandbox : IDisposable
     public WasmModule Load(string digest, ReadOnlySpan<byte> module, ModuleKind kind)
     {
         ArgumentNullException.ThrowIfNull(digest);
-        if (!_compiled.ContainsKey(digest) && ContentDigest.Of(module) != digest)
-        {
-            // The cache is keyed by digest: bytes that are not the digest's would be run for every later unit of it.
-            throw new InvalidDataException($"The module's bytes are not those of {digest}.");
-        }
         Module compiled;
         try
         {
-            compiled = Compiled(digest, module);
+            compiled = Compiled(digest, module, verify: true);
         }
         catch (WasmtimeException ex)
         {
@@ -110,7 +129,7 @@ public sealed class WasmSandbox : IDisposable
         RequireKind(module, ModuleKind.Compute);
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var run = new WasmRun(context, blobs, cancellationToken);
+        using var run = new WasmRun(ModuleKind.Compute, context, blobs, limits, cancellationToken);
         using var store = NewStore(run, limits);
         var instance = Instantiate(store, run, module, limits);
         var alloc = instance.GetFunction<int, int>(WasmAbi.Alloc)!;
@@ -133,7 +152,7 @@ public sealed class WasmSandbox : IDisposable
         ArgumentNullException.ThrowIfNull(limits);
         RequireKind(reducer, ModuleKind.Reducer);
 
-        using var run = new WasmRun(WasmRun.NoUnitContext.Instance, [], CancellationToken.None);
+        using var run = new WasmRun(ModuleKind.Reducer, WasmRun.NoUnitContext.Instance, [], limits, CancellationToken.None);
         using var store = NewStore(run, limits);
         var instance = Instantiate(store, run, reducer, limits);
         var alloc = instance.GetFunction<int, int>(WasmAbi.Alloc)!;
@@ -153,6 +172,14 @@ public sealed class WasmSandbox : IDisposable
 
     public void Dispose()
     {
+        // No tick after the engine is gone: wait for one under way.
+        using (var stopped = new ManualResetEvent(false))
+        {
+            if (_epochs.Dispose(stopped))
+            {
+                stopped.WaitOne();
+            }
+        }
         foreach (var compiled in _compiled.Values.Where(entry => entry.IsValueCreated))
         {
             compiled.Value.Dispose();
@@ -161,24 +188,40 @@ public sealed class WasmSandbox : IDisposable
         _engine.Dispose();
     }
 
-    private Module Compiled(string digest, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// The module compiled under <paramref name="digest"/>, compiled from <paramref name="bytes"/> if it is not cached.
+    /// With <paramref name="verify"/>, bytes are compiled only once they are found to be the digest's: the cache is keyed
+    /// by digest, so other bytes would be run for every later unit of it.
+    /// </summary>
+    private Module Compiled(string digest, ReadOnlySpan<byte> bytes, bool verify)
     {
-        if (_compiled.TryGetValue(digest, out var cached))
+        Lazy<Module>? entry;
+        lock (_cacheLock)
         {
-            return ValueOrForget(digest, cached);
+            _compiled.TryGetValue(digest, out entry);
         }
-        var copy = bytes.ToArray();
-        var fresh = new Lazy<Module>(() => Module.FromBytes(_engine, digest, copy));
-        var entry = _compiled.GetOrAdd(digest, fresh);
-        if (ReferenceEquals(entry, fresh))
+        if (entry is null)
         {
-            _compiledOrder.Enqueue(digest);
-            while (_compiled.Count > MaxCachedModules && _compiledOrder.TryDequeue(out var oldest))
+            // Checked here, on the path that adds to the cache, not before looking it up: the digest may be evicted
+            // in between.
+            if (verify && ContentDigest.Of(bytes) != digest)
             {
-                // Not disposed: a run on another thread may still be instantiating it; the finalizer frees it.
-                if (oldest != digest)
+                throw new InvalidDataException($"The module's bytes are not those of {digest}.");
+            }
+            var copy = bytes.ToArray();
+            var fresh = new Lazy<Module>(() => Module.FromBytes(_engine, digest, copy));
+            lock (_cacheLock)
+            {
+                if (!_compiled.TryGetValue(digest, out entry))
                 {
-                    _compiled.TryRemove(oldest, out _);
+                    entry = fresh;
+                    _compiled.Add(digest, fresh);
+                    _compiledOrder.Enqueue(digest);
+                    while (_compiled.Count > MaxCachedModules)
+                    {
+                        // Not disposed: a run on another thread may still be instantiating it; the finalizer frees it.
+                        _compiled.Remove(_compiledOrder.Dequeue());
+                    }
                 }
             }
         }
@@ -194,7 +237,16 @@ public sealed class WasmSandbox : IDisposable
         }
         catch (WasmtimeException)
         {
-            _compiled.TryRemove(new KeyValuePair<string, Lazy<Module>>(digest, entry));
+            lock (_cacheLock)
+            {
+                if (_compiled.TryGetValue(digest, out var cached) && ReferenceEquals(cached, entry))
+                {
+                    _compiled.Remove(digest);
+                    var others = _compiledOrder.Where(queued => queued != digest).ToList();
+                    _compiledOrder.Clear();
+                    others.ForEach(_compiledOrder.Enqueue);
+                }
+            }
             throw;
         }
     }
@@ -255,7 +307,14 @@ public sealed class WasmSandbox : IDisposable
         // One memory and one table of modest size: what a C or Rust module uses. The memory cap makes memory.grow
         // return -1 past it, which the module sees as an allocation failure.
         store.SetLimits(memorySize: limits.MemoryBytes, tableElements: 100_000, instances: 1, tables: 1, memories: 1);
-        store.Fuel = checked((ulong)limits.FuelPerUnit);
+        // A resumed unit goes on with what its earlier runs left (none left: out of fuel at once).
+        store.Fuel = checked((ulong)(limits.FuelPerUnit - run.FuelSpentBefore));
+        store.SetEpochDeadline(1);
+        store.SetEpochDeadlineCallback(_ =>
+        {
+            run.OnEpoch();
+            return 1;
+        });
         return store;
     }
 
@@ -310,6 +369,7 @@ public sealed class WasmSandbox : IDisposable
             $"The module returned 0 (success) without giving a result through {WasmAbi.ImportModule}.{WasmAbi.Result}.");
     }
 
+    /// <summary>The fuel the unit burned in all its runs: the store started with what the earlier runs left.</summary>
     private static long FuelUsed(Store store, AppLimits limits) => limits.FuelPerUnit - (long)store.Fuel;
 
     /// <summary>Why a run ended early: the host's reason when a host function ended it, otherwise the trap.</summary>
@@ -321,8 +381,7 @@ public sealed class WasmSandbox : IDisposable
         }
         if (ex is TrapException { Type: TrapCode.OutOfFuel })
         {
-            return new WasmUnitException(
-                $"The module ran out of fuel after {limits.FuelPerUnit:N0} units of fuel, its limit per unit (the app version's FuelPerUnit).");
+            return WasmRun.OutOfFuel(limits);
         }
         return new WasmUnitException(ex is TrapException
             ? $"The module trapped: {Cause(ex.Message)}"

@@ -12,6 +12,12 @@ namespace Volunteer.Apps.Wasm;
 /// </summary>
 public sealed class WasmScienceApp : IScienceApp
 {
+    /// <summary>
+    /// The most bytes a job's result may take as JSON: the coordinator keeps it in the job's record and hands it out
+    /// whole, so a fold that would grow it past this fails the unit (register a reducer that folds results smaller).
+    /// </summary>
+    public const int MaxResultJsonBytes = 16 * 1024 * 1024;
+
     private readonly bool _hasReducer;
 
     /// <param name="reducerModule">The bytes of the version's reducer module (its digest is <see cref="AppVersionView.Reducer"/>); null when it has none.</param>
