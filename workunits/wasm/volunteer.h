@@ -15,6 +15,15 @@
  * (-mbulk-memory turns the compiler's memset/memcpy into wasm instructions instead of libc calls).
  *
  * The input is the unit's JSON as UTF-8 text, or, when the unit's input is a JSON string, that string's content.
+ *
+ * Fuel: every instruction costs fuel, and every function below that copies bytes between the host and the module's
+ * memory (result, checkpoint_save, checkpoint_read, blob_read) costs 1 unit per 64 bytes copied, rounded up, charged
+ * before the copy (checkpoint_save is charged even when no checkpoint is due); too little fuel left ends the run as out
+ * of fuel. A unit's fuel limit and the fuel it reports cover all its runs: a resumed unit goes on with what it had left.
+ *
+ * Time: the host interrupts a running module every 50 ms whatever it does, so a module need not call anything for the
+ * agent to pause, throttle or stop it. Once the agent is stopping, the module has 2 s to save its checkpoint (which ends
+ * the run) before the host ends the run itself. A reducer's fold may run at most 10 s on the coordinator.
  */
 #ifndef VOLUNTEER_H
 #define VOLUNTEER_H
@@ -27,14 +36,17 @@
 /* Sets the unit's result (copied; the last call wins). Returning 0 without calling it is an error. */
 VOLUNTEER_IMPORT(result) void volunteer_result(const void *data, int32_t len);
 
-/* Fraction done, 0..1: call it often (at least every tenth of a second); the agent pauses and throttles the unit here. */
+/* Fraction done, 0..1, as the agent shows it: call it now and then (the agent also pauses and throttles the unit
+ * between calls). Once the agent is stopping, the second call after the stop ends a run that has not checkpointed. */
 VOLUNTEER_IMPORT(progress) void volunteer_progress(double fraction);
 
 /* 1 when the unit should save a checkpoint now (the interval has passed, or the agent is stopping), else 0. */
 VOLUNTEER_IMPORT(time_to_checkpoint) int32_t volunteer_time_to_checkpoint(void);
 
-/* Saves state the unit can resume from, standing for fraction of the unit. When the agent is stopping, the run ends
- * inside this call once the state is saved: the unit resumes from it later, on this machine. */
+/* Saves state the unit can resume from, standing for fraction of the unit, only when a checkpoint is due (what
+ * time_to_checkpoint says); otherwise it returns at once without saving, so ask time_to_checkpoint first rather than
+ * copying state for nothing. When the agent is stopping, the run ends inside this call once the state is saved: the
+ * unit resumes from it later, on this machine. */
 VOLUNTEER_IMPORT(checkpoint_save) void volunteer_checkpoint_save(const void *data, int32_t len, double fraction);
 
 /* The size of the checkpoint this unit resumes from, or -1 when it starts afresh. */
