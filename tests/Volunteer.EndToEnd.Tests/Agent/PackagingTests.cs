@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Volunteer.EndToEnd.Tests.Wasm;
 using Volunteer.Testing;
 using Xunit.Abstractions;
 
@@ -8,7 +9,7 @@ namespace Volunteer.EndToEnd.Tests.Agent;
 /// <summary>
 /// The single-file executable a volunteer downloads (no .NET on the machine: it is started as itself, not through a
 /// dotnet host), from a folder of no significance, against a real coordinator: it attaches, computes a job to its
-/// right result, stops on SIGTERM, and detach removes what it kept.
+/// right result (a built-in app's and a WebAssembly app's), stops on SIGTERM, and detach removes what it kept.
 /// </summary>
 [Collection(SingleFileWorkerCollection.Name)]
 public sealed class PackagingTests(SingleFileWorker worker, ITestOutputHelper output)
@@ -57,6 +58,18 @@ public sealed class PackagingTests(SingleFileWorker worker, ITestOutputHelper ou
                 redundancy = new { targetResults = 1, minQuorum = 1, maxErrorResults = 3, maxTotalResults = 3 },
             });
             Assert.Equal(4, job.UnitCount);
+            // And a scientist's WebAssembly app: the executable carries Wasmtime's native library inside and must load it.
+            using (var project = new WasmProject(coordinator))
+            {
+                await project.RegisterAsync("primes-wasm", "1.0.0", WasmModules.Example("primes"));
+            }
+            var wasmJob = await coordinator.SubmitJobAsync(new
+            {
+                app = "primes-wasm@1.0.0",
+                parameters = new { ranges = new { from = 0, to = 1_000_000, unitSize = 250_000 } },
+                redundancy = new { targetResults = 1, minQuorum = 1, maxErrorResults = 3, maxTotalResults = 3 },
+            });
+            Assert.Equal(4, wasmJob.UnitCount);
 
             run = ChildProcess.Start("run", worker.Path, ["run", "--slots", "1", .. where], elsewhere, settings);
             var finished = await Eventually.WaitAsync(
@@ -68,10 +81,17 @@ public sealed class PackagingTests(SingleFileWorker worker, ITestOutputHelper ou
             var (_, app, result) = await coordinator.GetResultAsync(job.Id);
             Assert.Equal("primes", app);
             Assert.Equal(PrimesBelowOneMillion, result.GetProperty("primeCount").GetInt64());
-            // The job completes as the coordinator commits the last report; the agent hears so in that sync's answer.
+            var wasmFinished = await Eventually.WaitAsync(
+                $"job {wasmJob.Id} to finish",
+                async () => await coordinator.GetJobAsync(wasmJob.Id) is { IsFinished: true } done ? done : null,
+                () => $"{coordinator.Tail(30)}\n{run.Tail(30)}");
+            Assert.True(wasmFinished.State == "Completed", $"{wasmFinished}\n{run.Tail(30)}");
+            var (_, _, units) = await coordinator.GetResultAsync(wasmJob.Id);
+            Assert.Equal(PrimesBelowOneMillion, units.EnumerateArray().Sum(unit => unit.GetProperty("primeCount").GetInt64()));
+            // A job completes as the coordinator commits the last report; the agent hears so in that sync's answer.
             await Eventually.UntilAsync(
-                "the agent to log its 4 reports acknowledged",
-                () => WorkerProcess.ReplicaKeys(run.Lines, "Report acknowledged").Count == 4,
+                "the agent to log its 8 reports acknowledged",
+                () => WorkerProcess.ReplicaKeys(run.Lines, "Report acknowledged").Count == 8,
                 () => run.Tail(30),
                 TimeSpan.FromSeconds(30));
 
