@@ -14,8 +14,8 @@ public sealed class HeapMeasuringCollection
 
 /// <summary>
 /// The app registry under hostile input, 10,000 times over: malformed JSON, bad names, built-in names, missing and
-/// unusable modules (WASI imports, too large, not uploaded), limits out of bounds, a registered version again. Each
-/// gets its exact 4xx, nothing is stored, and the managed heap stays flat.
+/// unusable modules (WASI imports, too large, not uploaded), limits out of bounds, a registered version again, and reads
+/// of malformed or unknown names. Each gets its exact 4xx, nothing is stored, and the managed heap stays flat.
 /// </summary>
 [Collection(HeapMeasuringCollection.Name)]
 public sealed class AppRegistrationHostileTests(AppsCoordinatorFactory factory, ITestOutputHelper output) : IClassFixture<AppsCoordinatorFactory>
@@ -40,6 +40,17 @@ public sealed class AppRegistrationHostileTests(AppsCoordinatorFactory factory, 
 
         async Task SendBadAsync(int i)
         {
+            // Reads of the registry with names that are malformed or registered by nobody, among the registrations.
+            if (i % 12 >= 10)
+            {
+                var (path, expected) = i % 12 == 10
+                    ? (Volunteer.Protocol.Routes.App($"bad name {i}"), HttpStatusCode.BadRequest)
+                    : (Volunteer.Protocol.Routes.AppVersion($"nobody-{i}", $"{i}"), HttpStatusCode.NotFound);
+                using var read = await scientist.GetAsync("/" + path);
+                Assert.Equal(expected, read.StatusCode);
+                Assert.Equal("application/problem+json", read.Content.Headers.ContentType?.MediaType);
+                return;
+            }
             var (json, status) = (i % 10) switch
             {
                 0 => ($$"""{"name":"bad name {{i}}","version":"1","module":"{{primes}}"}""", HttpStatusCode.BadRequest),
