@@ -56,7 +56,11 @@ public sealed class CheckpointTests(ITestOutputHelper output)
         Assert.Equal(atKill.FractionDone, resumed.ResumedFrom);
         Assert.True(resumed.FirstProgress >= atKill.FractionDone,
             $"The restarted agent's first progress {resumed.FirstProgress} is below its checkpoint's {atKill.FractionDone}: it started over.");
-        Assert.Contains(worker.LinesOf(1), line => line.Contains($"Unit resumed job={job.Id} unit=0 replica=0", StringComparison.Ordinal));
+        // The agent's log reaches the test through a pipe, a moment after the status file that told of the resume.
+        await Eventually.UntilAsync(
+            "the restarted agent to log the unit's resume",
+            () => worker.LinesOf(1).Any(line => line.Contains($"Unit resumed job={job.Id} unit=0 replica=0", StringComparison.Ordinal)),
+            () => worker.Tail(), TimeSpan.FromSeconds(30));
 
         var finished = await cluster.WaitForJobAsync(cluster.Coordinator, job.Id, UnitTimeout);
         Assert.True(finished.State == "Completed", $"The job ended {finished.State}: {finished.Json}\n{cluster.Diagnostics()}");
