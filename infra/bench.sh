@@ -13,14 +13,22 @@
 #   COMPUTE_MS=800 ./infra/bench.sh                   paced: each volunteer spends ~800 ms computing each batch (latency at a set load)
 #   RUNS=3 ./infra/bench.sh                            three measured jobs; medians (single runs vary by ±30% on a shared VM)
 #   ADAPTIVE=false ./infra/bench.sh                    every unit computed twice (jobs submitted with adaptive: false)
+#   POPULATION="10000 30000 100000" ./infra/bench.sh   population mode: that many volunteers, each its own account, key and
+#                                                      source address, syncing once a minute over fresh connections
+#                                                      (an attach storm, then each size in turn measured; see README)
+#   POPULATION=100000 SILOS=2 KILL_SILO=1 ./infra/bench.sh   ... with the second silo killed (SIGKILL) KILL_AFTER s into the last step
+#   JOB_GRAIN_CEILING=1 ./infra/bench.sh                one job's grain alone: a silo in the generator's process, WORKERS hosts
+#                                                      calling the grain directly (no HTTP, no host grains), MEASURE s per case
 #   PROFILE=1 ./infra/bench.sh                         also samples the coordinator's CPU with perf for 20 s of the load
 #                                                      and writes the hottest functions to .volunteer/bench/profile.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+POPULATION=${POPULATION:-}  # population mode: sizes of the active population, e.g. "10000 30000 100000"
 WORKERS=${WORKERS:-1000}
-UNITS=${UNITS:-200000}
-UNITS_PER_SYNC=${UNITS_PER_SYNC:-8}
+# In population mode one long job (accepted at once, measured for a while, never finished), each sync asking for 2 units.
+UNITS=${UNITS:-$([ -n "$POPULATION" ] && echo 10000000 || echo 200000)}
+UNITS_PER_SYNC=${UNITS_PER_SYNC:-$([ -n "$POPULATION" ] && echo 2 || echo 8)}
 STORE=${STORE:-postgres}
 SILOS=${SILOS:-1}
 OUT=.volunteer/bench
@@ -31,6 +39,10 @@ RUNS=${RUNS:-1}              # measured jobs, one after another; with several, t
 ADAPTIVE=${ADAPTIVE:-true}   # adaptive replication; the warm-up job makes the volunteers trusted before the measured one
 WARM_UP_UNITS=${WARM_UP_UNITS:-50000}  # a job run to completion before the measured one, so the JIT has settled
 TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
+SYNC_INTERVAL=${SYNC_INTERVAL:-60}  # population mode: seconds between a volunteer's syncs (±20%)
+MEASURE=${MEASURE:-90}              # population mode: seconds measured at each size, after one interval of warm-up
+KILL_SILO=${KILL_SILO:-0}           # population mode with SILOS>1: kill the last silo (SIGKILL) KILL_AFTER seconds into the last step
+KILL_AFTER=${KILL_AFTER:-30}
 
 ./infra/ensure-dotnet.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -54,6 +66,12 @@ trap cleanup EXIT INT TERM
 # attaches stays the production one; a simulated host does thousands of units a minute, far past a day's quota.
 settings=(DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$((1 - ${PROFILE:-0})) Volunteer__ApiKey="$api_key"
           Volunteer__SyncsPerWorkerPerSecond=100000 Volunteer__DailyQuotaPerCore=100000000 Logging__LogLevel__Default=Warning)
+if [ -n "$POPULATION" ]; then
+  # A job's open window must hold what the whole population holds at once (each volunteer's units until its next
+  # sync), or volunteers are left without work: the default 20,000 units starved 30,000 volunteers asking for 2 each.
+  largest=$(echo "$POPULATION" | tr ' ' '\n' | sort -n | tail -1)
+  settings+=(Volunteer__MaxOpenUnitsPerJob=$(( largest * UNITS_PER_SYNC < 10000000 ? largest * UNITS_PER_SYNC : 10000000 )))
+fi
 baseline=()
 if [ "$STORE" = postgres ]; then
   pg_dir=$(mktemp -d /tmp/volunteer-bench-pg.XXXXXX)
@@ -69,6 +87,14 @@ else
 fi
 
 [ "$STORE" = postgres ] || [ "$SILOS" = 1 ] || { echo "Several silos need STORE=postgres." >&2; exit 2; }
+if [ "${JOB_GRAIN_CEILING:-0}" = 1 ]; then
+  [ "$STORE" = postgres ] || { echo "JOB_GRAIN_CEILING=1 measures against PostgreSQL." >&2; exit 2; }
+  status=0
+  env "${settings[@]}" dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll --job-grain-ceiling true \
+    --api-key "$api_key" --workers "$WORKERS" --measure "$MEASURE" --store-database "$base;Database=volunteer" \
+    --postgres-pid "$(head -1 "$pg_dir/data/postmaster.pid")" --output "$OUT/result" || status=$?
+  exit "$status"
+fi
 urls=()
 silo_pids=()
 for i in $(seq 1 "$SILOS"); do
@@ -86,13 +112,38 @@ profiler=""
 if [ "${PROFILE:-0}" = 1 ]; then
   command -v perf >/dev/null || apt-get install -y -qq linux-perf >/dev/null
   # Sampling starts 5 s after the job is submitted, so it sees the steady state, not the baseline, attaches or JIT.
-  (until [ "$(curl -sf -H "X-Api-Key: $api_key" "${urls[0]}/api/v1/jobs" | grep -o '"id"' | wc -l)" -ge $(( WARM_UP_UNITS > 0 ? 2 : 1 )) ]; do sleep 0.5; done
+  # In population mode, 5 s into the measurement of the largest population (the generator leaves a mark then).
+  (if [ -n "$POPULATION" ]; then
+     until [ -f "$OUT/result.measuring-last" ]; do sleep 0.5; done
+   else
+     until [ "$(curl -sf -H "X-Api-Key: $api_key" "${urls[0]}/api/v1/jobs" | grep -o '"id"' | wc -l)" -ge $(( WARM_UP_UNITS > 0 ? 2 : 1 )) ]; do sleep 0.5; done
+   fi
    sleep 5
    perf record -F 499 -g -p "${silo_pids[0]}" -o "$OUT/perf.data" -- sleep 20 >/dev/null 2>&1
    perf report -i "$OUT/perf.data" --no-children --sort sym --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -80 >"$OUT/profile.txt") &
   profiler=$!
 fi
 status=0
+if [ -n "$POPULATION" ]; then
+  # Each volunteer attaches once from its own address, and 100,000 of them hold far more than the default
+  # descriptors while the storm lasts.
+  ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  population=(--population "$(echo "$POPULATION" | tr ' ' ',')" --sync-interval "$SYNC_INTERVAL" --measure "$MEASURE")
+  [ -n "$pg_dir" ] && population+=(--postgres-pid "$(head -1 "$pg_dir/data/postmaster.pid")")
+  if [ "$KILL_SILO" = 1 ]; then
+    [ "$SILOS" -gt 1 ] || { echo "KILL_SILO=1 needs SILOS=2 or more." >&2; exit 2; }
+    population+=(--kill-pid "${silo_pids[-1]}" --kill-after "$KILL_AFTER")
+  fi
+  dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
+    --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --units "$UNITS" --units-per-sync "$UNITS_PER_SYNC" \
+    --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" ${pg_dir:+--store-database "$base;Database=volunteer"} \
+    "${population[@]}" || status=$?
+  if [ -n "$profiler" ]; then
+    wait "$profiler" || true
+    echo "hottest functions of the coordinator (perf, 20 s of the largest population): $OUT/profile.txt"
+  fi
+  exit "$status"
+fi
 dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
   --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --workers "$WORKERS" --units "$UNITS" \
   --units-per-sync "$UNITS_PER_SYNC" --compute-ms "$COMPUTE_MS" --warm-up "$WARM_UP" --warm-up-units "$WARM_UP_UNITS" --runs "$RUNS" --adaptive "$ADAPTIVE" --timeout "$TIMEOUT" --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" "${baseline[@]}" \

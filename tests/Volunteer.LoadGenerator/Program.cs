@@ -1,16 +1,23 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Volunteer.Coordinator.Settings;
 using Volunteer.LoadGenerator;
-using Volunteer.Protocol;
+using Volunteer.LoadGenerator.Population;
 using Volunteer.Testing;
 
 // Load generator: N simulated volunteers over the real HTTP worker API against a running coordinator,
 // and (with --database) the raw PostgreSQL baseline for the same rows. Run through infra/bench.sh.
 var options = BenchOptions.Parse(args);
 var figures = new Dictionary<string, object>();
+if (options.JobGrainCeiling)
+{
+    return await JobGrainCeiling.RunAsync(options, figures);
+}
+if (options.Coordinators.Count == 0)
+{
+    throw new ArgumentException("--coordinator URL[,URL...] is required");
+}
 var invariant = CultureInfo.InvariantCulture;
 
 if (options.Database is not null)
@@ -27,8 +34,11 @@ if (options.Database is not null)
 }
 
 // The job API's client; each volunteer has a client of its own (SimulatedVolunteer).
-using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-var coordinator = options.Coordinators[0];
+using var jobs = new JobClient(options.Coordinators, options.ApiKey);
+if (options.Population.Count > 0)
+{
+    return await new PopulationRun(options, jobs, figures).RunAsync();
+}
 var volunteers = Enumerable.Range(0, options.Workers)
     .Select(i => new SimulatedVolunteer(options.Coordinators[i % options.Coordinators.Count], LoopbackSources.Next()))
     .ToList();
@@ -62,7 +72,7 @@ if (options.WarmUpUnits > 0)
     // A warm-up job first, as a coordinator that has been serving for a while would be: the JIT's tiered
     // recompilation of the hot path took about a third of the coordinator's CPU in the first minute (perf).
     var warmUp = Stopwatch.StartNew();
-    var (warmUpJob, _) = await SubmitAsync(options.WarmUpUnits);
+    var (warmUpJob, _) = await jobs.SubmitAsync(options.WarmUpUnits, options.Adaptive);
     await DriveAsync(warmUpJob, new LoadFigures(TimeSpan.Zero), (_, _, _) => { });
     Console.WriteLine($"warm-up job of {options.WarmUpUnits} units done in {warmUp.Elapsed.TotalSeconds:0.0} s");
     figures["warmUpUnits"] = options.WarmUpUnits;
@@ -129,7 +139,7 @@ async Task<Dictionary<string, object>> MeasureAsync()
 {
     var run = new Dictionary<string, object>();
     var load = new LoadFigures(options.WarmUp);
-    var (jobId, acceptedIn) = await SubmitAsync(options.Units);
+    var (jobId, acceptedIn) = await jobs.SubmitAsync(options.Units, options.Adaptive);
     run["jobAcceptedMilliseconds"] = Math.Round(acceptedIn.TotalMilliseconds, 1);
     Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
 
@@ -190,12 +200,13 @@ async Task<(string State, long Assimilated, TimeSpan Elapsed)> DriveAsync(Guid j
     using var stop = new CancellationTokenSource();
     var clock = Stopwatch.StartNew();
     var running = volunteers.Select(v => Task.Run(() => v.RunAsync(options.UnitsPerSync, options.ComputeTime, load, stop.Token))).ToList();
-    string state;
-    long assimilated;
+    var state = "Running";
+    long assimilated = 0;
     do
     {
         await Task.Delay(500);
-        (state, assimilated) = await StateAsync(jobId);
+        // A poll no silo answered (one killed mid-run, say) keeps the last state seen and polls again.
+        (state, assimilated) = await jobs.StateAsync(jobId) ?? (state, assimilated);
         onPoll(state, assimilated, clock.Elapsed);
     }
     while (state == "Running" && clock.Elapsed < options.Timeout);
@@ -218,34 +229,3 @@ static double Median(IEnumerable<double> values)
 static string FigureText(object value) => value is IReadOnlyDictionary<string, int> counts
     ? counts.Count == 0 ? "none" : string.Join(", ", counts.Select(e => $"{e.Key}: {e.Value}"))
     : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-
-async Task<(Guid Id, TimeSpan AcceptedIn)> SubmitAsync(long units)
-{
-    var submit = Stopwatch.StartNew();
-    using var submission = new HttpRequestMessage(HttpMethod.Post, new Uri(coordinator, Routes.Jobs))
-    {
-        Content = JsonContent.Create(new
-        {
-            app = "checksum",
-            parameters = new { units, seed = 1 },
-            redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 2, maxTotalResults = 4 },
-            adaptive = options.Adaptive,
-        }),
-    };
-    submission.Headers.Add(Routes.ApiKeyHeader, options.ApiKey);
-    using var submitted = await http.SendAsync(submission);
-    var acceptedIn = submit.Elapsed;
-    var job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement;
-    return submitted.IsSuccessStatusCode
-        ? (job.GetProperty("id").GetGuid(), acceptedIn)
-        : throw new InvalidOperationException($"Submitting the job failed: {job}");
-}
-
-async Task<(string State, long Assimilated)> StateAsync(Guid id)
-{
-    using var view = new HttpRequestMessage(HttpMethod.Get, new Uri(coordinator, Routes.Job(id)));
-    view.Headers.Add(Routes.ApiKeyHeader, options.ApiKey);
-    using var answer = await http.SendAsync(view);
-    var current = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
-    return (current.GetProperty("state").GetString()!, current.GetProperty("units").GetProperty("assimilated").GetInt64());
-}

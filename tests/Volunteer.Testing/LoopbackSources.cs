@@ -28,6 +28,20 @@ public static class LoopbackSources
     }
 
     /// <summary>
+    /// The address of volunteer <paramref name="n"/> of a population larger than <see cref="Capacity"/>: the first
+    /// <see cref="Capacity"/> volunteers each get a /24 of their own (host 1, as <see cref="Next"/> hands out), the next
+    /// as many share those networks as host 2, and so on up to host 254: 16.5 million addresses, none in 127.0.0.0/16.
+    /// Not shared with <see cref="Next"/>: a process uses one or the other.
+    /// </summary>
+    public static IPAddress OfPopulation(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(n, Capacity * 254);
+        var network = n % Capacity;
+        return new IPAddress([127, (byte)(1 + network / 256), (byte)(network % 256), (byte)(1 + n / Capacity)]);
+    }
+
+    /// <summary>
     /// A handler whose every connection leaves from <paramref name="source"/>. Its pool keeps connections alive
     /// for reuse, and since it holds no other host's connections, no request ever leaves from another address.
     /// </summary>

@@ -24,7 +24,7 @@ public static class AccountsApi
     {
         var policy = routes.ServiceProvider.GetRequiredService<IOptions<VolunteerOptions>>().Value.SignUp;
         var accounts = routes.MapGroup("/" + Routes.Accounts).WithTags("Accounts");
-        var signUp = accounts.MapPost("/", SignUpAsync).WithName("SignUp")
+        var signUp = accounts.MapPost("/", SignUpAsync).WithName("SignUp").RequireAdmission()
             // Sign-ups come from anywhere; per address they are limited like attaches.
             .RequireRateLimiting(WorkersApi.AttachRateLimit)
             .WithMetadata(new BodyLimit(MaxSignUpBytes))

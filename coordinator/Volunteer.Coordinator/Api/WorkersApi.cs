@@ -17,7 +17,6 @@ namespace Volunteer.Coordinator.Api;
 public static class WorkersApi
 {
     public const string AttachRateLimit = "attach";
-    public const string SyncRateLimit = "sync";
     public const int MaxNameLength = 100;
     public const int MaxCores = 4096;
 
@@ -28,10 +27,10 @@ public static class WorkersApi
     {
         var limits = routes.ServiceProvider.GetRequiredService<IOptions<VolunteerOptions>>().Value.SyncLimits;
         var workers = routes.MapGroup("/" + Routes.Workers).WithTags("Workers");
-        workers.MapPost("/", AttachAsync).WithName("AttachWorker").RequireRateLimiting(AttachRateLimit)
+        workers.MapPost("/", AttachAsync).WithName("AttachWorker").RequireAdmission().RequireRateLimiting(AttachRateLimit)
             .WithMetadata(new BodyLimit(MaxAttachBytes))
             .WithSummary("Attach a volunteer host: records its public key, returns its id and secret token.");
-        workers.MapPost("/" + Routes.Sync, SyncAsync).WithName("SyncWorker").RequireRateLimiting(SyncRateLimit)
+        workers.MapPost("/" + Routes.Sync, SyncAsync).WithName("SyncWorker").RequireAdmission().RequireSyncRateLimit()
             .RequireWorkerToken()
             .WithMetadata(new BodyLimit(limits.MaxSyncBodyBytes))
             .WithSummary("Report finished replicas and ask for more work in one round trip.");

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
+using Volunteer.Coordinator.Authentication;
 using Volunteer.Coordinator.Blobs;
 using Volunteer.Coordinator.Peers;
 using Volunteer.Coordinator.Scheduling;
@@ -26,6 +27,7 @@ namespace Volunteer.Coordinator.Grains;
 [PreferLocalPlacement]
 public sealed class HostGrain(
     IWorkStore store,
+    WorkerDirectory directory,
     RunningJobs runningJobs,
     PeerProbe probe,
     CoordinatorKey coordinatorKey,
@@ -76,7 +78,7 @@ public sealed class HostGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // The cores it attached with never change; a job telling of its results may wake the grain before any sync.
-        _worker = await store.FindWorkerAsync(WorkerId, cancellationToken);
+        _worker = (await directory.FindAsync(WorkerId, cancellationToken))?.Record;
         _cores = _worker?.Cores ?? 1;
         _stored = await store.FindHostQuotaAsync(WorkerId, cancellationToken);
         _quota = _stored;

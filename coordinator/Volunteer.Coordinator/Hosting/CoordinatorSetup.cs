@@ -69,6 +69,8 @@ public static class CoordinatorSetup
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountKeys>();
         services.AddSingleton<WorkerSync>();
+        services.AddSingleton<SyncRateLimit>();
+        services.AddSingleton<WorkerAdmission>();
         services.AddSingleton<HostPresence>();
         services.AddPeerIndex();
         services.AddSingleton<ResultPuller>().AddHttpClient(ResultPuller.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
@@ -84,11 +86,6 @@ public static class CoordinatorSetup
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             var limits = builder.Configuration.GetSection(VolunteerOptions.Section).Get<VolunteerOptions>() ?? new VolunteerOptions();
-            // Keyed on the worker its credentials proved (checked before the limiter runs), so no spelling of
-            // a token, such as one padded with spaces, opens a second budget.
-            limiter.AddPolicy(WorkersApi.SyncRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.AttachedWorker()?.Id ?? Guid.Empty,
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SyncsPerWorkerPerSecond, Window = TimeSpan.FromSeconds(1) }));
             limiter.AddPolicy(WorkersApi.AttachRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress ?? IPAddress.None,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.AttachesPerAddressPerMinute, Window = TimeSpan.FromMinutes(1) }));
@@ -153,7 +150,9 @@ public static class CoordinatorSetup
         app.UseStatusCodePages();
         // Before the credentials and the rate limiter, so the attach limit per address and replica placement see the real client.
         app.UseForwardedClientAddress(app.Services.GetRequiredService<IOptions<VolunteerOptions>>().Value.TrustedProxies);
+        app.UseWorkerAdmission();
         app.UseCredentials();
+        app.UseSyncRateLimit();
         app.UseRateLimiter();
         app.MapOpenApi();
         app.MapHealthChecks("/health");

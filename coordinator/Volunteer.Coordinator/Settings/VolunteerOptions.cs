@@ -46,6 +46,14 @@ public sealed class VolunteerOptions : IValidatableObject
     [Range(1, 100_000)]
     public int SyncsPerWorkerPerSecond { get; set; } = 50;
 
+    /// <summary>
+    /// Volunteers' requests (syncs, attaches, sign-ups) this silo serves at once; more are answered 503 with Retry-After at
+    /// once, costing nothing, and the agents come back after their backoff. Without it an attach storm or a herd of first
+    /// syncs piled up 20,000 connections until the silo ran out of memory (infra/bench.sh, 100,000 volunteers).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxWorkerRequestsInFlight { get; set; } = 256;
+
     /// <summary>Workers one network address may attach per minute (a load test on one host raises it).</summary>
     [Range(1, 1_000_000)]
     public int AttachesPerAddressPerMinute { get; set; } = 120;

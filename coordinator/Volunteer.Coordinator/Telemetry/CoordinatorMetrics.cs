@@ -19,6 +19,7 @@ public sealed class CoordinatorMetrics
     {
         var meter = meterFactory.Create(MeterName);
         UnitsDispatched = meter.CreateCounter<long>("volunteer.replicas.dispatched", description: "Replicas leased to workers");
+        WorkerRequestsShed = meter.CreateCounter<long>("volunteer.workers.shed", description: "Volunteers' requests answered 503 because the silo was serving its most at once");
         ReportsAccepted = meter.CreateCounter<long>("volunteer.reports.accepted", description: "Reports committed");
         ReportsRefused = meter.CreateCounter<long>("volunteer.reports.refused", description: "Reports refused, by reason");
         LeasesExpired = meter.CreateCounter<long>("volunteer.leases.expired", description: "Leases voided at their deadline");
@@ -35,6 +36,8 @@ public sealed class CoordinatorMetrics
     }
 
     public Counter<long> UnitsDispatched { get; }
+
+    public Counter<long> WorkerRequestsShed { get; }
 
     public Counter<long> ReportsAccepted { get; }
 

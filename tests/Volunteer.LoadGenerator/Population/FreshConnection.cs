@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Volunteer.LoadGenerator.Population;
+
+/// <summary>An answer read off a connection that carried one request: its status, body and what its stages took.</summary>
+public sealed record FreshAnswer(int Status, byte[] Body, double ConnectMilliseconds, double TotalMilliseconds);
+
+/// <summary>
+/// One HTTP/1.1 request over a connection of its own, from a given source address, closed after the answer ("Connection:
+/// close"), as a volunteer behind NAT syncs: nothing is pooled, so every sync pays the TCP handshake and the coordinator
+/// accepts and closes one connection per sync. Written on a bare socket rather than HttpClient because 100,000 source
+/// addresses on one machine need the address chosen per connection, and the generator's own CPU per request must stay
+/// small beside the coordinator it measures.
+/// </summary>
+public static class FreshConnection
+{
+    private const int MaxAnswerBytes = 16 * 1024 * 1024;
+
+    public static async Task<FreshAnswer> SendAsync(
+        IPEndPoint server, IPAddress source, string method, string pathAndQuery, string? bearer, ReadOnlyMemory<byte> json,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Bind(new IPEndPoint(source, 0));
+        await socket.ConnectAsync(server, cancellationToken);
+        var connected = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+        var head = new StringBuilder(256)
+            .Append(method).Append(' ').Append(pathAndQuery).Append(" HTTP/1.1\r\nHost: ").Append(server).Append("\r\nConnection: close\r\n");
+        if (bearer is not null)
+        {
+            head.Append("Authorization: Bearer ").Append(bearer).Append("\r\n");
+        }
+        if (method != "GET")
+        {
+            head.Append("Content-Type: application/json\r\nContent-Length: ").Append(json.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        }
+        head.Append("\r\n");
+        var headBytes = Encoding.ASCII.GetBytes(head.ToString());
+        await socket.SendAsync(headBytes, SocketFlags.None, cancellationToken);
+        if (json.Length > 0)
+        {
+            await socket.SendAsync(json, SocketFlags.None, cancellationToken);
+        }
+
+        // The coordinator closes the connection after its answer: read to the end, then take the answer apart.
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MaxAnswerBytes)
+                    {
+                        throw new InvalidDataException($"An answer longer than {MaxAnswerBytes} bytes.");
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+                length += read;
+            }
+            var (status, body) = Parse(buffer.AsSpan(0, length));
+            return new FreshAnswer(status, body, connected, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The status and body of a whole HTTP/1.1 answer, its body de-chunked if it came in chunks.</summary>
+    public static (int Status, byte[] Body) Parse(ReadOnlySpan<byte> answer)
+    {
+        var headEnd = answer.IndexOf("\r\n\r\n"u8);
+        if (headEnd < 0 || answer.Length < 12 || !answer.StartsWith("HTTP/1."u8))
+        {
+            throw new InvalidDataException("Not a complete HTTP/1.1 answer.");
+        }
+        var status = int.Parse(Encoding.ASCII.GetString(answer.Slice(9, 3)), CultureInfo.InvariantCulture);
+        var head = Encoding.ASCII.GetString(answer[..headEnd]);
+        var body = answer[(headEnd + 4)..];
+        if (!head.Contains("\r\nTransfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            return (status, body.ToArray());
+        }
+        var output = new List<byte>(body.Length);
+        while (true)
+        {
+            var lineEnd = body.IndexOf("\r\n"u8);
+            if (lineEnd < 0)
+            {
+                throw new InvalidDataException("A chunk without its size line.");
+            }
+            var sizeText = Encoding.ASCII.GetString(body[..lineEnd]).Split(';')[0].Trim();
+            var size = int.Parse(sizeText, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            if (size == 0)
+            {
+                return (status, output.ToArray());
+            }
+            output.AddRange(body.Slice(lineEnd + 2, size));
+            body = body[(lineEnd + 2 + size + 2)..];
+        }
+    }
+}

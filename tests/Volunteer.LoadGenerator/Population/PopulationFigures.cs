@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Volunteer.LoadGenerator.Population;
+
+/// <summary>
+/// What the simulated population saw, window by window: each successful request's latency (whole, and its TCP connect
+/// alone), the reports acknowledged, failures by kind; and, for the run as a whole, a per-second line of syncs served
+/// and failed, so what volunteers saw around a silo failure can be read second by second.
+/// </summary>
+public sealed class PopulationFigures
+{
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly int[] _servedBySecond = new int[24 * 3600];
+    private readonly int[] _failedBySecond = new int[24 * 3600];
+    private Window _window = new();
+
+    /// <summary>Seconds since the figures began.</summary>
+    public int Second => (int)Stopwatch.GetElapsedTime(_start).TotalSeconds;
+
+    /// <summary>Starts a new window and returns the one that ends.</summary>
+    public Window NextWindow() => Interlocked.Exchange(ref _window, new Window());
+
+    public void Served(FreshAnswer answer, int accepted, int leased)
+    {
+        Interlocked.Increment(ref _servedBySecond[Math.Min(Second, _servedBySecond.Length - 1)]);
+        _window.Add(answer, accepted, leased);
+    }
+
+    public void Failed(string kind)
+    {
+        Interlocked.Increment(ref _failedBySecond[Math.Min(Second, _failedBySecond.Length - 1)]);
+        _window.Failures.AddOrUpdate(kind, 1, (_, n) => n + 1);
+    }
+
+    /// <summary>Syncs served and failed in each second from <paramref name="from"/> to <paramref name="to"/> (exclusive).</summary>
+    public IEnumerable<(int Second, int Served, int Failed)> Timeline(int from, int to)
+    {
+        for (var s = Math.Max(0, from); s < Math.Min(to, _servedBySecond.Length); s++)
+        {
+            yield return (s, Volatile.Read(ref _servedBySecond[s]), Volatile.Read(ref _failedBySecond[s]));
+        }
+    }
+
+    public sealed class Window
+    {
+        private readonly object _gate = new();
+        private readonly List<double> _total = new(1 << 16);
+        private readonly List<double> _connect = new(1 << 16);
+        private long _accepted;
+        private long _leased;
+        private readonly long _began = Stopwatch.GetTimestamp();
+
+        public ConcurrentDictionary<string, int> Failures { get; } = new();
+
+        public long ReportsAccepted => Interlocked.Read(ref _accepted);
+
+        /// <summary>Replicas the served syncs leased: fewer than asked for means the volunteers were left without work.</summary>
+        public long Leased => Interlocked.Read(ref _leased);
+
+        public int Served
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _total.Count;
+                }
+            }
+        }
+
+        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_began);
+
+        public void Add(FreshAnswer answer, int accepted, int leased)
+        {
+            Interlocked.Add(ref _leased, leased);
+            lock (_gate)
+            {
+                _total.Add(answer.TotalMilliseconds);
+                _connect.Add(answer.ConnectMilliseconds);
+            }
+            Interlocked.Add(ref _accepted, accepted);
+        }
+
+        public double TotalPercentile(double fraction) => Percentile(_total, fraction);
+
+        public double ConnectPercentile(double fraction) => Percentile(_connect, fraction);
+
+        public double TotalMax()
+        {
+            lock (_gate)
+            {
+                return _total.Count == 0 ? double.NaN : _total.Max();
+            }
+        }
+
+        private double Percentile(List<double> values, double fraction)
+        {
+            double[] sorted;
+            lock (_gate)
+            {
+                sorted = [.. values];
+            }
+            Array.Sort(sorted);
+            return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
+        }
+    }
+}

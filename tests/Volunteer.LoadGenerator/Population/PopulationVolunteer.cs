@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Volunteer.Protocol;
+using Volunteer.Testing;
+
+namespace Volunteer.LoadGenerator.Population;
+
+/// <summary>What every volunteer of a population shares: where the coordinators are, what a sync asks for, and when to give up.</summary>
+/// <param name="Coordinators">The silos' HTTP endpoints; volunteer n starts with n modulo their count and moves on to the next when one fails.</param>
+/// <param name="SyncInterval">The mean time between a volunteer's syncs; each wait is jittered ±20%.</param>
+/// <param name="Connections">
+/// Bounds the generator's connections open at once: under overload, connects wait seconds in SYN retransmission, and
+/// 100,000 volunteers retrying would pass the 20,000 descriptors a process may hold here (the runtime then fails with
+/// "Out of memory"). Far above what a healthy run holds (a few dozen); the wait for a slot counts in the sync's latency.
+/// </param>
+public sealed record PopulationSettings(
+    IReadOnlyList<IPEndPoint> Coordinators, int UnitsPerSync, int Cores, TimeSpan SyncInterval, TimeSpan RequestTimeout,
+    TimeSpan FirstRetry, PopulationFigures Figures, SemaphoreSlim Connections);
+
+/// <summary>
+/// One volunteer host of a simulated population: an anonymous account and host key of its own (made by its attach, as
+/// an agent's first start makes them), a source address of its own in 127.0.0.0/8, and a sync about once a
+/// <see cref="PopulationSettings.SyncInterval"/> over a fresh connection that reports the units the last sync leased
+/// (computed with the app's real computer, which costs nothing for checksum) and asks for a few more. A refused
+/// connection, a timeout or a 5xx is retried as the agent retries: exponential backoff with jitter, from the next silo.
+/// </summary>
+public sealed class PopulationVolunteer(int index, IPAddress source, PopulationSettings settings)
+{
+    private static readonly string SyncPath = "/" + Routes.WorkerSync;
+    private static readonly string AttachPath = "/" + Routes.Workers;
+
+    private ECDsa? _key;
+    private Guid _id;
+    private string _token = "";
+    private int _coordinator = index % settings.Coordinators.Count;
+    private List<ReplicaReport> _reports = [];
+
+    public bool Attached => _token.Length > 0;
+
+    /// <summary>Attaches, retrying what a real agent would retry, until attached or cancelled; returns the answer that attached it.</summary>
+    public async Task<FreshAnswer> AttachAsync(CancellationToken cancellationToken)
+    {
+        _key ??= ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new WorkerAttachRequest($"population-{index}", Convert.ToBase64String(_key.ExportSubjectPublicKeyInfo()), settings.Cores),
+            ProtocolJson.Options);
+        var retry = settings.FirstRetry;
+        while (true)
+        {
+            var answer = await TryAsync("POST", AttachPath, null, body, "attach", cancellationToken);
+            if (answer is { Status: 201 })
+            {
+                var attached = JsonSerializer.Deserialize<WorkerAttachResponse>(answer.Body, ProtocolJson.Options)!;
+                (_id, _token) = (attached.WorkerId, attached.Token);
+                return answer;
+            }
+            if (answer is not null)
+            {
+                settings.Figures.Failed($"attach HTTP {answer.Status}");
+            }
+            if (answer is { Status: >= 400 and < 500 and not 408 and not 429 })
+            {
+                throw new InvalidOperationException($"Volunteer {index}'s attach was refused: HTTP {answer.Status} {System.Text.Encoding.UTF8.GetString(answer.Body)}");
+            }
+            retry = await BackOffAsync(retry, cancellationToken);
+        }
+    }
+
+    /// <summary>Syncs about once an interval until cancelled, the first sync at a random point of the first interval.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(settings.SyncInterval * Random.Shared.NextDouble(), cancellationToken);
+            var retry = settings.FirstRetry;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (await SyncAsync(cancellationToken))
+                {
+                    retry = settings.FirstRetry;
+                    await Task.Delay(settings.SyncInterval * (0.8 + 0.4 * Random.Shared.NextDouble()), cancellationToken);
+                }
+                else
+                {
+                    retry = await BackOffAsync(retry, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is over, mid-wait or mid-sync.
+        }
+    }
+
+    /// <summary>One sync: true when it was served (its reports settled one way or another), false when it is to be retried.</summary>
+    private async Task<bool> SyncAsync(CancellationToken cancellationToken)
+    {
+        var request = new SyncRequest(_reports, [], settings.UnitsPerSync,
+            _reports.Count > 0 ? ReportSignature.Sign(_key!, _id, _reports) : null);
+        var answer = await TryAsync("POST", SyncPath, _token, JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Options), "sync", cancellationToken);
+        if (answer is null)
+        {
+            return false;
+        }
+        if (answer.Status is >= 500 or 408 or 429)
+        {
+            settings.Figures.Failed($"sync HTTP {answer.Status}");
+            return false;
+        }
+        if (answer.Status != 200)
+        {
+            // A refusal is final (its reports will never be taken): the agent drops them and carries on.
+            settings.Figures.Failed($"sync HTTP {answer.Status}");
+            _reports = [];
+            return true;
+        }
+        var response = JsonSerializer.Deserialize<SyncResponse>(answer.Body, ProtocolJson.Options)!;
+        settings.Figures.Served(answer, response.Accepted, response.Assignments.Count);
+        var computed = new List<ReplicaReport>(response.Assignments.Count);
+        foreach (var assignment in response.Assignments)
+        {
+            computed.Add(await SimulatedHost.ComputeAsync(assignment, cancellationToken));
+        }
+        _reports = computed;
+        return true;
+    }
+
+    /// <summary>One request to the current silo; null (counted, and the next silo chosen) when no answer came.</summary>
+    private async Task<FreshAnswer?> TryAsync(string method, string path, string? bearer, byte[] body, string what, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.RequestTimeout);
+        var wanted = Stopwatch.GetTimestamp();
+        var slot = false;
+        try
+        {
+            await settings.Connections.WaitAsync(timeout.Token);
+            slot = true;
+            var answer = await FreshConnection.SendAsync(settings.Coordinators[_coordinator], source, method, path, bearer, body, timeout.Token);
+            answer = answer with { TotalMilliseconds = Stopwatch.GetElapsedTime(wanted).TotalMilliseconds };
+            if (answer.Status >= 500)
+            {
+                NextCoordinator();
+            }
+            return answer;
+        }
+        catch (SocketException ex)
+        {
+            settings.Figures.Failed($"{what} {ex.SocketErrorCode}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            settings.Figures.Failed($"{what} timeout");
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            settings.Figures.Failed($"{what} {ex.GetType().Name}");
+        }
+        finally
+        {
+            if (slot)
+            {
+                settings.Connections.Release();
+            }
+        }
+        NextCoordinator();
+        return null;
+    }
+
+    private void NextCoordinator() => _coordinator = (_coordinator + 1) % settings.Coordinators.Count;
+
+    /// <summary>Waits the retry delay with full jitter and returns the next one, doubled up to the sync interval.</summary>
+    private async Task<TimeSpan> BackOffAsync(TimeSpan retry, CancellationToken cancellationToken)
+    {
+        await Task.Delay(retry * (0.5 + Random.Shared.NextDouble() / 2), cancellationToken);
+        return TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, settings.SyncInterval.Ticks));
+    }
+}
