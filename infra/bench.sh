@@ -40,6 +40,7 @@ ADAPTIVE=${ADAPTIVE:-true}   # adaptive replication; the warm-up job makes the v
 WARM_UP_UNITS=${WARM_UP_UNITS:-50000}  # a job run to completion before the measured one, so the JIT has settled
 TIMEOUT=${TIMEOUT:-900}     # seconds of load before the run stops (a 10M-unit job is measured for a while, not finished)
 SYNC_INTERVAL=${SYNC_INTERVAL:-60}  # population mode: seconds between a volunteer's syncs (±20%)
+UNIT_SECONDS=${UNIT_SECONDS:-600}   # population mode: seconds a volunteer takes over one unit (±50%); its queue holds UNITS_PER_SYNC
 MEASURE=${MEASURE:-90}              # population mode: seconds measured at each size, after one interval of warm-up
 KILL_SILO=${KILL_SILO:-0}           # population mode with SILOS>1: kill the last silo (SIGKILL) KILL_AFTER seconds into the last step
 KILL_AFTER=${KILL_AFTER:-30}
@@ -128,7 +129,7 @@ if [ -n "$POPULATION" ]; then
   # Each volunteer attaches once from its own address, and 100,000 of them hold far more than the default
   # descriptors while the storm lasts.
   ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-  population=(--population "$(echo "$POPULATION" | tr ' ' ',')" --sync-interval "$SYNC_INTERVAL" --measure "$MEASURE")
+  population=(--population "$(echo "$POPULATION" | tr ' ' ',')" --sync-interval "$SYNC_INTERVAL" --unit-seconds "$UNIT_SECONDS" --measure "$MEASURE")
   [ -n "$pg_dir" ] && population+=(--postgres-pid "$(head -1 "$pg_dir/data/postmaster.pid")")
   if [ "$KILL_SILO" = 1 ]; then
     [ "$SILOS" -gt 1 ] || { echo "KILL_SILO=1 needs SILOS=2 or more." >&2; exit 2; }

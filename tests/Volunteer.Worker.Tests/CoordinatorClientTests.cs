@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Volunteer.Worker.Agent;
 using Volunteer.Protocol;
 using static Volunteer.Worker.Tests.AttachedWorker;
@@ -23,6 +24,43 @@ public sealed class CoordinatorClientTests
         Assert.Equal((0, SyncLimits.Default), (response.Accepted, response.Limits));
         Assert.Equal([First, Second, First], CoordinatorsOf(handler));
         Assert.All(handler.Requests, r => Assert.Equal("Bearer token", r.Headers.Authorization!.ToString()));
+    }
+
+    [Fact]
+    public async Task A_coordinator_shedding_load_is_retried_after_its_Retry_After_not_the_backoff()
+    {
+        var shed = ScriptedHandler.Answer(HttpStatusCode.ServiceUnavailable, "{}");
+        var handler = new ScriptedHandler(
+            async (request, cancellationToken) =>
+            {
+                var answer = await shed(request, cancellationToken);
+                answer.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(30));
+                return answer;
+            },
+            Accepted);
+        var time = new FakeTimeProvider();
+        var client = Client(handler, time: time);
+
+        var syncing = client.SyncAsync(new SyncRequest(), CancellationToken.None);
+        await WaitForRequestsAsync(handler, 1);
+        // The backoff (10 ms here) has long passed; the 30 s the coordinator asked for have not.
+        time.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(200);
+        Assert.Single(handler.Requests);
+        Assert.False(syncing.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.IsType<SyncOutcome.Accepted>(await syncing.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    private static async Task WaitForRequestsAsync(ScriptedHandler handler, int count)
+    {
+        for (var waited = 0; handler.Requests.Count < count; waited++)
+        {
+            Assert.True(waited < 3000, $"{count} request(s) expected, {handler.Requests.Count} came");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]
@@ -100,7 +138,7 @@ public sealed class CoordinatorClientTests
         Assert.Single(handler.Requests);
     }
 
-    private static CoordinatorClient Client(ScriptedHandler handler, TimeSpan? requestTimeout = null)
+    private static CoordinatorClient Client(ScriptedHandler handler, TimeSpan? requestTimeout = null, TimeProvider? time = null)
     {
         var options = Options.Create(new WorkerOptions
         {
@@ -108,7 +146,8 @@ public sealed class CoordinatorClientTests
             MaxRetryDelay = TimeSpan.FromMilliseconds(20),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
         });
-        return new CoordinatorClient(new HttpClient(handler), Identity(), options, new CoordinatorReach(TimeProvider.System), TimeProvider.System, NullLogger<CoordinatorClient>.Instance);
+        time ??= TimeProvider.System;
+        return new CoordinatorClient(new HttpClient(handler), Identity(), options, new CoordinatorReach(time), time, NullLogger<CoordinatorClient>.Instance);
     }
 
     private static List<Uri> CoordinatorsOf(ScriptedHandler handler) =>

@@ -16,8 +16,11 @@ public sealed class AdmittedWorkerRequest;
 /// </summary>
 public sealed class WorkerAdmission(IOptions<VolunteerOptions> options, CoordinatorMetrics metrics)
 {
-    /// <summary>Seconds a shed request is told to wait; the agents add their own jitter and backoff.</summary>
-    public const int RetryAfterSeconds = 2;
+    /// <summary>
+    /// The seconds a shed request is told to wait are drawn from this range, so that a herd shed together comes back
+    /// spread out (the agent waits what Retry-After says instead of its own backoff, which starts at half a second).
+    /// </summary>
+    public const int MinRetryAfterSeconds = 5, MaxRetryAfterSeconds = 30;
 
     private readonly int _limit = options.Value.MaxWorkerRequestsInFlight;
     private int _inFlight;
@@ -56,7 +59,8 @@ public static class WorkerAdmissionSetup
         {
             // An empty 503, which the status code pages answer as a problem.
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            http.Response.Headers.RetryAfter = WorkerAdmission.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = Random.Shared.Next(WorkerAdmission.MinRetryAfterSeconds, WorkerAdmission.MaxRetryAfterSeconds + 1)
+                .ToString(CultureInfo.InvariantCulture);
             return;
         }
         try

@@ -8,7 +8,8 @@ using System.Text;
 namespace Volunteer.LoadGenerator.Population;
 
 /// <summary>An answer read off a connection that carried one request: its status, body and what its stages took.</summary>
-public sealed record FreshAnswer(int Status, byte[] Body, double ConnectMilliseconds, double TotalMilliseconds);
+/// <param name="RetryAfter">What a Retry-After header asked for, in seconds; null without one.</param>
+public sealed record FreshAnswer(int Status, byte[] Body, double ConnectMilliseconds, double TotalMilliseconds, int? RetryAfter = null);
 
 /// <summary>
 /// One HTTP/1.1 request over a connection of its own, from a given source address, closed after the answer ("Connection:
@@ -74,8 +75,8 @@ public static class FreshConnection
                 }
                 length += read;
             }
-            var (status, body) = Parse(buffer.AsSpan(0, length));
-            return new FreshAnswer(status, body, connected, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var (status, body, retryAfter) = Parse(buffer.AsSpan(0, length));
+            return new FreshAnswer(status, body, connected, Stopwatch.GetElapsedTime(started).TotalMilliseconds, retryAfter);
         }
         finally
         {
@@ -83,8 +84,8 @@ public static class FreshConnection
         }
     }
 
-    /// <summary>The status and body of a whole HTTP/1.1 answer, its body de-chunked if it came in chunks.</summary>
-    public static (int Status, byte[] Body) Parse(ReadOnlySpan<byte> answer)
+    /// <summary>The status, body (de-chunked if it came in chunks) and Retry-After seconds of a whole HTTP/1.1 answer.</summary>
+    public static (int Status, byte[] Body, int? RetryAfter) Parse(ReadOnlySpan<byte> answer)
     {
         var headEnd = answer.IndexOf("\r\n\r\n"u8);
         if (headEnd < 0 || answer.Length < 12 || !answer.StartsWith("HTTP/1."u8))
@@ -94,9 +95,18 @@ public static class FreshConnection
         var status = int.Parse(Encoding.ASCII.GetString(answer.Slice(9, 3)), CultureInfo.InvariantCulture);
         var head = Encoding.ASCII.GetString(answer[..headEnd]);
         var body = answer[(headEnd + 4)..];
+        int? retryAfter = null;
+        foreach (var line in head.Split("\r\n"))
+        {
+            if (line.StartsWith("Retry-After:", StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(line["Retry-After:".Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            {
+                retryAfter = seconds;
+            }
+        }
         if (!head.Contains("\r\nTransfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
         {
-            return (status, body.ToArray());
+            return (status, body.ToArray(), retryAfter);
         }
         var output = new List<byte>(body.Length);
         while (true)
@@ -110,7 +120,7 @@ public static class FreshConnection
             var size = int.Parse(sizeText, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             if (size == 0)
             {
-                return (status, output.ToArray());
+                return (status, output.ToArray(), retryAfter);
             }
             output.AddRange(body.Slice(lineEnd + 2, size));
             body = body[(lineEnd + 2 + size + 2)..];

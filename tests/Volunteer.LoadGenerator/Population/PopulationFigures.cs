@@ -14,6 +14,12 @@ public sealed class PopulationFigures
     private readonly int[] _servedBySecond = new int[24 * 3600];
     private readonly int[] _failedBySecond = new int[24 * 3600];
     private Window _window = new();
+    private int _servedOnce;
+
+    /// <summary>Volunteers that have had a sync served: a herd of first syncs is over when all active ones have.</summary>
+    public int ServedOnce => Volatile.Read(ref _servedOnce);
+
+    public void FirstServed() => Interlocked.Increment(ref _servedOnce);
 
     /// <summary>Seconds since the figures began.</summary>
     public int Second => (int)Stopwatch.GetElapsedTime(_start).TotalSeconds;

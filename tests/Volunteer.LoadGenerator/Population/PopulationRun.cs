@@ -30,13 +30,14 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
         var total = sizes[^1];
         // A host may hold InProgressPerCore replicas per core it reports: each volunteer claims the cores that let it hold what it asks for.
         var cores = Math.Max(1, (options.UnitsPerSync + new VolunteerOptions().InProgressPerCore - 1) / new VolunteerOptions().InProgressPerCore);
-        var settings = new PopulationSettings(endpoints, options.UnitsPerSync, cores, options.SyncInterval,
+        var settings = new PopulationSettings(endpoints, options.UnitsPerSync, cores, options.SyncInterval, options.UnitTime,
             RequestTimeout: TimeSpan.FromSeconds(30), FirstRetry: TimeSpan.FromSeconds(2), _seen, new SemaphoreSlim(8000));
         var volunteers = Enumerable.Range(0, total).Select(n => new PopulationVolunteer(n, LoopbackSources.OfPopulation(n), settings)).ToList();
         figures["mode"] = "population";
         figures["volunteers"] = total;
         figures["syncIntervalSeconds"] = options.SyncInterval.TotalSeconds;
-        figures["unitsPerSync"] = options.UnitsPerSync;
+        figures["unitsQueuedPerVolunteer"] = options.UnitsPerSync;
+        figures["unitSeconds"] = options.UnitTime.TotalSeconds;
         figures["measureSeconds"] = options.Measure.TotalSeconds;
         figures["coordinators"] = endpoints.Count;
 
@@ -60,8 +61,16 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
                 var volunteer = volunteers[i];
                 running.Add(Task.Run(() => volunteer.RunAsync(stop.Token)));
             }
-            Console.WriteLine($"{size} volunteers active: one sync interval ({options.SyncInterval.TotalSeconds:0} s) of warm-up, then {options.Measure.TotalSeconds:0} s measured");
-            await WatchAsync(jobId, options.SyncInterval + TimeSpan.FromSeconds(5), null);
+            // Warm-up: the herd of first syncs (each activates its host's grain, and some are shed and come back later),
+            // then one more interval, so the measured stretch is the steady state of a population that has synced before.
+            Console.WriteLine($"{size} volunteers active: warm-up until every one has synced, then one interval ({options.SyncInterval.TotalSeconds:0} s), then {options.Measure.TotalSeconds:0} s measured");
+            var herd = Stopwatch.StartNew();
+            while (_seen.ServedOnce < size && herd.Elapsed < TimeSpan.FromMinutes(15))
+            {
+                await WatchAsync(jobId, TimeSpan.FromSeconds(5), null);
+            }
+            var herdSeconds = herd.Elapsed.TotalSeconds;
+            await WatchAsync(jobId, options.SyncInterval, null);
             _seen.NextWindow();
             var before = Meter();
             var rowsBefore = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase);
@@ -83,6 +92,8 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
             var step = new Dictionary<string, object>
             {
                 ["activeVolunteers"] = size,
+                // From the first sync of the step's new volunteers until every active volunteer had one served.
+                ["secondsUntilAllSynced"] = Math.Round(herdSeconds, 1),
                 ["syncsServedPerSecond"] = Math.Round(window.Served / seconds, 1),
                 ["offeredSyncsPerSecond"] = Math.Round(size / options.SyncInterval.TotalSeconds, 1),
                 ["syncP50Milliseconds"] = Round(window.TotalPercentile(0.50)),
@@ -92,6 +103,7 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
                 ["connectP99Milliseconds"] = Round(window.ConnectPercentile(0.99)),
                 ["failures"] = window.Failures.IsEmpty ? "none" : string.Join(", ", window.Failures.OrderBy(f => f.Key).Select(f => $"{f.Key}: {f.Value}")),
                 ["replicasLeasedPerSync"] = Math.Round((double)window.Leased / served, 2),
+                ["reportsPerSync"] = Math.Round((double)window.ReportsAccepted / served, 2),
                 ["replicaResultsPerSecond"] = Math.Round(window.ReportsAccepted / seconds),
                 ["unitsValidatedPerSecond"] = Math.Round((assimilated - assimilatedBefore) / seconds),
                 ["coordinatorCpuCores"] = Math.Round((after.Coordinator - before.Coordinator) / seconds, 2),

@@ -10,21 +10,25 @@ namespace Volunteer.LoadGenerator.Population;
 
 /// <summary>What every volunteer of a population shares: where the coordinators are, what a sync asks for, and when to give up.</summary>
 /// <param name="Coordinators">The silos' HTTP endpoints; volunteer n starts with n modulo their count and moves on to the next when one fails.</param>
+/// <param name="UnitsPerSync">The units a volunteer keeps queued: each sync asks for what tops its queue up to this.</param>
 /// <param name="SyncInterval">The mean time between a volunteer's syncs; each wait is jittered ±20%.</param>
+/// <param name="UnitTime">How long a volunteer takes over one unit (jittered ±50%); with a zero time, every unit a sync
+/// leases is reported by the next.</param>
 /// <param name="Connections">
 /// Bounds the generator's connections open at once: under overload, connects wait seconds in SYN retransmission, and
 /// 100,000 volunteers retrying would pass the 20,000 descriptors a process may hold here (the runtime then fails with
 /// "Out of memory"). Far above what a healthy run holds (a few dozen); the wait for a slot counts in the sync's latency.
 /// </param>
 public sealed record PopulationSettings(
-    IReadOnlyList<IPEndPoint> Coordinators, int UnitsPerSync, int Cores, TimeSpan SyncInterval, TimeSpan RequestTimeout,
+    IReadOnlyList<IPEndPoint> Coordinators, int UnitsPerSync, int Cores, TimeSpan SyncInterval, TimeSpan UnitTime, TimeSpan RequestTimeout,
     TimeSpan FirstRetry, PopulationFigures Figures, SemaphoreSlim Connections);
 
 /// <summary>
 /// One volunteer host of a simulated population: an anonymous account and host key of its own (made by its attach, as
 /// an agent's first start makes them), a source address of its own in 127.0.0.0/8, and a sync about once a
-/// <see cref="PopulationSettings.SyncInterval"/> over a fresh connection that reports the units the last sync leased
-/// (computed with the app's real computer, which costs nothing for checksum) and asks for a few more. A refused
+/// <see cref="PopulationSettings.SyncInterval"/> over a fresh connection that reports the units it finished since the
+/// last (computed with the app's real computer, which costs nothing for checksum; the time a unit takes is simulated),
+/// says which it still holds, and asks for what tops its queue up, as the agent does. A refused
 /// connection, a timeout or a 5xx is retried as the agent retries: exponential backoff with jitter, from the next silo.
 /// </summary>
 public sealed class PopulationVolunteer(int index, IPAddress source, PopulationSettings settings)
@@ -36,7 +40,11 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
     private Guid _id;
     private string _token = "";
     private int _coordinator = index % settings.Coordinators.Count;
-    private List<ReplicaReport> _reports = [];
+    private readonly List<(Assignment Assignment, long FinishesAt)> _queue = [];
+    private bool _servedOnce;
+
+    /// <summary>What the last answer's Retry-After asked for: the next wait, instead of the backoff's, as the agent does.</summary>
+    private int? _retryAfter;
 
     public bool Attached => _token.Length > 0;
 
@@ -60,6 +68,7 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
             if (answer is not null)
             {
                 settings.Figures.Failed($"attach HTTP {answer.Status}");
+                _retryAfter = answer.RetryAfter;
             }
             if (answer is { Status: >= 400 and < 500 and not 408 and not 429 })
             {
@@ -95,11 +104,24 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         }
     }
 
-    /// <summary>One sync: true when it was served (its reports settled one way or another), false when it is to be retried.</summary>
+    /// <summary>
+    /// One sync: the units finished since the last (in the volunteer's own time: one after another, each taking about
+    /// <see cref="PopulationSettings.UnitTime"/>) reported, the rest said in progress, and the queue topped up to
+    /// <see cref="PopulationSettings.UnitsPerSync"/>. True when it was served (its reports settled one way or another),
+    /// false when it is to be retried.
+    /// </summary>
     private async Task<bool> SyncAsync(CancellationToken cancellationToken)
     {
-        var request = new SyncRequest(_reports, [], settings.UnitsPerSync,
-            _reports.Count > 0 ? ReportSignature.Sign(_key!, _id, _reports) : null);
+        var now = Stopwatch.GetTimestamp();
+        var finished = _queue.TakeWhile(q => q.FinishesAt <= now).ToList();
+        var reports = new List<ReplicaReport>(finished.Count);
+        foreach (var (assignment, _) in finished)
+        {
+            reports.Add(await SimulatedHost.ComputeAsync(assignment, cancellationToken));
+        }
+        var held = _queue.Skip(finished.Count).Select(q => q.Assignment.Ref).ToList();
+        var request = new SyncRequest(reports, held, Math.Max(0, settings.UnitsPerSync - held.Count),
+            reports.Count > 0 ? ReportSignature.Sign(_key!, _id, reports) : null);
         var answer = await TryAsync("POST", SyncPath, _token, JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Options), "sync", cancellationToken);
         if (answer is null)
         {
@@ -108,23 +130,34 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         if (answer.Status is >= 500 or 408 or 429)
         {
             settings.Figures.Failed($"sync HTTP {answer.Status}");
+            _retryAfter = answer.RetryAfter;
             return false;
         }
         if (answer.Status != 200)
         {
             // A refusal is final (its reports will never be taken): the agent drops them and carries on.
             settings.Figures.Failed($"sync HTTP {answer.Status}");
-            _reports = [];
+            _queue.RemoveRange(0, finished.Count);
             return true;
+        }
+        if (!_servedOnce)
+        {
+            _servedOnce = true;
+            settings.Figures.FirstServed();
         }
         var response = JsonSerializer.Deserialize<SyncResponse>(answer.Body, ProtocolJson.Options)!;
         settings.Figures.Served(answer, response.Accepted, response.Assignments.Count);
-        var computed = new List<ReplicaReport>(response.Assignments.Count);
-        foreach (var assignment in response.Assignments)
+        _queue.RemoveRange(0, finished.Count);
+        var cancelled = response.Cancelled.ToHashSet();
+        _queue.RemoveAll(q => cancelled.Contains(q.Assignment.Ref));
+        var known = _queue.Select(q => q.Assignment.Ref).ToHashSet();
+        var start = _queue.Count > 0 ? Math.Max(now, _queue[^1].FinishesAt) : now;
+        foreach (var assignment in response.Assignments.Where(a => !known.Contains(a.Ref)))
         {
-            computed.Add(await SimulatedHost.ComputeAsync(assignment, cancellationToken));
+            // Computed one after another, each taking the unit time jittered by ±50%.
+            start += (long)(settings.UnitTime.TotalSeconds * (0.5 + Random.Shared.NextDouble()) * Stopwatch.Frequency);
+            _queue.Add((assignment, start));
         }
-        _reports = computed;
         return true;
     }
 
@@ -172,10 +205,15 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
 
     private void NextCoordinator() => _coordinator = (_coordinator + 1) % settings.Coordinators.Count;
 
-    /// <summary>Waits the retry delay with full jitter and returns the next one, doubled up to the sync interval.</summary>
+    /// <summary>
+    /// Waits what the coordinator's Retry-After asked for, else the retry delay with jitter, and returns the next delay,
+    /// doubled up to the sync interval.
+    /// </summary>
     private async Task<TimeSpan> BackOffAsync(TimeSpan retry, CancellationToken cancellationToken)
     {
-        await Task.Delay(retry * (0.5 + Random.Shared.NextDouble() / 2), cancellationToken);
+        var wait = _retryAfter is { } seconds ? TimeSpan.FromSeconds(seconds) : retry * (0.5 + Random.Shared.NextDouble() / 2);
+        _retryAfter = null;
+        await Task.Delay(wait, cancellationToken);
         return TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, settings.SyncInterval.Ticks));
     }
 }

@@ -88,6 +88,9 @@ public sealed class CoordinatorClient
                 UseJitter = true,
                 Delay = settings.RetryDelay,
                 MaxDelay = settings.MaxRetryDelay,
+                // A coordinator shedding load says when to come back (spread over seconds, so a herd of agents does not
+                // return at once): that wait replaces the backoff's.
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Headers.RetryAfter?.Delta),
                 OnRetry = args =>
                 {
                     _reach.Failed();
