@@ -52,7 +52,7 @@ public sealed class WorkerSync(
             return problem!;
         }
         var reports = request.Reports ?? [];
-        if (reports.Count > 0 && !ReportSignature.Verify(worker.PublicKey, worker.Id, reports, request.Signature))
+        if (reports.Count > 0 && !directory.SignedBy(worker, reports, request.Signature))
         {
             return Refuse(sync.Results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature)).ToList());
         }
@@ -132,7 +132,7 @@ public sealed class WorkerSync(
                 return new RelayOutcome(bundle.WorkerId, 0, [.. results.Select(r => new ReportRefusal(
                     r.Replica, "UnknownWorker", $"No worker {bundle.WorkerId} is attached here: its reports cannot be checked."))]);
             }
-            if (!ReportSignature.Verify(origin.PublicKey, origin.Id, bundle.Reports, bundle.Signature))
+            if (!directory.SignedBy(origin, bundle.Reports, bundle.Signature))
             {
                 return RefuseRelayed(bundle.WorkerId, [.. results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature))]);
             }

@@ -44,7 +44,8 @@ public sealed class HostGrain(
 
     private readonly Dictionary<Guid, int> _holdingByJob = [];
     private readonly Dictionary<string, HostTally> _reliability = [];
-    private readonly HashSet<string> _flagged = [];
+    // The sets below are empty for almost every host, and a silo holds 100,000 host grains: made when first needed.
+    private HashSet<string>? _flagged;
     private readonly Dictionary<string, ResultRate> _rates = [];
 
     /// <summary>The jobs the host synced with since the grain activated, and their apps: where its results accepted alone may wait.</summary>
@@ -57,13 +58,13 @@ public sealed class HostGrain(
     private IndexedPeer? _peer;
 
     /// <summary>Result blobs the host is asked to upload, until the coordinator has them (<see cref="ReleaseAsync"/>).</summary>
-    private readonly HashSet<string> _uploads = new(StringComparer.Ordinal);
+    private HashSet<string>? _uploads;
 
     /// <summary>Result blobs the host may drop, told in its next answer only.</summary>
-    private readonly HashSet<string> _release = new(StringComparer.Ordinal);
+    private HashSet<string>? _release;
 
     /// <summary>The accounts whose hosts reported this one for a bad chunk since the grain activated.</summary>
-    private readonly HashSet<Guid> _accusers = [];
+    private HashSet<Guid>? _accusers;
     private PeerPass? _pass;
     private IGrainTimer? _listingRefresh;
 
@@ -88,7 +89,7 @@ public sealed class HostGrain(
         }
         foreach (var flag in await store.ListHostFlagsAsync(WorkerId, int.MaxValue, cancellationToken: cancellationToken))
         {
-            _flagged.Add(flag.App);
+            (_flagged ??= []).Add(flag.App);
         }
     }
 
@@ -104,7 +105,9 @@ public sealed class HostGrain(
     }
 
     /// <summary>Unlisted for good: the host served bad data (and its flag says so, in the store).</summary>
-    private bool UnlistedForGood => _flagged.Contains(PeerDataFlag);
+    private bool UnlistedForGood => IsFlagged(PeerDataFlag);
+
+    private bool IsFlagged(string app) => _flagged?.Contains(app) == true;
 
     public async Task<HostSyncOutcome> SyncAsync(HostSync sync)
     {
@@ -207,7 +210,7 @@ public sealed class HostGrain(
                 .SelectMany(o => o.Module is { } module ? [.. o.InputBlobs ?? [], module] : o.InputBlobs ?? []));
         }
         // Only a sync that spoke as a peer, or a host with directions waiting, is answered as a peer: the common sync costs nothing more.
-        var directions = sync.Peer is not null || _uploads.Count > 0 || _release.Count > 0 ? Directions(now) : null;
+        var directions = sync.Peer is not null || _uploads is { Count: > 0 } || _release is { Count: > 0 } ? Directions(now) : null;
         return new HostSyncOutcome([], cancelled, outcomes, directions);
     }
 
@@ -217,7 +220,7 @@ public sealed class HostGrain(
         var address = contact.Address is not null && IPAddress.TryParse(contact.Address, out var parsed) ? parsed : null;
         var change = peer.Advertise(contact.Advert, address, contact.Network);
         // A blob the host no longer holds cannot be uploaded: the job asks another holder.
-        _uploads.ExceptWith(contact.Advert.Removed ?? []);
+        _uploads?.ExceptWith(contact.Advert.Removed ?? []);
         await ApplyAsync(change);
         if (peer.StartProbe(now) is { } endpoint)
         {
@@ -301,13 +304,13 @@ public sealed class HostGrain(
 
     private HostPeerDirections Directions(DateTimeOffset now)
     {
-        IReadOnlyList<string> release = [.. _release];
-        _release.Clear();
+        IReadOnlyList<string> release = _release is null ? [] : [.. _release];
+        _release = null;
         return new HostPeerDirections(
             SendHoldings: _peer is not { HoldingsKnown: true },
             ListedEndpoint: _peer is { Listed: true } ? _peer.Endpoint : null,
             Network: _peer?.Network,
-            Uploads: [.. _uploads],
+            Uploads: _uploads is null ? [] : [.. _uploads],
             Release: release,
             Pass: Pass(now));
     }
@@ -326,15 +329,15 @@ public sealed class HostGrain(
     public async Task AccuseAsync(Guid accuserId, Guid accuserAccountId)
     {
         // A host cannot accuse itself (to shed trust it would lose anyway, or to test the rule); nor be unlisted twice.
-        if (accuserId == WorkerId || UnlistedForGood || !_accusers.Add(accuserAccountId)
+        if (accuserId == WorkerId || UnlistedForGood || !(_accusers ??= []).Add(accuserAccountId)
             || _accusers.Count < options.Value.BadChunkReportsToUnlist)
         {
             return;
         }
         var now = time.GetUtcNow();
-        _flagged.Add(PeerDataFlag);
+        (_flagged ??= []).Add(PeerDataFlag);
         await ApplyAsync(Peer().UnlistForGood());
-        Log.PeerUnlisted(logger, WorkerId, _accusers.Count);
+        Log.PeerUnlisted(logger, WorkerId, _accusers!.Count);
         metrics.PeersUnlisted.Add(1);
         // What it sent alone to any job goes back to be replicated, as for a host caught with a wrong result.
         foreach (var job in _jobsSynced.Keys)
@@ -380,7 +383,7 @@ public sealed class HostGrain(
         return host with
         {
             Cores = _cores,
-            Trusted = record is not null && record.ConsecutiveValid >= Options.AdaptiveTrustThreshold && !_flagged.Contains(app!)
+            Trusted = record is not null && record.ConsecutiveValid >= Options.AdaptiveTrustThreshold && !IsFlagged(app!)
                 && !UnlistedForGood,
             UsualTurnaroundSeconds = record?.AverageTurnaround?.TotalSeconds,
         };
@@ -397,11 +400,11 @@ public sealed class HostGrain(
             _rates[app] = rate = new ResultRate();
         }
         rate.Count(valid, now);
-        if (_flagged.Contains(app) || !rate.Exceeds(_cores, costPerUnitSeconds, Options.AnomalyTolerance, Options.AnomalyMinResults))
+        if (IsFlagged(app) || !rate.Exceeds(_cores, costPerUnitSeconds, Options.AnomalyTolerance, Options.AnomalyMinResults))
         {
             return null;
         }
-        _flagged.Add(app);
+        (_flagged ??= []).Add(app);
         var capacity = ResultRate.CapacityPerHour(_cores, costPerUnitSeconds!.Value);
         Log.HostFlagged(logger, WorkerId, app, rate.LastHour, capacity);
         return new HostFlagRecord(WorkerId, app, now, rate.LastHour, capacity,
@@ -413,17 +416,17 @@ public sealed class HostGrain(
 
     public Task RequestUploadAsync(string digest)
     {
-        _uploads.Add(digest);
+        (_uploads ??= new(StringComparer.Ordinal)).Add(digest);
         return Task.CompletedTask;
     }
 
-    public Task<bool> IsUploadRequestedAsync(string digest) => Task.FromResult(_uploads.Contains(digest));
+    public Task<bool> IsUploadRequestedAsync(string digest) => Task.FromResult(_uploads?.Contains(digest) == true);
 
     public Task ReleaseAsync(IReadOnlyList<string> digests)
     {
         // The coordinator has them: an upload still asked for is no longer wanted.
-        _uploads.ExceptWith(digests);
-        _release.UnionWith(digests);
+        _uploads?.ExceptWith(digests);
+        (_release ??= new(StringComparer.Ordinal)).UnionWith(digests);
         return Task.CompletedTask;
     }
 

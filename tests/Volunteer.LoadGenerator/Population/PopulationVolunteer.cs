@@ -42,6 +42,7 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
     private int _coordinator = index % settings.Coordinators.Count;
     private readonly List<(Assignment Assignment, long FinishesAt)> _queue = [];
     private bool _servedOnce;
+    private bool _leasedBefore;
 
     /// <summary>What the last answer's Retry-After asked for: the next wait, instead of the backoff's, as the agent does.</summary>
     private int? _retryAfter;
@@ -152,6 +153,13 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         _queue.RemoveAll(q => cancelled.Contains(q.Assignment.Ref));
         var known = _queue.Select(q => q.Assignment.Ref).ToHashSet();
         var start = _queue.Count > 0 ? Math.Max(now, _queue[^1].FinishesAt) : now;
+        if (!_leasedBefore && response.Assignments.Count > 0)
+        {
+            // A population in its steady state, not one that started computing in the same minute: the first unit is
+            // taken as part done, so results come at the population's rate from the first interval on.
+            _leasedBefore = true;
+            start -= (long)(settings.UnitTime.TotalSeconds * Random.Shared.NextDouble() * Stopwatch.Frequency);
+        }
         foreach (var assignment in response.Assignments.Where(a => !known.Contains(a.Ref)))
         {
             // Computed one after another, each taking the unit time jittered by ±50%.
