@@ -43,9 +43,9 @@ public static class JobGrainCeiling
             ["Orleans:GatewayPort"] = "30091",
             ["Logging:LogLevel:Default"] = "Warning",
         });
+        builder.AddServiceDefaults();
         builder.AddCoordinator();
         await using var app = builder.Build();
-        app.MapCoordinator();
         await app.StartAsync();
         var grains = app.Services.GetRequiredService<IGrainFactory>();
         var store = app.Services.GetRequiredService<IWorkStore>();
@@ -97,10 +97,12 @@ public static class JobGrainCeiling
 
         var jobId = Guid.NewGuid();
         var parameters = JsonDocument.Parse("""{"units": 100000000, "seed": 1}""").RootElement;
+        var app = ScienceAppCatalog.BuiltIn.Find(ChecksumApp.AppName)!;
+        // As the job API submits one: the reducer's seed is the job result's starting value.
         await grains.GetGrain<IJobGrain>(jobId).SubmitAsync(new JobSpec(
-            ChecksumApp.AppName, parameters, new Redundancy(2, 2, 2, 4), 3600, 0, 100_000_000, "1", Adaptive: trusted));
+            app.Name, parameters, new Redundancy(2, 2, 2, 4), 3600, 0, 100_000_000, app.Reducer.Seed(parameters), Adaptive: trusted));
         var job = grains.GetGrain<IJobGrain>(jobId);
-        var computer = ScienceAppCatalog.BuiltIn.Find(ChecksumApp.AppName)!.Computer;
+        var computer = app.Computer;
 
         long calls = 0, reports = 0, counting = 0;
         using var stop = new CancellationTokenSource();
