@@ -65,7 +65,8 @@ trap cleanup EXIT INT TERM
 # With PROFILE=1 the JIT writes a perf map, and code is not double-mapped, so perf can name managed frames.
 # Each simulated volunteer signs up and attaches from a /24 of its own, so the per-address limit on sign-ups and
 # attaches stays the production one; a simulated host does thousands of units a minute, far past a day's quota.
-settings=(DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$((1 - ${PROFILE:-0})) Volunteer__ApiKey="$api_key"
+# COORDINATOR_ENV="NAME=value ..." adds settings to the silos' environment only (an experiment with a runtime knob, say).
+settings=(${COORDINATOR_ENV:-} DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$((1 - ${PROFILE:-0})) Volunteer__ApiKey="$api_key"
           Volunteer__SyncsPerWorkerPerSecond=100000 Volunteer__DailyQuotaPerCore=100000000 Logging__LogLevel__Default=Warning)
 if [ -n "$POPULATION" ]; then
   # A job's open window must hold what the whole population holds at once (each volunteer's units until its next

@@ -12,20 +12,22 @@ public static class ServiceDefaults
 {
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
-        var telemetry = builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddMeter(CoordinatorMetrics.MeterName, "Microsoft.Orleans"))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddNpgsql()
-                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"));
-        // Export only when a collector is configured, so a plain run needs nothing listening.
+        // Telemetry only when a collector is configured: with nothing to export to, the tracing alone (an activity for
+        // every request, grain call and statement) cost a population of 100,000 volunteers measurable CPU and garbage
+        // per sync, for nobody to read.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.UseOtlpExporter();
+            builder.Services.AddOpenTelemetry()
+                .WithMetrics(metrics => metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddMeter(CoordinatorMetrics.MeterName, "Microsoft.Orleans"))
+                .WithTracing(tracing => tracing
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql()
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"))
+                .UseOtlpExporter();
         }
         builder.Services.AddHealthChecks();
         builder.Services.AddProblemDetails();
