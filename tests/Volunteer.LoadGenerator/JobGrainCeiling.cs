@@ -13,6 +13,7 @@ using Volunteer.Coordinator.Scheduling;
 using Volunteer.Coordinator.Storage;
 using Volunteer.Protocol;
 using Volunteer.Sdk;
+using Volunteer.Testing;
 
 namespace Volunteer.LoadGenerator;
 
@@ -102,7 +103,6 @@ public static class JobGrainCeiling
         await grains.GetGrain<IJobGrain>(jobId).SubmitAsync(new JobSpec(
             app.Name, parameters, new Redundancy(2, 2, 2, 4), 3600, 0, 100_000_000, app.Reducer.Seed(parameters), Adaptive: trusted));
         var job = grains.GetGrain<IJobGrain>(jobId);
-        var computer = app.Computer;
 
         long calls = 0, reports = 0, counting = 0;
         using var stop = new CancellationTokenSource();
@@ -128,7 +128,7 @@ public static class JobGrainCeiling
                 var next = new List<ReplicaResult>(outcome.Leases.Count);
                 foreach (var lease in outcome.Leases)
                 {
-                    var payload = await computer.ComputeAsync(new UnitInput(lease.UnitIndex, lease.Input), NoCheckpoints.Instance, CancellationToken.None);
+                    var payload = await SimulatedHost.ComputePayloadAsync(app.Name, lease.UnitIndex, lease.Input);
                     next.Add(new ReplicaResult(new ReplicaRef(lease.JobId, lease.UnitIndex, lease.Replica), ReportOutcome.Success,
                         ContentDigest.Of(payload), payload.Length, payload, null, null));
                 }
@@ -165,22 +165,5 @@ public static class JobGrainCeiling
         };
         Console.WriteLine(string.Join(", ", row.Select(f => $"{f.Key} {Convert.ToString(f.Value, CultureInfo.InvariantCulture)}")));
         return row;
-    }
-
-    private sealed class NoCheckpoints : IUnitContext
-    {
-        public static readonly NoCheckpoints Instance = new();
-
-        public ReadOnlyMemory<byte>? Checkpoint => null;
-
-        public bool TimeToCheckpoint => false;
-
-        public void ReportProgress(double fractionDone)
-        {
-        }
-
-        public Task SaveCheckpointAsync(ReadOnlyMemory<byte> state, double fractionDone, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Stream OpenBlob(string digest) => throw new InvalidOperationException("No blob here.");
     }
 }

@@ -83,13 +83,15 @@ public sealed class SimulatedHost(HttpClient http, Uri coordinator) : IDisposabl
     public string Sign(IReadOnlyList<ReplicaReport> reports) => ReportSignature.Sign(Key, Id, reports);
 
     /// <summary>Computes a leased unit with its built-in app, as the agent would, and returns the success report.</summary>
-    public static async Task<ReplicaReport> ComputeAsync(Assignment assignment, CancellationToken cancellationToken = default)
+    public static async Task<ReplicaReport> ComputeAsync(Assignment assignment, CancellationToken cancellationToken = default) =>
+        Success(assignment.Ref, await ComputePayloadAsync(assignment.App, assignment.UnitIndex, assignment.Input.GetRawText(), cancellationToken));
+
+    /// <summary>The payload a built-in app computes for one unit, from its index and input (JSON text).</summary>
+    public static Task<byte[]> ComputePayloadAsync(string appName, long unitIndex, string input, CancellationToken cancellationToken = default)
     {
-        var app = ScienceAppCatalog.BuiltIn.Find(assignment.App)
-            ?? throw new InvalidOperationException($"'{assignment.App}' is not a built-in app.");
-        var payload = await app.Computer.ComputeAsync(
-            new UnitInput(assignment.UnitIndex, assignment.Input.GetRawText()), NoCheckpoints.Instance, cancellationToken);
-        return Success(assignment.Ref, payload);
+        var app = ScienceAppCatalog.BuiltIn.Find(appName)
+            ?? throw new InvalidOperationException($"'{appName}' is not a built-in app.");
+        return app.Computer.ComputeAsync(new UnitInput(unitIndex, input), NoCheckpoints.Instance, cancellationToken);
     }
 
     /// <summary>A success report of these exact payload bytes.</summary>

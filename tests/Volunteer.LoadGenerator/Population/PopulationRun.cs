@@ -301,11 +301,18 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
 
     private readonly record struct Meters(double Coordinator, double Postgres, double Generator, double RssMiB);
 
+    /// <summary>Each silo's CPU as last read: a killed silo keeps what it used before it went, not zero.</summary>
+    private readonly Dictionary<int, double> _siloCpu = [];
+
     private Meters Meter()
     {
         using var self = Process.GetCurrentProcess();
+        foreach (var pid in options.CoordinatorPids)
+        {
+            _siloCpu[pid] = Math.Max(_siloCpu.GetValueOrDefault(pid), ProcessFigures.CpuSeconds(pid));
+        }
         return new Meters(
-            options.CoordinatorPids.Sum(ProcessFigures.CpuSeconds),
+            _siloCpu.Values.Sum(),
             options.PostgresPid is { } pg ? ProcessFigures.TreeCpuSeconds(pg) : 0,
             self.TotalProcessorTime.TotalSeconds,
             options.CoordinatorPids.Count == 0 ? 0 : options.CoordinatorPids.Max(ProcessFigures.RssBytes) / 1048576.0);
