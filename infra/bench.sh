@@ -140,6 +140,8 @@ if [ -n "$POPULATION" ]; then
     --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --units "$UNITS" --units-per-sync "$UNITS_PER_SYNC" \
     --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" ${pg_dir:+--store-database "$base;Database=volunteer"} \
     "${population[@]}" || status=$?
+  # PostgreSQL's checkpoints (every 5 min) beside the steps' measuredFromUtc: the first writes after one log whole pages.
+  if [ -n "$pg_dir" ]; then grep -h "checkpoint starting" "$pg_dir/server.log" | sed 's/^/PostgreSQL: /' || true; fi
   if [ -n "$profiler" ]; then
     wait "$profiler" || true
     echo "hottest functions of the coordinator (perf, 20 s of the largest population): $OUT/profile.txt"

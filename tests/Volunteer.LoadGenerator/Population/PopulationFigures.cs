@@ -13,6 +13,8 @@ public sealed class PopulationFigures
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly int[] _servedBySecond = new int[24 * 3600];
     private readonly int[] _failedBySecond = new int[24 * 3600];
+    private readonly int[] _slowBySecond = new int[24 * 3600];
+    private readonly int[] _maxBySecond = new int[24 * 3600];
     private Window _window = new();
     private int _servedOnce;
 
@@ -27,9 +29,23 @@ public sealed class PopulationFigures
     /// <summary>Starts a new window and returns the one that ends.</summary>
     public Window NextWindow() => Interlocked.Exchange(ref _window, new Window());
 
+    /// <summary>A sync slower than this counts as slow in the per-second line: the latency target of the population runs.</summary>
+    public const int SlowMilliseconds = 50;
+
     public void Served(FreshAnswer answer, int accepted, int leased)
     {
-        Interlocked.Increment(ref _servedBySecond[Math.Min(Second, _servedBySecond.Length - 1)]);
+        var second = Math.Min(Second, _servedBySecond.Length - 1);
+        Interlocked.Increment(ref _servedBySecond[second]);
+        var milliseconds = (int)Math.Ceiling(answer.TotalMilliseconds);
+        if (milliseconds > SlowMilliseconds)
+        {
+            Interlocked.Increment(ref _slowBySecond[second]);
+        }
+        for (var max = Volatile.Read(ref _maxBySecond[second]); milliseconds > max;)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxBySecond[second], milliseconds, max);
+            max = seen == max ? milliseconds : seen;
+        }
         _window.Add(answer, accepted, leased);
     }
 
@@ -47,6 +63,19 @@ public sealed class PopulationFigures
             yield return (s, Volatile.Read(ref _servedBySecond[s]), Volatile.Read(ref _failedBySecond[s]));
         }
     }
+
+    /// <summary>
+    /// The seconds from <paramref name="from"/> to <paramref name="to"/> (exclusive) with the most syncs slower than
+    /// <see cref="SlowMilliseconds"/>, with that count and the slowest sync's milliseconds: slow syncs bunched in
+    /// seconds a fixed period apart point at something periodic (a flush, a sweep, a full collection), spread evenly
+    /// at queueing.
+    /// </summary>
+    public IEnumerable<(int Second, int Slow, int MaxMilliseconds)> SlowestSeconds(int from, int to, int count) =>
+        Enumerable.Range(Math.Max(0, from), Math.Max(0, Math.Min(to, _slowBySecond.Length) - Math.Max(0, from)))
+            .Select(s => (Second: s, Slow: Volatile.Read(ref _slowBySecond[s]), MaxMilliseconds: Volatile.Read(ref _maxBySecond[s])))
+            .Where(s => s.Slow > 0)
+            .OrderByDescending(s => s.Slow)
+            .Take(count);
 
     public sealed class Window
     {
