@@ -18,7 +18,7 @@ public sealed class HostPresence(IWorkStore store, TimeProvider time, ILogger<Ho
     public static readonly TimeSpan Throttle = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The time this silo last kept for each host that synced within <see cref="Throttle"/>; older ones are pruned at each flush.</summary>
+    /// <summary>The time this silo last kept for each host that synced within <see cref="Throttle"/>; older ones are pruned once a throttle period.</summary>
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _kept = new();
 
     /// <summary>The syncs kept and not yet written.</summary>

@@ -383,8 +383,8 @@ public sealed class JobWorkbook
         SampleProgress(now);
         if (InTail)
         {
-            // Only the tail reads the median, and sorting a turnaround per host holding work (100,000 of them at a
-            // SETI@home-sized population) held every sync up behind the sweep for milliseconds.
+            // Only the tail reads the median, and it sorts a turnaround per host holding work (100,000 of them at a
+            // SETI@home-sized population) in the job's grain, where no sync is served meanwhile.
             _medianTurnaround = Median(_usualTurnaround.Values);
             Speculate(now);
         }
