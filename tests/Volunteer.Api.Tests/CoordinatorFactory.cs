@@ -244,17 +244,22 @@ public class SetClockCoordinatorFactory : CoordinatorFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        // Orleans reads the same clock, and these tests move it by days, backwards as well as forwards. Two of its
-        // membership rules then stop the silo's own process (the test host crashed under the suite's load, twice):
+        // Orleans reads the same clock, and these tests move it by days, backwards as well as forwards. Three of its
+        // membership rules then stop the silo's own process (the test host crashed under the suite's load, three times):
         // a silo whose "I am alive" looks two table periods stale is declared dead (a limit of a million periods keeps
-        // it alive for years of test time), and a silo generation older than an hour by the clock is retired as dead
-        // (retirement is switched off: this one-silo cluster has no stale generations to retire).
+        // it alive for years of test time), a silo generation older than an hour by the clock is retired as dead
+        // (retirement is switched off: this one-silo cluster has no stale generations to retire), and a silo still
+        // seen joining once its start is further back by the clock than the longest join (5 min) is suspected, its own
+        // vote being all a one-silo cluster needs (that eviction is switched off: this silo joins once, at start).
         builder.UseSetting("Orleans:Membership:NumMissedTableIAmAliveLimit", "1000000");
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
-            services.PostConfigure<Orleans.Configuration.ClusterMembershipOptions>(
-                membership => membership.SiloGenerationRetirementAge = null);
+            services.PostConfigure<Orleans.Configuration.ClusterMembershipOptions>(membership =>
+            {
+                membership.SiloGenerationRetirementAge = null;
+                membership.EvictWhenMaxJoinAttemptTimeExceeded = false;
+            });
         });
     }
 }
