@@ -35,6 +35,7 @@ OUT=.volunteer/bench-agent
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [ -z "${NO_BUILD:-}" ]; then
   ./infra/ensure-dotnet.sh
+  ./infra/ensure-wasm-toolchain.sh  # the solution builds the example WebAssembly apps
   build_log=$(mktemp)
   dotnet build Volunteer.sln -c Release -v quiet -nologo >"$build_log" || { cat "$build_log"; exit 1; }
   rm -f "$build_log"

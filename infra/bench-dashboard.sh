@@ -30,6 +30,7 @@ WARM_UP=${WARM_UP:-20}  # seconds of load before the first measurement, so the J
 OUT=.volunteer/bench-dashboard
 
 ./infra/ensure-dotnet.sh
+./infra/ensure-wasm-toolchain.sh  # the solution builds the example WebAssembly apps
 chromium=$(./infra/ensure-chromium.sh)
 export VOLUNTEER_TEST_CHROMIUM=$chromium DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 build_log=$(mktemp)

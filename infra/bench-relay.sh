@@ -12,6 +12,7 @@ PORT=${PORT:-5190}
 OUT=.volunteer/bench-relay
 
 ./infra/ensure-dotnet.sh
+./infra/ensure-wasm-toolchain.sh  # the solution builds the example WebAssembly apps
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 build_log=$(mktemp)
 dotnet build Volunteer.sln -c Release -v quiet -nologo >"$build_log" || { cat "$build_log"; exit 1; }

@@ -46,6 +46,7 @@ KILL_SILO=${KILL_SILO:-0}           # population mode with SILOS>1: kill the las
 KILL_AFTER=${KILL_AFTER:-30}
 
 ./infra/ensure-dotnet.sh
+./infra/ensure-wasm-toolchain.sh  # the solution builds the example WebAssembly apps
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 build_log=$(mktemp)
 dotnet build Volunteer.sln -c Release -v quiet -nologo >"$build_log" || { cat "$build_log"; exit 1; }

@@ -17,6 +17,7 @@ STATE=${STATE:-.volunteer/cluster}
 API_KEY=${API_KEY:-cluster-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}
 
 ./infra/ensure-dotnet.sh
+./infra/ensure-wasm-toolchain.sh  # the solution builds the example WebAssembly apps
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 connection=${CONNECTION:-$(./infra/postgres.sh system)}
 

@@ -54,6 +54,9 @@ public sealed class WorkerDirectory(IWorkStore store)
     /// </summary>
     private readonly ConcurrentDictionary<Guid, byte> _reportedOnce = new();
 
+    /// <summary>About how many <see cref="_reportedOnce"/> holds: a concurrent dictionary's own count takes all its locks.</summary>
+    private int _reportedOnceCount;
+
     /// <summary>Imported keys kept now (for tests).</summary>
     internal int KeysHeld => _keys.Count + _olderKeys.Count;
 
@@ -75,8 +78,10 @@ public sealed class WorkerDirectory(IWorkStore store)
         {
             return ReportSignature.Verify(Keep(worker, ReportSignature.ImportPublicKey(worker.Record.PublicKey)), worker.Id, reports, signature);
         }
-        if (_reportedOnce.Count > KeysKept)
+        if (Interlocked.Increment(ref _reportedOnceCount) > KeysKept)
         {
+            // Two reporters may both clear: the set is a hint (a worker missed here has its key imported once more).
+            Interlocked.Exchange(ref _reportedOnceCount, 0);
             _reportedOnce.Clear();
         }
         using var key = ReportSignature.ImportPublicKey(worker.Record.PublicKey);

@@ -64,6 +64,17 @@ public sealed class PopulationFigures
         }
     }
 
+    /// <summary>Syncs slower than <see cref="SlowMilliseconds"/> from second <paramref name="from"/> to <paramref name="to"/> (exclusive).</summary>
+    public int SlowSyncs(int from, int to)
+    {
+        var slow = 0;
+        for (var s = Math.Max(0, from); s < Math.Min(to, _slowBySecond.Length); s++)
+        {
+            slow += Volatile.Read(ref _slowBySecond[s]);
+        }
+        return slow;
+    }
+
     /// <summary>
     /// The seconds from <paramref name="from"/> to <paramref name="to"/> (exclusive) with the most syncs slower than
     /// <see cref="SlowMilliseconds"/>, with that count and the slowest sync's milliseconds: slow syncs bunched in

@@ -96,7 +96,7 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
             var generatorCollections = GC.CollectionCount(0) - collectionsBefore;
             ResumeCollections(generatorPaused);
             var measuredTo = _seen.Second;
-            var slowSyncs = _seen.SlowestSeconds(measuredFrom, measuredTo, int.MaxValue).Sum(s => s.Slow);
+            var slowSyncs = _seen.SlowSyncs(measuredFrom, measuredTo);
             var slowest = _seen.SlowestSeconds(measuredFrom, measuredTo, 12).ToList();
             var after = Meter();
             var rows = options.StoreDatabase is null ? 0 : await DatabaseRows.WrittenAsync(options.StoreDatabase) - rowsBefore;
