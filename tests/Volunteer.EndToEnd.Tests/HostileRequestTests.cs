@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Volunteer.Protocol;
 using Volunteer.Testing;
 using Xunit.Abstractions;
@@ -255,6 +256,101 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Empty(Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories) : []);
     }
 
+    [Fact]
+    public async Task Ten_thousand_forged_reports_of_a_workers_own_and_relayed_for_others_are_refused_change_nothing_and_leave_memory_flat()
+    {
+        var job = await Coordinator.SubmitJobAsync(new
+        {
+            app = "primes",
+            parameters = new { from = 0, to = 1_000_000, unitSize = 10_000 },
+            redundancy = new { targetResults = 1, minQuorum = 1, maxErrorResults = 3, maxTotalResults = 3 },
+        });
+        // A carrier holding a lease of its own, and twelve origins each holding one, whose reports the carrier relays.
+        using var carrier = await AttachAsync("carrier");
+        var carried = Assert.Single((await SyncOkAsync(carrier, new SyncRequest(RequestUnits: 1))).Assignments);
+        var origins = new List<(SimulatedHost Host, Assignment Lease)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var origin = await AttachAsync($"origin-{i}");
+            origins.Add((origin, Assert.Single((await SyncOkAsync(origin, new SyncRequest(RequestUnits: 1))).Assignments)));
+        }
+        // The forger signs with a key of its own: well-formed signatures, by nobody the coordinator knows.
+        using var forger = new SimulatedHost(Http, Coordinator.BaseAddress);
+        var carrierReport = SimulatedHost.Success(carried.Ref, [1, 2, 3]);
+        var originReports = origins.Select(o => SimulatedHost.Success(o.Lease.Ref, [4, 5, 6])).ToList();
+        var strangerReports = Enumerable.Range(0, 4).Select(i => SimulatedHost.Success(new ReplicaRef(job.Id, i, 7), [7, 8, 9])).ToList();
+
+        // Each round: the carrier's own report forged (the whole sync refused), then a sync relaying a forged bundle for
+        // each origin and four for workers that do not exist: 17 forged reports, each one checked.
+        async Task<int> ForgeAsync(int reports)
+        {
+            var sent = 0;
+            while (sent < reports)
+            {
+                using (var own = await SendPastRateLimitAsync(carrier, new SyncRequest(Reports: [carrierReport], Signature: forger.Sign([carrierReport]))))
+                {
+                    Assert.Equal(HttpStatusCode.Forbidden, own.StatusCode);
+                    var refused = (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refused");
+                    Assert.Equal("BadSignature", refused[0].GetProperty("code").GetString());
+                }
+                var bundles = originReports.Select((r, i) => new RelayedReports(origins[i].Host.Id, [r], forger.Sign([r])))
+                    .Concat(strangerReports.Select(r => new RelayedReports(Guid.NewGuid(), [r], forger.Sign([r]))))
+                    .ToList();
+                using (var relayed = await SendPastRateLimitAsync(carrier, new SyncRequest(Relayed: bundles)))
+                {
+                    await relayed.ExpectAsync(HttpStatusCode.OK);
+                    var outcomes = (await relayed.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options))!.Relayed!;
+                    Assert.Equal(
+                        [.. Enumerable.Repeat("BadSignature", originReports.Count), .. Enumerable.Repeat("UnknownWorker", 4)],
+                        outcomes.Select(o => Assert.Single(o.Refused).Code));
+                    Assert.All(outcomes, o => Assert.Equal(0, o.Accepted));
+                }
+                sent += 1 + bundles.Count;
+            }
+            return sent;
+        }
+        await ForgeAsync(1_000);
+        var before = Coordinator.ResidentMiB();
+
+        var forged = await ForgeAsync(10_000);
+
+        var after = Coordinator.ResidentMiB();
+        output.WriteLine($"coordinator RSS {before:0} MiB -> {after:0} MiB after {forged:N0} forged reports");
+        Assert.True(after - before < 64, $"RSS grew from {before:0} to {after:0} MiB.");
+        // Nothing was reported: every lease is still its holder's, with no outcome, and no credit was granted.
+        var leases = origins.Select(o => (o.Lease.Ref, o.Host.Id)).Append((carried.Ref, carrier.Id)).ToDictionary(l => l.Ref, l => l.Id);
+        var replicas = VolunteerDatabase.Replicas(Coordinator.DatabasePath, job.Id)
+            .Where(r => leases.ContainsKey(new ReplicaRef(r.JobId, r.UnitIndex, r.Replica))).ToList();
+        Assert.Equal(leases.Count, replicas.Count);
+        Assert.All(replicas, r => Assert.Null(r.Outcome));
+        Assert.All(replicas, r => Assert.Equal(leases[new ReplicaRef(r.JobId, r.UnitIndex, r.Replica)], r.WorkerId));
+        Assert.Equal(0, VolunteerDatabase.CountRows(Coordinator.DatabasePath, "credit_ledger"));
+        // And the refusals burnt nothing: the genuine reports are accepted afterwards, relayed and the carrier's own.
+        var genuine = new RelayedReports(origins[0].Host.Id, [originReports[0]], origins[0].Host.Sign([originReports[0]]));
+        var answer = await SyncOkAsync(carrier, new SyncRequest(Reports: [carrierReport], Relayed: [genuine]));
+        Assert.Equal(1, answer.Accepted);
+        Assert.Equal(1, Assert.Single(answer.Relayed!).Accepted);
+        foreach (var (origin, _) in origins)
+        {
+            origin.Dispose();
+        }
+    }
+
+    /// <summary>A sync sent again while the host's rate limit answers 429; the response is the caller's.</summary>
+    private static async Task<HttpResponseMessage> SendPastRateLimitAsync(SimulatedHost host, SyncRequest request)
+    {
+        while (true)
+        {
+            var response = await host.PostSyncAsync(request);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                return response;
+            }
+            response.Dispose();
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
     private static HttpRequestMessage WithKey(HttpRequestMessage request)
     {
         request.Headers.Add(Routes.ApiKeyHeader, ApiKey);
@@ -270,17 +366,9 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
     /// <summary>A sync that must be answered 200, sent again while the host's rate limit says 429.</summary>
     private static async Task<SyncResponse> SyncOkAsync(SimulatedHost host, SyncRequest request)
     {
-        while (true)
-        {
-            using var response = await host.PostSyncAsync(request);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100));
-                continue;
-            }
-            await response.ExpectAsync(HttpStatusCode.OK);
-            return (await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options))!;
-        }
+        using var response = await SendPastRateLimitAsync(host, request);
+        await response.ExpectAsync(HttpStatusCode.OK);
+        return (await response.Content.ReadFromJsonAsync<SyncResponse>(ProtocolJson.Options))!;
     }
 
     private async Task<SimulatedHost> AttachAsync(string name)
