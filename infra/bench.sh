@@ -44,6 +44,7 @@ UNIT_SECONDS=${UNIT_SECONDS:-600}   # population mode: seconds a volunteer takes
 MEASURE=${MEASURE:-90}              # population mode: seconds measured at each size, after one interval of warm-up
 KILL_SILO=${KILL_SILO:-0}           # population mode with SILOS>1: kill the last silo (SIGKILL) KILL_AFTER seconds into the last step
 KILL_AFTER=${KILL_AFTER:-30}
+FIRST_SYNCS_OVER=${FIRST_SYNCS_OVER:-$SYNC_INTERVAL}  # population mode: seconds over which the volunteers' first syncs come (the herd)
 GENERATOR_NICE=${GENERATOR_NICE:-10}  # population mode: the simulated volunteers' niceness (0: the silo's own priority)
 
 ./infra/ensure-dotnet.sh
@@ -132,7 +133,7 @@ if [ -n "$POPULATION" ]; then
   # Each volunteer attaches once from its own address, and 100,000 of them hold far more than the default
   # descriptors while the storm lasts.
   ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-  population=(--population "$(echo "$POPULATION" | tr ' ' ',')" --sync-interval "$SYNC_INTERVAL" --unit-seconds "$UNIT_SECONDS" --measure "$MEASURE")
+  population=(--population "$(echo "$POPULATION" | tr ' ' ',')" --sync-interval "$SYNC_INTERVAL" --first-syncs-over "$FIRST_SYNCS_OVER" --unit-seconds "$UNIT_SECONDS" --measure "$MEASURE")
   [ -n "$pg_dir" ] && population+=(--postgres-pid "$(head -1 "$pg_dir/data/postmaster.pid")")
   if [ "$KILL_SILO" = 1 ]; then
     [ "$SILOS" -gt 1 ] || { echo "KILL_SILO=1 needs SILOS=2 or more." >&2; exit 2; }

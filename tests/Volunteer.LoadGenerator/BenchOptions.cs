@@ -5,7 +5,7 @@ namespace Volunteer.LoadGenerator;
 /// <summary>Command-line settings: --coordinator URL[,URL...] (volunteers spread over them) --api-key K [--workers N] [--units U] [--units-per-sync S]
 /// [--coordinator-pid P[,P...]] [--database CS --baseline-units B] [--store-database CS] [--output PATH-PREFIX] [--timeout SECONDS]
 /// [--compute-ms MS] [--warm-up SECONDS] [--warm-up-units N] [--runs N] [--adaptive true|false];
-/// population mode: --population N[,N...] [--sync-interval SECONDS] [--unit-seconds SECONDS] [--measure SECONDS] [--attach-concurrency N]
+/// population mode: --population N[,N...] [--sync-interval SECONDS] [--first-syncs-over SECONDS] [--unit-seconds SECONDS] [--measure SECONDS] [--attach-concurrency N]
 /// [--postgres-pid P] [--kill-pid P --kill-after SECONDS]; one job grain's ceiling alone: --job-grain-ceiling true
 /// --store-database CS --api-key K [--workers HOSTS] [--measure SECONDS].</summary>
 public sealed record BenchOptions(
@@ -33,7 +33,8 @@ public sealed record BenchOptions(
     int? KillPid,
     TimeSpan KillAfter,
     bool JobGrainCeiling,
-    TimeSpan UnitTime)
+    TimeSpan UnitTime,
+    TimeSpan FirstSyncsOver)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -72,6 +73,7 @@ public sealed record BenchOptions(
             Get("kill-pid") is { } kill ? int.Parse(kill, CultureInfo.InvariantCulture) : null,
             TimeSpan.FromSeconds(Number("kill-after", 30)),
             bool.Parse(Get("job-grain-ceiling") ?? "false"),
-            TimeSpan.FromSeconds(Number("unit-seconds", 600)));
+            TimeSpan.FromSeconds(Number("unit-seconds", 600)),
+            TimeSpan.FromSeconds(Number("first-syncs-over", Number("sync-interval", 60))));
     }
 }

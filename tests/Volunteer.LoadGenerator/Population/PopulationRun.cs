@@ -32,11 +32,12 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
         // A host may hold InProgressPerCore replicas per core it reports: each volunteer claims the cores that let it hold what it asks for.
         var cores = Math.Max(1, (options.UnitsPerSync + new VolunteerOptions().InProgressPerCore - 1) / new VolunteerOptions().InProgressPerCore);
         var settings = new PopulationSettings(endpoints, options.UnitsPerSync, cores, options.SyncInterval, options.UnitTime,
-            RequestTimeout: TimeSpan.FromSeconds(30), FirstRetry: TimeSpan.FromSeconds(2), _seen, new SemaphoreSlim(8000));
+            RequestTimeout: TimeSpan.FromSeconds(30), FirstRetry: TimeSpan.FromSeconds(2), _seen, new SemaphoreSlim(8000), options.FirstSyncsOver);
         var volunteers = Enumerable.Range(0, total).Select(n => new PopulationVolunteer(n, LoopbackSources.OfPopulation(n), settings)).ToList();
         figures["mode"] = "population";
         figures["volunteers"] = total;
         figures["syncIntervalSeconds"] = options.SyncInterval.TotalSeconds;
+        figures["firstSyncsOverSeconds"] = options.FirstSyncsOver.TotalSeconds;
         figures["unitsQueuedPerVolunteer"] = options.UnitsPerSync;
         figures["unitSeconds"] = options.UnitTime.TotalSeconds;
         figures["measureSeconds"] = options.Measure.TotalSeconds;

@@ -12,6 +12,8 @@ namespace Volunteer.LoadGenerator.Population;
 /// <param name="Coordinators">The silos' HTTP endpoints; volunteer n starts with n modulo their count and moves on to the next when one fails.</param>
 /// <param name="UnitsPerSync">The units a volunteer keeps queued: each sync asks for what tops its queue up to this.</param>
 /// <param name="SyncInterval">The mean time between a volunteer's syncs; each wait is jittered ±20%.</param>
+/// <param name="FirstSyncsOver">The volunteers' first syncs come at random over this time (a herd: one interval, as after a
+/// silo restart; longer, as at a launch that spreads over minutes).</param>
 /// <param name="UnitTime">How long a volunteer takes over one unit (jittered ±50%); with a zero time, every unit a sync
 /// leases is reported by the next.</param>
 /// <param name="Connections">
@@ -21,7 +23,7 @@ namespace Volunteer.LoadGenerator.Population;
 /// </param>
 public sealed record PopulationSettings(
     IReadOnlyList<IPEndPoint> Coordinators, int UnitsPerSync, int Cores, TimeSpan SyncInterval, TimeSpan UnitTime, TimeSpan RequestTimeout,
-    TimeSpan FirstRetry, PopulationFigures Figures, SemaphoreSlim Connections);
+    TimeSpan FirstRetry, PopulationFigures Figures, SemaphoreSlim Connections, TimeSpan FirstSyncsOver);
 
 /// <summary>
 /// One volunteer host of a simulated population: an anonymous account and host key of its own (made by its attach, as
@@ -79,12 +81,12 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         }
     }
 
-    /// <summary>Syncs about once an interval until cancelled, the first sync at a random point of the first interval.</summary>
+    /// <summary>Syncs about once an interval until cancelled, the first sync at a random point of <see cref="PopulationSettings.FirstSyncsOver"/>.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(settings.SyncInterval * Random.Shared.NextDouble(), cancellationToken);
+            await Task.Delay(settings.FirstSyncsOver * Random.Shared.NextDouble(), cancellationToken);
             var retry = settings.FirstRetry;
             while (!cancellationToken.IsCancellationRequested)
             {
