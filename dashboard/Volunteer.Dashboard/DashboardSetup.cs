@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Volunteer.Dashboard.Access;
 using Volunteer.Dashboard.Components;
@@ -14,8 +13,6 @@ namespace Volunteer.Dashboard;
 /// </summary>
 public static class DashboardSetup
 {
-    private static readonly PathString WorkerApi = "/" + Volunteer.Protocol.Routes.Workers;
-
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -29,16 +26,9 @@ public static class DashboardSetup
     /// <summary>Maps the pages and their static files; call after the API endpoints.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        // The worker API (volunteers' syncs, the hot path: 1,700 a second at 100,000 volunteers) is authenticated by worker
-        // tokens alone and carries no authorization or antiforgery metadata, so its requests skip the dashboard's cookie
-        // handler (made per request), and the items each of these middlewares records per request; nor can a volunteer
-        // make a sync check a cookie's API key.
-        app.UseWhen(http => !http.Request.Path.StartsWithSegments(WorkerApi), dashboard =>
-        {
-            dashboard.UseAuthentication();
-            dashboard.UseAuthorization();
-            dashboard.UseAntiforgery();
-        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
