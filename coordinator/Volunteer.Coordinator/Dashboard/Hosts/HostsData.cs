@@ -15,7 +15,7 @@ internal sealed class HostsData(IWorkStore store, IGrainFactory grains, TimeProv
 {
     public const int MaxPageSize = 100;
 
-    /// <summary>Online: synced this recently (the recorded time is up to a minute and a flush behind).</summary>
+    /// <summary>Online: synced this recently (the recorded time may be up to two <see cref="Presence.HostPresence.Throttle"/>s behind).</summary>
     public static readonly TimeSpan Online = TimeSpan.FromMinutes(5);
 
     public async Task<HostsPage> ListHostsAsync(int limit, HostsCursor? after, CancellationToken cancellationToken)

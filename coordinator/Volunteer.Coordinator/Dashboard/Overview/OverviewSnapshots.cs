@@ -26,7 +26,7 @@ public sealed class OverviewSnapshots(
     public static readonly TimeSpan StoreInterval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(30);
 
-    /// <summary>A host is active "now" if it synced within this (its recorded sync is up to a minute and a flush behind).</summary>
+    /// <summary>A host is active "now" if it synced within this (its recorded sync may be up to two <see cref="Presence.HostPresence.Throttle"/>s behind).</summary>
     public static readonly TimeSpan ActiveNow = TimeSpan.FromMinutes(5);
 
     public static readonly TimeSpan ActiveDay = TimeSpan.FromHours(24);
