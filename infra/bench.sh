@@ -21,6 +21,7 @@
 #                                                      calling the grain directly (no HTTP, no host grains), MEASURE s per case
 #   PROFILE=1 ./infra/bench.sh                         also samples the coordinator's CPU with perf for 20 s of the load
 #                                                      and writes the hottest functions to .volunteer/bench/profile.txt
+#   POSTGRES_OPTIONS="-c shared_buffers=512MB -c wal_compression=lz4" ./infra/bench.sh   PostgreSQL as an operator sized it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -7,7 +7,8 @@
 #   infra/postgres.sh private DIR PORT
 #       Starts a throwaway server owned by the postgres user with its data in DIR, listening on
 #       127.0.0.1:PORT, with role and database "volunteer" (password "volunteer"). Prints its PID.
-#       Used by the test command; stop it with `infra/postgres.sh stop DIR`.
+#       Used by the test command; stop it with `infra/postgres.sh stop DIR`. POSTGRES_OPTIONS adds server
+#       settings ("-c name=value ..."): the benchmark's population mode sizes the server as an operator would.
 #   infra/postgres.sh stop DIR
 #       Stops the private server in DIR by its process id and removes DIR.
 set -euo pipefail
@@ -64,7 +65,7 @@ case "${1:-}" in
     fi
     # fsync stays on: tests of durability must run against a server that really makes commits durable.
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 ${POSTGRES_OPTIONS:-}" start >/dev/null
     create_role_and_database "$port" "$dir" volunteer volunteer volunteer
     head -n 1 "$dir/data/postmaster.pid"
     ;;
