@@ -36,6 +36,24 @@ public sealed class WorkFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_unit_finished_before_a_crash_whose_report_is_then_refused_is_not_leased_again_after_the_next_restart()
+    {
+        var assignment = Assignment(unit: 6);
+        var folder = new WorkFolder(_state.Path);
+        folder.Lease(assignment);
+        folder.Finish(Report(assignment));
+
+        // Killed here: the report went out and was taken, its acknowledgement lost; sent again, it is refused as already reported.
+        var restarted = new WorkFolder(_state.Path);
+        Assert.Empty(restarted.LeasedUnits());
+        restarted.Settle([assignment.Ref], []);
+
+        var again = new WorkFolder(_state.Path);
+        Assert.Empty(again.LeasedUnits());
+        Assert.Equal((0, 0, 0), again.Count());
+    }
+
+    [Fact]
     public void Temporary_files_left_by_a_crash_are_removed_and_the_durable_copies_kept()
     {
         var assignment = Assignment(unit: 2);

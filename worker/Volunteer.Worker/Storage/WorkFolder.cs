@@ -74,13 +74,17 @@ public sealed class WorkFolder
         // Units whose report was written are finished, whatever the inbox (rewritten later) still says.
         _leased = [];
         var inboxFiles = Directory.GetFiles(_inbox, "*.json").Order(StringComparer.Ordinal).ToList();
-        foreach (var assignment in inboxFiles.SelectMany(ReadOneOrMany<Assignment>).Where(a => !_pending.ContainsKey(a.Ref)))
+        var listed = inboxFiles.SelectMany(ReadOneOrMany<Assignment>).ToList();
+        foreach (var assignment in listed.Where(a => !_pending.ContainsKey(a.Ref)))
         {
             _leased.TryAdd(assignment.Ref, assignment);
         }
-        // A lease per file is how earlier agents kept the inbox: folded into the one file, then removed.
+        // A lease per file is how earlier agents kept the inbox: folded into the one file, then removed. An inbox that
+        // lists finished units is rewritten now too: were it left until the next lease, a report refused meanwhile (sent
+        // before a crash, taken, its acknowledgement lost: "already reported") would go while its unit stayed listed,
+        // to be computed again after the next restart.
         var leasesPath = Path.Combine(_inbox, LeasesFile);
-        if (inboxFiles.Any(f => f != leasesPath))
+        if (inboxFiles.Any(f => f != leasesPath) || listed.Count != _leased.Count)
         {
             WriteInbox();
             foreach (var legacy in inboxFiles.Where(f => f != leasesPath))
