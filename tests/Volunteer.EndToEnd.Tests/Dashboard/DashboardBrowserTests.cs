@@ -52,7 +52,7 @@ public sealed partial class DashboardBrowserTests : IClassFixture<DashboardFixtu
             var before = await DashboardPages.FigureValueAsync(page, "units-validated") ?? 0;
             await session.MarkPageAsync();
             using var pause = _dashboard.PauseWorkers();
-            var jobId = await _dashboard.SubmitAsync(DashboardFixture.PrimesJob);
+            var jobId = await _dashboard.SubmitAsync(DashboardFixture.LongPrimesJob);
             pause.Resume();
             await WaitForSomeAssimilatedAsync(jobId);
             using (_dashboard.PauseWorkers())

@@ -35,10 +35,19 @@ public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
     public Uri BaseAddress => Coordinator.BaseAddress;
 
     /// <summary>A primes job over [0, 10^6) in ten units with quorum 2.</summary>
-    public static object PrimesJob => new
+    public static object PrimesJob => Primes(units: 10);
+
+    /// <summary>
+    /// A primes job in a hundred units with quorum 2: for a test that freezes the workers once some of it is assimilated
+    /// and needs it still running then. The ten units of <see cref="PrimesJob"/> were all done 110 ms after the first was
+    /// assimilated, sooner than a loaded test machine froze the workers.
+    /// </summary>
+    public static object LongPrimesJob => Primes(units: 100);
+
+    private static object Primes(int units) => new
     {
         app = "primes",
-        parameters = new { from = 0, to = 1_000_000, unitSize = 100_000 },
+        parameters = new { from = 0, to = units * 100_000, unitSize = 100_000 },
         redundancy = new { targetResults = 2, minQuorum = 2, maxErrorResults = 3, maxTotalResults = 6 },
     };
 
