@@ -47,6 +47,7 @@ KILL_SILO=${KILL_SILO:-0}           # population mode with SILOS>1: kill the las
 KILL_AFTER=${KILL_AFTER:-30}
 FIRST_SYNCS_OVER=${FIRST_SYNCS_OVER:-$SYNC_INTERVAL}  # population mode: seconds over which the volunteers' first syncs come (the herd)
 GENERATOR_NICE=${GENERATOR_NICE:-10}  # population mode: the simulated volunteers' niceness (0: the silo's own priority)
+POSTGRES_POOL=${POSTGRES_POOL:-32}  # PostgreSQL connections the silos hold together (each silo its share), see below
 
 ./infra/ensure-dotnet.sh
 ./infra/ensure-wasm-toolchain.sh  # the solution builds the example WebAssembly apps
@@ -83,7 +84,11 @@ if [ "$STORE" = postgres ]; then
   pg_dir=$(mktemp -d /tmp/volunteer-bench-pg.XXXXXX)
   pg_port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+), which client sockets may hold
   ./infra/postgres.sh private "$pg_dir" "$pg_port" >/dev/null
-  base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Maximum Pool Size=$((250 / SILOS))"  # the private server allows 300 connections
+  # A pool as big as PostgreSQL can use on this machine, never pruned: a pool allowed 250 connections grew to that in a
+  # stall, and Npgsql's pruning then closed ~250 idle ones at once, five minutes after they opened, and opened ~150 anew.
+  # Each backend's exit and fork cost seconds of the whole machine (100,000 volunteers: the stall after every 5 minutes).
+  pool=$(( POSTGRES_POOL / SILOS ))
+  base="Host=127.0.0.1;Port=$pg_port;Username=volunteer;Password=volunteer;Minimum Pool Size=$pool;Maximum Pool Size=$pool"
   psql "postgresql://volunteer:volunteer@127.0.0.1:$pg_port/volunteer" -qc "CREATE DATABASE baseline" >/dev/null
   settings+=(ConnectionStrings__Volunteer="$base;Database=volunteer" Orleans__AdvertisedIP=127.0.0.1)
   baseline=(--database "$base;Database=baseline" --baseline-units "${BASELINE_UNITS:-$UNITS}"
