@@ -53,6 +53,18 @@ public abstract class HostsStoreConformance : StoreLifetime
     }
 
     [Fact]
+    public async Task A_host_listed_twice_in_one_call_keeps_the_later_time()
+    {
+        var host = Worker(Guid.NewGuid(), "laptop");
+        await Commit(b => b.Workers.Add(host));
+
+        // Two silos' batches merged by a caller, say: one statement may change a row only once, so the store must pick.
+        await Store.MarkHostsSyncedAsync([new HostSynced(host.Id, Now), new HostSynced(host.Id, Now.AddMinutes(2)), new HostSynced(host.Id, Now.AddMinutes(1))]);
+
+        Assert.Equal(Now.AddMinutes(2), Assert.Single(await Store.ListHostsAsync(10)).LastSyncedAt);
+    }
+
+    [Fact]
     public async Task Many_hosts_are_marked_in_one_call()
     {
         var account = Guid.NewGuid();

@@ -110,6 +110,41 @@ public abstract class WorkStoreConformance : StoreLifetime
             await AssertColumnsAsDescribedAsync(database);
         });
 
+    /// <summary>Whether an upgraded database keeps the sync times it held in workers (PostgreSQL carries them over).</summary>
+    private protected abstract bool CarriesSyncTimesOver { get; }
+
+    [Fact]
+    public Task A_database_that_kept_sync_times_in_workers_moves_them_to_host_presence() =>
+        WithDatabaseBeforeCreditAsync(async (database, store) =>
+        {
+            var (synced, never) = (Guid.NewGuid(), Guid.NewGuid());
+            var syncedAt = Now.AddMinutes(-1).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+            var createdAt = Now.AddDays(-1).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+            await using (var before = database.CreateCommand())
+            {
+                // As the dashboard's first script left workers: the time a column, with its two indexes.
+                before.CommandText = $"""
+                    ALTER TABLE workers ADD COLUMN last_synced_at {TypeName(ColumnKind.Time)};
+                    CREATE INDEX workers_by_last_synced ON workers (last_synced_at, account_id, cores);
+                    CREATE INDEX workers_by_last_seen ON workers ((COALESCE(last_synced_at, created_at)), id);
+                    INSERT INTO workers (id, name, token_hash, public_key, cores, created_at, account_id, last_synced_at)
+                    VALUES ('{synced}', 'synced', 'hash', 'key-1', 2, '{createdAt}', '{Guid.NewGuid()}', '{syncedAt}'),
+                           ('{never}', 'never', 'hash', 'key-2', 2, '{createdAt}', '{Guid.NewGuid()}', NULL)
+                    """;
+                await before.ExecuteNonQueryAsync();
+            }
+
+            await store.InitializeAsync(CancellationToken.None);
+            await store.InitializeAsync(CancellationToken.None);
+
+            var hosts = (await store.ListHostsAsync(10)).ToDictionary(h => h.WorkerId, h => h.LastSyncedAt);
+            Assert.Equal(CarriesSyncTimesOver ? Now.AddMinutes(-1) : null, hosts[synced]);
+            Assert.Null(hosts[never]);
+            await store.MarkHostsSyncedAsync([new HostSynced(never, Now)]);
+            Assert.Equal(new HostActivityCount(1, 1, 2), await store.CountHostsActiveAsync(Now.AddSeconds(-1)));
+            await AssertColumnsAsDescribedAsync(database);
+        });
+
     [Fact]
     public async Task Jobs_are_listed_newest_first_and_by_state()
     {
@@ -441,6 +476,8 @@ public sealed class SqliteWorkStoreTests : WorkStoreConformance
 
     private protected override string TypeName(ColumnKind kind) => SqliteTypes.Name(kind);
 
+    private protected override bool CarriesSyncTimesOver => false;
+
     private protected override async Task WithDatabaseBeforeCreditAsync(Func<DbConnection, IWorkStore, Task> test)
     {
         var directory = TestFolders.Create("store-upgrade");
@@ -559,6 +596,8 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         """;
 
     private protected override string TypeName(ColumnKind kind) => PostgresTypes.Name(kind);
+
+    private protected override bool CarriesSyncTimesOver => true;
 
     private protected override async Task WithDatabaseBeforeCreditAsync(Func<DbConnection, IWorkStore, Task> test)
     {

@@ -11,10 +11,13 @@ public abstract partial class SqlWorkStore
     private const int HostsPerStatement = 500;
 
     private const string ActiveHostsSql = """
-        SELECT COUNT(*), COUNT(DISTINCT account_id), COALESCE(SUM(cores), 0) FROM workers WHERE last_synced_at >= $1
+        SELECT COUNT(*), COUNT(DISTINCT w.account_id), COALESCE(SUM(w.cores), 0)
+        FROM host_presence p JOIN workers w ON w.id = p.worker_id WHERE p.last_synced_at >= $1
         """;
 
-    // The page is cut from workers alone (by the workers_by_last_seen index), then joined: a page costs its own rows.
+    // A page sorts every host by when it was last seen: host_presence has no index on the time, so that its updates (one
+    // per host every two minutes, the hot path) touch one heap page and no index. An operator's page view pays instead
+    // (a top-N sort over all hosts).
     private const string HostsPageSql = """
         SELECT p.id, p.name, p.account_id, a.name, p.cores, p.created_at, p.last_synced_at,
             CAST(COALESCE(SUM(r.valid), 0) AS bigint), CAST(COALESCE(SUM(r.invalid), 0) AS bigint),
@@ -23,10 +26,11 @@ public abstract partial class SqlWorkStore
             CAST(COALESCE(SUM(r.turnaround_seconds), 0) AS double precision), CAST(COALESCE(SUM(r.turnarounds), 0) AS bigint),
             EXISTS (SELECT 1 FROM host_flags f WHERE f.worker_id = p.id)
         FROM (
-            SELECT id, name, account_id, cores, created_at, last_synced_at FROM workers
-            WHERE $1 IS NULL OR COALESCE(last_synced_at, created_at) < $1
-                OR (COALESCE(last_synced_at, created_at) = $1 AND id < $2)
-            ORDER BY COALESCE(last_synced_at, created_at) DESC, id DESC LIMIT $3
+            SELECT w.id, w.name, w.account_id, w.cores, w.created_at, h.last_synced_at
+            FROM workers w LEFT JOIN host_presence h ON h.worker_id = w.id
+            WHERE $1 IS NULL OR COALESCE(h.last_synced_at, w.created_at) < $1
+                OR (COALESCE(h.last_synced_at, w.created_at) = $1 AND w.id < $2)
+            ORDER BY COALESCE(h.last_synced_at, w.created_at) DESC, w.id DESC LIMIT $3
         ) p
         LEFT JOIN accounts a ON a.id = p.account_id
         LEFT JOIN host_reliability r ON r.worker_id = p.id
@@ -40,10 +44,12 @@ public abstract partial class SqlWorkStore
         {
             return Task.CompletedTask;
         }
+        // One statement may change a row only once: of a host listed twice, its latest time.
+        var latest = synced.GroupBy(s => s.WorkerId).Select(host => host.MaxBy(s => s.At)!).ToList();
         return WriteAloneAsync(async connection =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var chunk in synced.Chunk(HostsPerStatement))
+            foreach (var chunk in latest.Chunk(HostsPerStatement))
             {
                 var parameters = new (ColumnKind, object?)[chunk.Length * 2];
                 for (var i = 0; i < chunk.Length; i++)
@@ -82,8 +88,9 @@ public abstract partial class SqlWorkStore
     }
 
     /// <summary>
-    /// Sets last_synced_at of <paramref name="hosts"/> hosts ($1, $2 the first host's id and time, and so on), never
-    /// back: VALUES' columns are column1, column2 in both dialects, and both take UPDATE ... FROM.
+    /// Records when <paramref name="hosts"/> hosts last synced ($1, $2 the first host's id and time, and so on), never
+    /// back, for registered hosts only: VALUES' columns are column1, column2 in both dialects; both take INSERT ... ON
+    /// CONFLICT DO UPDATE ... WHERE (SQLite wants a WHERE on the SELECT of an upsert, so that ON is not read as a join's).
     /// </summary>
     private static string MarkHostsSyncedSql(int hosts)
     {
@@ -93,9 +100,13 @@ public abstract partial class SqlWorkStore
             values.Append(i == 0 ? "" : ", ").Append($"(${2 * i + 1}, ${2 * i + 2})");
         }
         return $"""
-            UPDATE workers SET last_synced_at = v.synced_at
+            INSERT INTO host_presence (worker_id, last_synced_at)
+            SELECT v.worker_id, v.synced_at
             FROM (SELECT column1 AS worker_id, column2 AS synced_at FROM (VALUES {values}) AS s) AS v
-            WHERE workers.id = v.worker_id AND (workers.last_synced_at IS NULL OR workers.last_synced_at < v.synced_at)
+            JOIN workers ON workers.id = v.worker_id
+            WHERE true
+            ON CONFLICT (worker_id) DO UPDATE SET last_synced_at = excluded.last_synced_at
+            WHERE host_presence.last_synced_at < excluded.last_synced_at
             """;
     }
 

@@ -1,8 +1,14 @@
 -- The progress dashboard (issue 12). Applied at start-up after 005.
--- When each host last synced, as the silo records it at the sync endpoint: throttled to once a minute per host and
--- written in batches, so it is at most a minute and a flush (10 s) behind. Null until its first sync since this
--- script. The overview counts hosts, volunteers and cores active since a time from the first index alone; the Hosts
--- page lists hosts most recently seen (synced, else attached) first, a page at a time, by the second.
-ALTER TABLE workers ADD COLUMN last_synced_at TEXT;
-CREATE INDEX IF NOT EXISTS workers_by_last_synced ON workers (last_synced_at, account_id, cores);
-CREATE INDEX IF NOT EXISTS workers_by_last_seen ON workers (COALESCE(last_synced_at, created_at), id);
+-- When each host last synced, as the silo records it at the sync endpoint: throttled to once every two minutes per host
+-- and written in batches every second. No row until the host's first sync since this script. A table of its own, as
+-- in PostgreSQL (postgres/007_dashboard.sql says why); the overview and the Hosts page scan it.
+CREATE TABLE IF NOT EXISTS host_presence (
+    worker_id       TEXT PRIMARY KEY,
+    last_synced_at  TEXT NOT NULL
+);
+
+-- A database from before kept the time in workers: its indexes and the column go (each host's time is recorded again
+-- at its next sync, within two minutes).
+DROP INDEX IF EXISTS workers_by_last_synced;
+DROP INDEX IF EXISTS workers_by_last_seen;
+ALTER TABLE workers DROP COLUMN last_synced_at;

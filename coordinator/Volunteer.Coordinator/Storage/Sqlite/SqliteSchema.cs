@@ -5,7 +5,8 @@ namespace Volunteer.Coordinator.Storage.Sqlite;
 
 /// <summary>
 /// Applies a schema script so that it can run at every start. SQLite has CREATE ... IF NOT EXISTS but no
-/// ADD COLUMN IF NOT EXISTS, so each "ALTER TABLE t ADD COLUMN c ..." statement runs only when t lacks c.
+/// ADD COLUMN IF NOT EXISTS (nor DROP COLUMN IF EXISTS), so each "ALTER TABLE t ADD COLUMN c ..." statement runs only
+/// when t lacks c, and each "ALTER TABLE t DROP COLUMN c" only when t has it.
 /// </summary>
 internal static partial class SqliteSchema
 {
@@ -25,8 +26,9 @@ internal static partial class SqliteSchema
     {
         foreach (var statement in Statements(script))
         {
-            if (AddColumn().Match(statement) is { Success: true } add
-                && await HasColumnAsync(connection, add.Groups["table"].Value, add.Groups["column"].Value, cancellationToken))
+            if (AlterColumn().Match(statement) is { Success: true } alter
+                && await HasColumnAsync(connection, alter.Groups["table"].Value, alter.Groups["column"].Value, cancellationToken)
+                    == alter.Groups["verb"].Value.Equals("ADD", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -52,6 +54,6 @@ internal static partial class SqliteSchema
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0;
     }
 
-    [GeneratedRegex(@"^ALTER\s+TABLE\s+(?<table>\w+)\s+ADD\s+COLUMN\s+(?<column>\w+)\b", RegexOptions.IgnoreCase)]
-    private static partial Regex AddColumn();
+    [GeneratedRegex(@"^ALTER\s+TABLE\s+(?<table>\w+)\s+(?<verb>ADD|DROP)\s+COLUMN\s+(?<column>\w+)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AlterColumn();
 }

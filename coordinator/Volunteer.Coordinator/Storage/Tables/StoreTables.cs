@@ -23,8 +23,8 @@ internal static class StoreTables
     public static readonly Table<ReplicaRecord> Replicas = DescribeReplicas();
 
     /// <summary>
-    /// A worker is registered once: a second registration under the same id is refused. When it last synced is the
-    /// store's to keep (<see cref="IWorkStore.MarkHostsSyncedAsync"/>).
+    /// A worker is registered once: a second registration under the same id is refused. When it last synced is kept
+    /// apart, in host_presence, by the store's own statements (<see cref="IWorkStore.MarkHostsSyncedAsync"/>).
     /// </summary>
     public static readonly Table<WorkerRecord> Workers = DescribeWorkers();
 
@@ -158,8 +158,6 @@ internal static class StoreTables
         var cores = t.Int32("cores", w => w.Cores);
         var createdAt = t.Time("created_at", w => w.CreatedAt);
         var accountId = t.Id("account_id", w => w.AccountId);
-        // Recorded in batches by the store's own statement (MarkHostsSyncedAsync), never by an attach.
-        t.KeptByStore("last_synced_at", ColumnKind.Time, isNullable: true);
         return t.Insert(
             key: [id],
             read: row => new WorkerRecord(
