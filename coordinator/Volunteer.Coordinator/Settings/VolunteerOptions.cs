@@ -15,6 +15,14 @@ public sealed class VolunteerOptions : IValidatableObject
     /// <summary>A bootstrap API key for the job API, stored hashed at start-up.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// How many connections the kernel may hold for the silo before it accepts them (the listen backlog; the kernel caps
+    /// it at net.core.somaxconn). Volunteers connect afresh for each sync, and a GC pause or a burst of syncs leaves
+    /// thousands waiting: past the backlog the kernel drops their handshakes and each agent retries 1 to 3 s later.
+    /// </summary>
+    [Range(1, 65_535)]
+    public int ListenBacklog { get; set; } = 4096;
+
     /// <summary>How many units of one job may be split out and in play at once (bounds memory).</summary>
     [Range(1, 10_000_000)]
     public int MaxOpenUnitsPerJob { get; set; } = 20_000;
