@@ -22,6 +22,7 @@
 #   PROFILE=1 ./infra/bench.sh                         also samples the coordinator's CPU with perf for 20 s of the load
 #                                                      and writes the hottest functions to .volunteer/bench/profile.txt
 #   POSTGRES_OPTIONS="-c shared_buffers=512MB -c wal_compression=lz4" ./infra/bench.sh   PostgreSQL as an operator sized it
+#   POSTGRES_POOL=64 ./infra/bench.sh                  the silos' PostgreSQL connections together (32; fixed, never pruned)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
