@@ -86,8 +86,8 @@ public abstract class WorkStoreConformance : StoreLifetime
             var unit = new UnitRecord(job.Id, 0, """{"from":0,"to":100}""", UnitState.InProgress, 2, null);
             await using (var insert = database.CreateCommand())
             {
-                // As the coordinator of then wrote its rows; the time as both drivers write one.
-                var createdAt = job.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+                // As the coordinator of then wrote its rows.
+                var createdAt = AsWritten(job.CreatedAt);
                 insert.CommandText = $"""
                     INSERT INTO jobs (id, app, parameters, target_results, min_quorum, max_error_results, max_total_results,
                         deadline_seconds, priority, unit_count, units_opened, units_assimilated, units_failed, state, accumulated,
@@ -110,6 +110,9 @@ public abstract class WorkStoreConformance : StoreLifetime
             await AssertColumnsAsDescribedAsync(database);
         });
 
+    /// <summary>A time as both drivers write one, for rows a test writes as an older coordinator did.</summary>
+    private static string AsWritten(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+
     /// <summary>Whether an upgraded database keeps the sync times it held in workers (PostgreSQL carries them over).</summary>
     private protected abstract bool CarriesSyncTimesOver { get; }
 
@@ -118,8 +121,7 @@ public abstract class WorkStoreConformance : StoreLifetime
         WithDatabaseBeforeCreditAsync(async (database, store) =>
         {
             var (synced, never) = (Guid.NewGuid(), Guid.NewGuid());
-            var syncedAt = Now.AddMinutes(-1).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
-            var createdAt = Now.AddDays(-1).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+            var (syncedAt, createdAt) = (AsWritten(Now.AddMinutes(-1)), AsWritten(Now.AddDays(-1)));
             await using (var before = database.CreateCommand())
             {
                 // As the dashboard's first script left workers: the time a column, with its two indexes.
