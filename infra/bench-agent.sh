@@ -42,7 +42,6 @@ if [ -z "${NO_BUILD:-}" ]; then
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
-coordinator_dll=coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll
 worker_dll=worker/Volunteer.Worker/bin/Release/net10.0/volunteer-worker.dll
 pids=()
 cleanup() {
@@ -60,7 +59,7 @@ env "${coordinator_settings[@]}" Volunteer__ApiKey="$api_key" Volunteer__DataDir
   Volunteer__SyncsPerWorkerPerSecond=100000 Volunteer__DailyQuotaPerCore=100000000 Volunteer__AttachesPerAddressPerMinute=100000 \
   Orleans__SiloPort=$((PORT + 1)) Orleans__GatewayPort=$((PORT + 2)) \
   Logging__LogLevel__Default=Warning Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=Information \
-  dotnet "$coordinator_dll" --urls "$url" >"$OUT/coordinator.log" 2>&1 &
+  bash coordinator/Volunteer.Coordinator/bin/Release/net10.0/coordinator.sh --urls "$url" >"$OUT/coordinator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do curl -sf "$url/health" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf "$url/health" >/dev/null || { echo "The coordinator did not start:"; tail -20 "$OUT/coordinator.log"; exit 1; }

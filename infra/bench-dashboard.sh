@@ -88,7 +88,7 @@ measure() {  # measure NAME: CPU of the coordinator (and of the browser side, if
 # The coordinator as bench.sh runs it (the load's volunteers sync far more often than production allows a host to).
 env Volunteer__ApiKey="$api_key" Volunteer__DataDirectory="$OUT/data" Orleans__SiloPort=$((PORT + 1)) Orleans__GatewayPort=$((PORT + 2)) \
   Volunteer__SyncsPerWorkerPerSecond=100000 Volunteer__DailyQuotaPerCore=100000000 Logging__LogLevel__Default=Warning \
-  dotnet coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll --urls "$url" >"$OUT/coordinator.log" 2>&1 &
+  bash coordinator/Volunteer.Coordinator/bin/Release/net10.0/coordinator.sh --urls "$url" >"$OUT/coordinator.log" 2>&1 &
 coordinator=$!
 pids+=("$coordinator")
 for _ in $(seq 1 150); do curl -sf "$url/health" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -19,7 +19,6 @@ dotnet build Volunteer.sln -c Release -v quiet -nologo >"$build_log" || { cat "$
 rm -f "$build_log"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-coordinator_dll=coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll
 worker_dll=worker/Volunteer.Worker/bin/Release/net10.0/volunteer-worker.dll
 pids=()
 cleanup() {
@@ -48,7 +47,7 @@ run() {  # run RELAY WORKERS: prints "relay workers ratio seconds"
   local url="http://127.0.0.1:$PORT"
   Volunteer__ApiKey="$api_key" Volunteer__DataDirectory="$dir/data" Volunteer__ListPeers="$relay" \
     Volunteer__SyncsPerWorkerPerSecond=1000 Volunteer__AttachesPerAddressPerMinute=100000 Logging__LogLevel__Default=Warning \
-    dotnet "$coordinator_dll" --urls "$url" >"$dir/coordinator.log" 2>&1 &
+    bash coordinator/Volunteer.Coordinator/bin/Release/net10.0/coordinator.sh --urls "$url" >"$dir/coordinator.log" 2>&1 &
   local coordinator=$!
   pids+=("$coordinator")
   for _ in $(seq 1 150); do curl -sf "$url/health" >/dev/null 2>&1 && break; sleep 0.2; done

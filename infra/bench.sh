@@ -112,7 +112,7 @@ silo_pids=()
 for i in $(seq 1 "$SILOS"); do
   port=$((PORT + i - 1))
   env "${settings[@]}" Orleans__SiloPort=$((11110 + i)) Orleans__GatewayPort=$((30000 + i)) \
-    dotnet coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll \
+    bash coordinator/Volunteer.Coordinator/bin/Release/net10.0/coordinator.sh \
     --urls "http://127.0.0.1:$port" >"$OUT/coordinator-$i.log" 2>&1 &
   pids+=($!)
   silo_pids+=($!)

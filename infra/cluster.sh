@@ -22,7 +22,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 connection=${CONNECTION:-$(./infra/postgres.sh system)}
 
 dotnet build Volunteer.sln -c Release -v quiet -nologo >/dev/null
-coordinator=coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll
 worker=worker/Volunteer.Worker/bin/Release/net10.0/volunteer-worker.dll
 
 mkdir -p "$STATE/logs"
@@ -35,7 +34,7 @@ for i in $(seq 1 "$SILOS"); do
   urls+=("$url")
   ConnectionStrings__Volunteer="$connection" Volunteer__ApiKey="$API_KEY" \
     Orleans__SiloPort=$((11110 + i)) Orleans__GatewayPort=$((30000 + i)) Orleans__AdvertisedIP=127.0.0.1 \
-    dotnet "$coordinator" --urls "$url" >"$STATE/logs/silo-$i.log" 2>&1 &
+    bash coordinator/Volunteer.Coordinator/bin/Release/net10.0/coordinator.sh --urls "$url" >"$STATE/logs/silo-$i.log" 2>&1 &
   pids+=($!)
 done
 for url in "${urls[@]}"; do

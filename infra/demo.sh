@@ -30,7 +30,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "Building…"
 dotnet build Volunteer.sln -c Release -v quiet -nologo >/dev/null
-coordinator=coordinator/Volunteer.Coordinator/bin/Release/net10.0/Volunteer.Coordinator.dll
 worker=worker/Volunteer.Worker/bin/Release/net10.0/volunteer-worker.dll
 
 rm -rf "$STATE"
@@ -43,7 +42,7 @@ stop_all() {
 trap stop_all EXIT INT TERM
 
 Volunteer__ApiKey="$API_KEY" Volunteer__DataDirectory="$STATE/coordinator" \
-  dotnet "$coordinator" --urls "$URL" >"$STATE/logs/coordinator.log" 2>&1 &
+  bash coordinator/Volunteer.Coordinator/bin/Release/net10.0/coordinator.sh --urls "$URL" >"$STATE/logs/coordinator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
   curl -sf "$URL/health" >/dev/null 2>&1 && break

@@ -11,4 +11,6 @@ COPY --from=build /app .
 # HTTP (jobs, workers, dashboard data), silo-to-silo, gateway.
 EXPOSE 8080 11111 30000
 ENV ASPNETCORE_URLS=http://+:8080
-ENTRYPOINT ["dotnet", "Volunteer.Coordinator.dll"]
+# coordinator.sh (published beside the dll) adds the runtime settings only the environment carries (runtime.env there);
+# a value the container's environment sets wins.
+ENTRYPOINT ["bash", "/app/coordinator.sh"]

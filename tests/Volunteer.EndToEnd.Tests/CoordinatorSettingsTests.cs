@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Volunteer.Testing;
 using Xunit.Abstractions;
@@ -48,5 +49,67 @@ public sealed class CoordinatorSettingsTests(ITestOutputHelper output)
 
         Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.Equal(5, properties.GetProperty("System.GC.ConserveMemory").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(null, "0x4000000")]
+    [InlineData("0x2000000", "0x2000000")]
+    public async Task The_launch_script_starts_the_coordinator_with_the_runtime_settings_beside_it_unless_the_environment_sets_them(
+        string? set, string expected)
+    {
+        // coordinator.sh is what infra/demo.sh, the benchmarks, the systemd unit and the image start; it execs the
+        // coordinator in its own place, so the process it leaves is the coordinator, with the environment it was given.
+        var folder = TestFolders.Create("coordinator-launch");
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepoLayout.CoordinatorDirectory, "coordinator.sh"), "--urls", url])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["Volunteer__ApiKey"] = "launch-test-key",
+                ["Volunteer__DataDirectory"] = Path.Combine(folder, "data"),
+                ["Orleans__SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Orleans__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["DOTNET_GCgen0size"] = set,
+            },
+        };
+        using var coordinator = Process.Start(start)!;
+        coordinator.OutputDataReceived += (_, _) => { };
+        coordinator.ErrorDataReceived += (_, _) => { };
+        coordinator.BeginOutputReadLine();
+        coordinator.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!await AnswersAsync(http, url))
+            {
+                Assert.False(coordinator.HasExited, "The coordinator stopped before it answered.");
+                Assert.True(DateTime.UtcNow < deadline, "The coordinator did not answer within 60 s.");
+                await Task.Delay(200);
+            }
+            var environment = File.ReadAllText($"/proc/{coordinator.Id}/environ").Split('\0');
+            Assert.Contains($"DOTNET_GCgen0size={expected}", environment);
+            Assert.EndsWith("Volunteer.Coordinator.dll", File.ReadAllText($"/proc/{coordinator.Id}/cmdline").Split('\0')[1], StringComparison.Ordinal);
+        }
+        finally
+        {
+            coordinator.Kill(entireProcessTree: true);
+            await coordinator.WaitForExitAsync();
+            TestFolders.Delete(folder, output);
+        }
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient http, string url)
+    {
+        try
+        {
+            return (await http.GetAsync($"{url}/health")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 }
