@@ -23,6 +23,7 @@
 #                                                      and writes the hottest functions to .volunteer/bench/profile.txt
 #   POSTGRES_OPTIONS="-c shared_buffers=512MB -c wal_compression=lz4" ./infra/bench.sh   PostgreSQL as an operator sized it
 #   POSTGRES_POOL=64 ./infra/bench.sh                  the silos' PostgreSQL connections together (32; fixed, never pruned)
+#   GENERATOR_ENV="NAME=value ..." POPULATION=... ./infra/bench.sh   settings for the simulated volunteers' process only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -149,7 +150,7 @@ if [ -n "$POPULATION" ]; then
   # The simulated population runs at a lower priority than the silo and PostgreSQL: a real population's connections
   # are made by its own machines, so the generator's CPU (0.5-0.8 of the two cores at 100,000) is not the silo's to
   # wait for. Its figures stay conservative: a sync is timed from the generator's side, its own delays included.
-  nice -n "$GENERATOR_NICE" dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
+  env ${GENERATOR_ENV:-} nice -n "$GENERATOR_NICE" dotnet tests/Volunteer.LoadGenerator/bin/Release/net10.0/Volunteer.LoadGenerator.dll \
     --coordinator "$(IFS=,; echo "${urls[*]}")" --api-key "$api_key" --units "$UNITS" --units-per-sync "$UNITS_PER_SYNC" \
     --coordinator-pid "$(IFS=,; echo "${silo_pids[*]}")" --output "$OUT/result" ${pg_dir:+--store-database "$base;Database=volunteer"} \
     "${population[@]}" || status=$?
