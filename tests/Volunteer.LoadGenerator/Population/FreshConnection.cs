@@ -20,8 +20,6 @@ public sealed record FreshAnswer(int Status, byte[] Body, double ConnectMillisec
 /// </summary>
 public static class FreshConnection
 {
-    private const int MaxAnswerBytes = 16 * 1024 * 1024;
-
     public static async Task<FreshAnswer> SendAsync(
         IPEndPoint server, IPAddress source, string method, string pathAndQuery, string? bearer, ReadOnlyMemory<byte> json,
         CancellationToken cancellationToken)
@@ -32,6 +30,26 @@ public static class FreshConnection
         await socket.ConnectAsync(server, cancellationToken);
         var connected = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
+        var request = Request(server, method, pathAndQuery, bearer, json.Span);
+        await socket.SendAsync(request, SocketFlags.None, cancellationToken);
+
+        // The coordinator closes the connection after its answer: read to the end, then take the answer apart.
+        using var answer = new AnswerBuffer();
+        int read;
+        while ((read = await socket.ReceiveAsync(answer.Free(), SocketFlags.None, cancellationToken)) > 0)
+        {
+            answer.Received(read);
+        }
+        var (status, body, retryAfter) = Parse(answer.Bytes);
+        return new FreshAnswer(status, body, connected, Stopwatch.GetElapsedTime(started).TotalMilliseconds, retryAfter);
+    }
+
+    /// <summary>
+    /// The whole request, head and body in one buffer: sent in one write, as an HTTP client buffers a small request (two
+    /// writes on a connection without Nagle's delay go out as two segments, and the coordinator then pays a read for each).
+    /// </summary>
+    public static byte[] Request(IPEndPoint server, string method, string pathAndQuery, string? bearer, ReadOnlySpan<byte> json)
+    {
         var head = new StringBuilder(256)
             .Append(method).Append(' ').Append(pathAndQuery).Append(" HTTP/1.1\r\nHost: ").Append(server).Append("\r\nConnection: close\r\n");
         if (bearer is not null)
@@ -43,46 +61,11 @@ public static class FreshConnection
             head.Append("Content-Type: application/json\r\nContent-Length: ").Append(json.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         }
         head.Append("\r\n");
-        // Head and body in one send, as an HTTP client buffers a small request: two sends on a connection without Nagle's
-        // delay go out as two segments, and the coordinator then pays a read (a system call) for each.
         var headText = head.ToString();
         var request = new byte[headText.Length + json.Length];
         var headLength = Encoding.ASCII.GetBytes(headText, request);
-        json.Span.CopyTo(request.AsSpan(headLength));
-        await socket.SendAsync(request, SocketFlags.None, cancellationToken);
-
-        // The coordinator closes the connection after its answer: read to the end, then take the answer apart.
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            var length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= MaxAnswerBytes)
-                    {
-                        throw new InvalidDataException($"An answer longer than {MaxAnswerBytes} bytes.");
-                    }
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-                var read = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-                length += read;
-            }
-            var (status, body, retryAfter) = Parse(buffer.AsSpan(0, length));
-            return new FreshAnswer(status, body, connected, Stopwatch.GetElapsedTime(started).TotalMilliseconds, retryAfter);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        json.CopyTo(request.AsSpan(headLength));
+        return request;
     }
 
     /// <summary>The status, body (de-chunked if it came in chunks) and Retry-After seconds of a whole HTTP/1.1 answer.</summary>
@@ -127,4 +110,35 @@ public static class FreshConnection
             body = body[(lineEnd + 2 + size + 2)..];
         }
     }
+}
+
+/// <summary>An answer as it arrives, in a pooled buffer that doubles as needed, up to a bound no sane answer reaches.</summary>
+public sealed class AnswerBuffer : IDisposable
+{
+    private const int MaxAnswerBytes = 16 * 1024 * 1024;
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+    private int _length;
+
+    public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
+    /// <summary>Where the next bytes go: never empty (the buffer grows when full).</summary>
+    public Memory<byte> Free()
+    {
+        if (_length == _buffer.Length)
+        {
+            if (_buffer.Length >= MaxAnswerBytes)
+            {
+                throw new InvalidDataException($"An answer longer than {MaxAnswerBytes} bytes.");
+            }
+            var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+        return _buffer.AsMemory(_length);
+    }
+
+    public void Received(int count) => _length += count;
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
 }

@@ -32,7 +32,7 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
         // A host may hold InProgressPerCore replicas per core it reports: each volunteer claims the cores that let it hold what it asks for.
         var cores = Math.Max(1, (options.UnitsPerSync + new VolunteerOptions().InProgressPerCore - 1) / new VolunteerOptions().InProgressPerCore);
         var settings = new PopulationSettings(endpoints, options.UnitsPerSync, cores, options.SyncInterval, options.UnitTime,
-            RequestTimeout: TimeSpan.FromSeconds(30), FirstRetry: TimeSpan.FromSeconds(2), _seen, new SemaphoreSlim(8000), options.FirstSyncsOver);
+            RequestTimeout: TimeSpan.FromSeconds(30), FirstRetry: TimeSpan.FromSeconds(2), _seen, new SemaphoreSlim(MaxConnections), options.FirstSyncsOver);
         var volunteers = Enumerable.Range(0, total).Select(n => new PopulationVolunteer(n, LoopbackSources.OfPopulation(n), settings)).ToList();
         figures["mode"] = "population";
         figures["volunteers"] = total;
@@ -50,18 +50,17 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
         Console.WriteLine($"job {jobId} of {options.Units} units accepted in {acceptedIn.TotalMilliseconds:0.0} ms");
         figures["jobUnits"] = options.Units;
 
-        using var stop = new CancellationTokenSource();
-        var running = new List<Task>(total);
+        var syncs = new SyncLoop(settings.RequestTimeout, MaxConnections);
+        var running = 0;
         var steps = new List<Dictionary<string, object>>();
         var previousRss = Convert.ToDouble(((Dictionary<string, object>)figures["attach"])["coordinatorRssMiBAfter"], Invariant);
         var previousActive = 0;
         long assimilated = 0;
         foreach (var size in sizes)
         {
-            for (var i = running.Count; i < size; i++)
+            for (; running < size; running++)
             {
-                var volunteer = volunteers[i];
-                running.Add(Task.Run(() => volunteer.RunAsync(stop.Token)));
+                syncs.Start(volunteers[running], volunteers[running].FirstSyncDue());
             }
             // Warm-up: the herd of first syncs (each activates its host's grain, and some are shed and come back later),
             // then one more interval, so the measured stretch is the steady state of a population that has synced before.
@@ -151,8 +150,7 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
             previousActive = size;
             Console.WriteLine(string.Join(", ", step.Select(f => $"{f.Key} {FigureText(f.Value)}")));
         }
-        await stop.CancelAsync();
-        await Task.WhenAll(running);
+        syncs.Dispose();
         figures["steps"] = steps;
         if (options.StoreDatabase is not null)
         {
@@ -166,6 +164,9 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
         Console.WriteLine($"The job is {state} (the population mode measures a stretch of a long job, not its end).");
         return state is "Running" or "Completed" ? 0 : 1;
     }
+
+    /// <summary>The most connections the generator holds open at once (see <see cref="SyncLoop"/>): far above a healthy run's few dozen.</summary>
+    private const int MaxConnections = 8000;
 
     /// <summary>
     /// The same cheap request (GET /health) 4,000 times over fresh connections and 4,000 times over kept-alive ones, 16

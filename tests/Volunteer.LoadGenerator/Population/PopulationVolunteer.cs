@@ -45,6 +45,11 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
     private readonly List<(Assignment Assignment, long FinishesAt)> _queue = [];
     private bool _servedOnce;
     private bool _leasedBefore;
+    private TimeSpan _retry;
+
+    /// <summary>When the sync under way began, and how many of the queue's units it reports.</summary>
+    private long _syncStarted;
+    private int _reporting;
 
     /// <summary>What the last answer's Retry-After asked for: the next wait, instead of the backoff's, as the agent does.</summary>
     private int? _retryAfter;
@@ -58,7 +63,7 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new WorkerAttachRequest($"population-{index}", Convert.ToBase64String(_key.ExportSubjectPublicKeyInfo()), settings.Cores),
             ProtocolJson.Options);
-        var retry = settings.FirstRetry;
+        _retry = settings.FirstRetry;
         while (true)
         {
             var answer = await TryAsync("POST", AttachPath, null, body, "attach", cancellationToken);
@@ -77,71 +82,55 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
             {
                 throw new InvalidOperationException($"Volunteer {index}'s attach was refused: HTTP {answer.Status} {System.Text.Encoding.UTF8.GetString(answer.Body)}");
             }
-            retry = await BackOffAsync(retry, cancellationToken);
+            await Task.Delay(BackOff(), cancellationToken);
         }
     }
 
-    /// <summary>Syncs about once an interval until cancelled, the first sync at a random point of <see cref="PopulationSettings.FirstSyncsOver"/>.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(settings.FirstSyncsOver * Random.Shared.NextDouble(), cancellationToken);
-            var retry = settings.FirstRetry;
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                if (await SyncAsync(cancellationToken))
-                {
-                    retry = settings.FirstRetry;
-                    await Task.Delay(settings.SyncInterval * (0.8 + 0.4 * Random.Shared.NextDouble()), cancellationToken);
-                }
-                else
-                {
-                    retry = await BackOffAsync(retry, cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The run is over, mid-wait or mid-sync.
-        }
-    }
+    /// <summary>When the first sync is due (a Stopwatch timestamp): at a random point of <see cref="PopulationSettings.FirstSyncsOver"/> from now.</summary>
+    public long FirstSyncDue() => After(settings.FirstSyncsOver * Random.Shared.NextDouble());
+
+    /// <summary>The silo the next request goes to.</summary>
+    public IPEndPoint Coordinator => settings.Coordinators[_coordinator];
+
+    public IPAddress Source => source;
 
     /// <summary>
-    /// One sync: the units finished since the last (in the volunteer's own time: one after another, each taking about
-    /// <see cref="PopulationSettings.UnitTime"/>) reported, the rest said in progress, and the queue topped up to
-    /// <see cref="PopulationSettings.UnitsPerSync"/>. True when it was served (its reports settled one way or another),
-    /// false when it is to be retried.
+    /// The next sync's request, whole: the units finished since the last (in the volunteer's own time: one after another,
+    /// each taking about <see cref="PopulationSettings.UnitTime"/>) reported, the rest said in progress, and the queue
+    /// topped up to <see cref="PopulationSettings.UnitsPerSync"/>. Its answer goes to <see cref="Synced"/>, or its
+    /// failure to <see cref="Failed"/>.
     /// </summary>
-    private async Task<bool> SyncAsync(CancellationToken cancellationToken)
+    public byte[] BeginSync()
     {
-        var now = Stopwatch.GetTimestamp();
-        var finished = _queue.TakeWhile(q => q.FinishesAt <= now).ToList();
-        var reports = new List<ReplicaReport>(finished.Count);
-        foreach (var (assignment, _) in finished)
-        {
-            reports.Add(await SimulatedHost.ComputeAsync(assignment, cancellationToken));
-        }
+        _syncStarted = Stopwatch.GetTimestamp();
+        var finished = _queue.TakeWhile(q => q.FinishesAt <= _syncStarted).ToList();
+        _reporting = finished.Count;
+        // The built-in apps' computers finish at once (checksum costs nothing): the task is complete when returned.
+        var reports = finished.Select(q => SimulatedHost.ComputeAsync(q.Assignment).GetAwaiter().GetResult()).ToList();
         var held = _queue.Skip(finished.Count).Select(q => q.Assignment.Ref).ToList();
         var request = new SyncRequest(reports, held, Math.Max(0, settings.UnitsPerSync - held.Count),
             reports.Count > 0 ? ReportSignature.Sign(_key!, _id, reports) : null);
-        var answer = await TryAsync("POST", SyncPath, _token, JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Options), "sync", cancellationToken);
-        if (answer is null)
-        {
-            return false;
-        }
+        return FreshConnection.Request(Coordinator, "POST", SyncPath, _token, JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJson.Options));
+    }
+
+    /// <summary>Takes the sync's answer; returns when the next is due: an interval later (±20%) if it was served, after the backoff if it is to be retried.</summary>
+    public long Synced(FreshAnswer answer)
+    {
+        Answered(answer);
         if (answer.Status is >= 500 or 408 or 429)
         {
             settings.Figures.Failed($"sync HTTP {answer.Status}");
             _retryAfter = answer.RetryAfter;
-            return false;
+            return After(BackOff());
         }
+        _retry = settings.FirstRetry;
+        var next = After(settings.SyncInterval * (0.8 + 0.4 * Random.Shared.NextDouble()));
         if (answer.Status != 200)
         {
             // A refusal is final (its reports will never be taken): the agent drops them and carries on.
             settings.Figures.Failed($"sync HTTP {answer.Status}");
-            _queue.RemoveRange(0, finished.Count);
-            return true;
+            _queue.RemoveRange(0, _reporting);
+            return next;
         }
         if (!_servedOnce)
         {
@@ -150,11 +139,11 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         }
         var response = JsonSerializer.Deserialize<SyncResponse>(answer.Body, ProtocolJson.Options)!;
         settings.Figures.Served(answer, response.Accepted, response.Assignments.Count);
-        _queue.RemoveRange(0, finished.Count);
+        _queue.RemoveRange(0, _reporting);
         var cancelled = response.Cancelled.ToHashSet();
         _queue.RemoveAll(q => cancelled.Contains(q.Assignment.Ref));
         var known = _queue.Select(q => q.Assignment.Ref).ToHashSet();
-        var start = _queue.Count > 0 ? Math.Max(now, _queue[^1].FinishesAt) : now;
+        var start = _queue.Count > 0 ? Math.Max(_syncStarted, _queue[^1].FinishesAt) : _syncStarted;
         if (!_leasedBefore && response.Assignments.Count > 0)
         {
             // A population in its steady state, not one that started computing in the same minute: the first unit is
@@ -168,8 +157,18 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
             start += (long)(settings.UnitTime.TotalSeconds * (0.5 + Random.Shared.NextDouble()) * Stopwatch.Frequency);
             _queue.Add((assignment, start));
         }
-        return true;
+        return next;
     }
+
+    /// <summary>A sync that got no answer (counted, and the next silo chosen); returns when it is retried, after the backoff.</summary>
+    public long Failed(string kind)
+    {
+        settings.Figures.Failed($"sync {kind}");
+        NextCoordinator();
+        return After(BackOff());
+    }
+
+    private static long After(TimeSpan wait) => Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>One request to the current silo; null (counted, and the next silo chosen) when no answer came.</summary>
     private async Task<FreshAnswer?> TryAsync(string method, string path, string? bearer, byte[] body, string what, CancellationToken cancellationToken)
@@ -183,12 +182,7 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
             await settings.Connections.WaitAsync(timeout.Token);
             slot = true;
             var answer = await FreshConnection.SendAsync(settings.Coordinators[_coordinator], source, method, path, bearer, body, timeout.Token);
-            answer = answer with { TotalMilliseconds = Stopwatch.GetElapsedTime(wanted).TotalMilliseconds };
-            if (answer.Status >= 500)
-            {
-                NextCoordinator();
-            }
-            return answer;
+            return Answered(answer with { TotalMilliseconds = Stopwatch.GetElapsedTime(wanted).TotalMilliseconds });
         }
         catch (SocketException ex)
         {
@@ -213,17 +207,27 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
         return null;
     }
 
+    /// <summary>An answer, after which a volunteer whose silo failed (5xx) tries the next one.</summary>
+    private FreshAnswer Answered(FreshAnswer answer)
+    {
+        if (answer.Status >= 500)
+        {
+            NextCoordinator();
+        }
+        return answer;
+    }
+
     private void NextCoordinator() => _coordinator = (_coordinator + 1) % settings.Coordinators.Count;
 
     /// <summary>
-    /// Waits what the coordinator's Retry-After asked for, else the retry delay with jitter, and returns the next delay,
-    /// doubled up to the sync interval.
+    /// What to wait before the next try: what the coordinator's Retry-After asked for, else the retry delay with jitter;
+    /// the retry delay doubles, up to the sync interval.
     /// </summary>
-    private async Task<TimeSpan> BackOffAsync(TimeSpan retry, CancellationToken cancellationToken)
+    private TimeSpan BackOff()
     {
-        var wait = _retryAfter is { } seconds ? TimeSpan.FromSeconds(seconds) : retry * (0.5 + Random.Shared.NextDouble() / 2);
+        var wait = _retryAfter is { } seconds ? TimeSpan.FromSeconds(seconds) : _retry * (0.5 + Random.Shared.NextDouble() / 2);
         _retryAfter = null;
-        await Task.Delay(wait, cancellationToken);
-        return TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, settings.SyncInterval.Ticks));
+        _retry = TimeSpan.FromTicks(Math.Min(_retry.Ticks * 2, settings.SyncInterval.Ticks));
+        return wait;
     }
 }
