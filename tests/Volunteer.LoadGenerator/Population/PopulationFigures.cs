@@ -93,6 +93,9 @@ public sealed class PopulationFigures
         private readonly object _gate = new();
         private readonly List<double> _total = new(1 << 16);
         private readonly List<double> _connect = new(1 << 16);
+        // Split by what the sync carried: one that reported or leased waits for the job's group commit, a heartbeat does not.
+        private readonly List<double> _heartbeat = new(1 << 16);
+        private readonly List<double> _carrying = new(1 << 16);
         private long _accepted;
         private long _leased;
         private readonly long _began = Stopwatch.GetTimestamp();
@@ -124,6 +127,7 @@ public sealed class PopulationFigures
             {
                 _total.Add(answer.TotalMilliseconds);
                 _connect.Add(answer.ConnectMilliseconds);
+                (accepted > 0 || leased > 0 ? _carrying : _heartbeat).Add(answer.TotalMilliseconds);
             }
             Interlocked.Add(ref _accepted, accepted);
         }
@@ -131,6 +135,24 @@ public sealed class PopulationFigures
         public double TotalPercentile(double fraction) => Percentile(_total, fraction);
 
         public double ConnectPercentile(double fraction) => Percentile(_connect, fraction);
+
+        /// <summary>Latency of the syncs that neither reported nor leased (nothing for the job to commit).</summary>
+        public double HeartbeatPercentile(double fraction) => Percentile(_heartbeat, fraction);
+
+        /// <summary>Latency of the syncs that reported or leased, whose answer waits for the job's group commit.</summary>
+        public double CarryingPercentile(double fraction) => Percentile(_carrying, fraction);
+
+        /// <summary>The served syncs that reported or leased.</summary>
+        public int Carrying
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _carrying.Count;
+                }
+            }
+        }
 
         public double TotalMax()
         {

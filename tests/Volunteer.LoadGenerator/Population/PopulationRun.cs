@@ -115,6 +115,12 @@ public sealed class PopulationRun(BenchOptions options, JobClient jobs, Dictiona
                 ["syncP99Milliseconds"] = Round(window.TotalPercentile(0.99)),
                 ["syncMaxMilliseconds"] = Round(window.TotalMax()),
                 ["syncsOver50MillisecondsPercent"] = Math.Round(100.0 * slowSyncs / served, 2),
+                // Split by what the sync carried: reports or leases (the job commits before answering) or neither.
+                ["syncsCarryingPercent"] = Math.Round(100.0 * window.Carrying / served, 1),
+                ["carryingSyncP50Milliseconds"] = Round(window.CarryingPercentile(0.50)),
+                ["carryingSyncP99Milliseconds"] = Round(window.CarryingPercentile(0.99)),
+                ["heartbeatSyncP50Milliseconds"] = Round(window.HeartbeatPercentile(0.50)),
+                ["heartbeatSyncP99Milliseconds"] = Round(window.HeartbeatPercentile(0.99)),
                 // second (from the run's start): slow syncs/slowest ms, for the seconds with most slow syncs.
                 ["slowestSeconds"] = slowest.Count == 0 ? "none" : string.Join(" ", slowest.Select(s => $"{s.Second}:{s.Slow}/{s.MaxMilliseconds}")),
                 // To lay the slow seconds beside other clocks (a server's log, vmstat): second n is this time plus n - measuredFromSecond.
