@@ -17,9 +17,10 @@ namespace Volunteer.LoadGenerator.Population;
 /// <param name="UnitTime">How long a volunteer takes over one unit (jittered ±50%); with a zero time, every unit a sync
 /// leases is reported by the next.</param>
 /// <param name="Connections">
-/// Bounds the generator's connections open at once: under overload, connects wait seconds in SYN retransmission, and
-/// 100,000 volunteers retrying would pass the 20,000 descriptors a process may hold here (the runtime then fails with
-/// "Out of memory"). Far above what a healthy run holds (a few dozen); the wait for a slot counts in the sync's latency.
+/// Bounds the attach storm's connections open at once (the syncs have the same bound in <see cref="SyncLoop"/>): under
+/// overload, connects wait seconds in SYN retransmission, and 100,000 volunteers retrying would pass the 20,000
+/// descriptors a process may hold here (the runtime then fails with "Out of memory"). Far above what a healthy run holds
+/// (a few dozen); the wait for a slot counts in the attach's latency.
 /// </param>
 public sealed record PopulationSettings(
     IReadOnlyList<IPEndPoint> Coordinators, int UnitsPerSync, int Cores, TimeSpan SyncInterval, TimeSpan UnitTime, TimeSpan RequestTimeout,
@@ -45,7 +46,9 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
     private readonly List<(Assignment Assignment, long FinishesAt)> _queue = [];
     private bool _servedOnce;
     private bool _leasedBefore;
-    private TimeSpan _retry;
+
+    /// <summary>The next backoff's base: the first retry's delay again after every success, doubled after every failure.</summary>
+    private TimeSpan _retry = settings.FirstRetry;
 
     /// <summary>When the sync under way began, and how many of the queue's units it reports.</summary>
     private long _syncStarted;
@@ -71,6 +74,8 @@ public sealed class PopulationVolunteer(int index, IPAddress source, PopulationS
             {
                 var attached = JsonSerializer.Deserialize<WorkerAttachResponse>(answer.Body, ProtocolJson.Options)!;
                 (_id, _token) = (attached.WorkerId, attached.Token);
+                // The first sync's failure backs off from the start, as it did when every sync loop began afresh.
+                _retry = settings.FirstRetry;
                 return answer;
             }
             if (answer is not null)

@@ -58,13 +58,15 @@ public sealed class SyncLoop : IDisposable
     }
 
     /// <summary>One sync under way: its socket, its request and how much of it went out, and its answer so far.</summary>
-    private sealed class Exchange(PopulationVolunteer volunteer, long began, int socket, byte[] request, long deadline) : IDisposable
+    /// <param name="connectingSince">When the connect began: the connect time counts from there, not from a wait for a free connection.</param>
+    private sealed class Exchange(PopulationVolunteer volunteer, long began, long connectingSince, int socket, byte[] request, long deadline) : IDisposable
     {
         public PopulationVolunteer Volunteer => volunteer;
         public long BeganAt => began;
         public int Socket => socket;
         public byte[] Request => request;
         public long Deadline => deadline;
+        public long ConnectingSince => connectingSince;
         public double ConnectMilliseconds { get; set; } = -1;
         public int Sent { get; set; }
         public AnswerBuffer Answer { get; } = new();
@@ -122,13 +124,14 @@ public sealed class SyncLoop : IDisposable
     private void Begin(PopulationVolunteer volunteer, long began)
     {
         var request = volunteer.BeginSync();
+        var connectingSince = Stopwatch.GetTimestamp();
         var socket = LinuxSockets.BeginConnect(_epoll, volunteer.Source, volunteer.Coordinator);
         if (socket < 0)
         {
             _due.Enqueue(volunteer, volunteer.Failed(LinuxSockets.ErrorName(-socket)));
             return;
         }
-        _open[socket] = new Exchange(volunteer, began, socket, request, began + (long)(_timeout.TotalSeconds * Stopwatch.Frequency));
+        _open[socket] = new Exchange(volunteer, began, connectingSince, socket, request, began + (long)(_timeout.TotalSeconds * Stopwatch.Frequency));
     }
 
     /// <summary>Takes a connection as far as it can go now: connected, the request sent, the answer read to its end.</summary>
@@ -141,7 +144,7 @@ public sealed class SyncLoop : IDisposable
                 Fail(exchange, LinuxSockets.ErrorName(error));
                 return;
             }
-            exchange.ConnectMilliseconds = Stopwatch.GetElapsedTime(exchange.BeganAt).TotalMilliseconds;
+            exchange.ConnectMilliseconds = Stopwatch.GetElapsedTime(exchange.ConnectingSince).TotalMilliseconds;
         }
         if (exchange.Sent < exchange.Request.Length)
         {
