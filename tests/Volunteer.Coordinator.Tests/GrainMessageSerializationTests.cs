@@ -18,15 +18,30 @@ public sealed class GrainMessageSerializationTests
     private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
     private static readonly Guid JobId = Guid.Parse("0b8e9f5a-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
 
-    private readonly Serializer _serializer = new ServiceCollection()
+    private static readonly IServiceProvider Services = new ServiceCollection()
         .AddSerializer(serializer => serializer.AddGrainMessageSerializers())
-        .BuildServiceProvider()
-        .GetRequiredService<Serializer>();
+        .BuildServiceProvider();
+
+    private readonly Serializer _serializer = Services.GetRequiredService<Serializer>();
+
+    [Fact]
+    public void A_jobs_sync_passes_within_a_silo_by_reference_host_and_all()
+    {
+        // A domain record passed alone would be copied through JSON on every call (VolunteerHost was, once per sync).
+        var sync = new JobSync(new VolunteerHost(Guid.NewGuid(), Guid.NewGuid(), null), [], [new ReplicaRef(JobId, 5, 0)], 2);
+        var copier = Services.GetRequiredService<DeepCopier<JobSync>>();
+
+        var copy = copier.Copy(sync);
+
+        Assert.Same(sync, copy);
+        Assert.Same(sync.Host, copy.Host);
+    }
 
     [Fact]
     public void A_jobs_sync_with_results_and_held_replicas_round_trips()
     {
         var sync = new JobSync(
+            new VolunteerHost(Guid.NewGuid(), Guid.NewGuid(), "203.0.113.0/24", Cores: 4, Trusted: true, UsualTurnaroundSeconds: 312.5),
             [
                 new ReplicaResult(new ReplicaRef(JobId, 3, 1), ReportOutcome.Success, "sha256:" + new string('a', 64), 3, [1, 2, 3], null),
                 new ReplicaResult(new ReplicaRef(JobId, 4, 0), ReportOutcome.Error, null, 0, null, "out of memory"),
@@ -36,6 +51,7 @@ public sealed class GrainMessageSerializationTests
 
         var copy = RoundTrip(sync);
 
+        Assert.Equal(sync.Host, copy.Host);
         Assert.Equal(sync.Wanted, copy.Wanted);
         Assert.Equal(sync.InProgress, copy.InProgress);
         Assert.Equal(2, copy.Results.Count);

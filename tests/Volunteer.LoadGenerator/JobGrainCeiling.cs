@@ -114,7 +114,7 @@ public static class JobGrainCeiling
             {
                 // A heartbeat host leases its units once, then only says it still holds them.
                 var wanted = heartbeat && held is not null ? 0 : unitsPerCall;
-                var outcome = await job.SyncAsync(host, new JobSync(results, held, wanted));
+                var outcome = await job.SyncAsync(new JobSync(host, results, held, wanted));
                 if (Volatile.Read(ref counting) == 1)
                 {
                     Interlocked.Increment(ref calls);

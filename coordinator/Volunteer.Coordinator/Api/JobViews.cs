@@ -18,7 +18,7 @@ internal static class JobViews
     /// </summary>
     public static async Task<JobStatus> StatusAsync(JobRecord job, IGrainFactory grains) =>
         job.State == JobState.Running
-            ? await grains.GetGrain<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job)
+            ? await grains.Reference<IJobGrain>(job.Id).GetStatusAsync() ?? JobStatus.Ended(job)
             : JobStatus.Ended(job);
 
     /// <summary>A job as the API shows it, with its relay figures as its grain has them, or else as stored.</summary>

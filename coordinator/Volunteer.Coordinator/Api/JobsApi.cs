@@ -45,7 +45,7 @@ public static class JobsApi
         {
             return Problems.BadRequest(missing);
         }
-        var status = await grains.GetGrain<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec);
+        var status = await grains.Reference<IJobGrain>(Guid.NewGuid()).SubmitAsync(spec);
         var view = JobViews.ViewOf(status, status.Relay ?? JobRelay.None);
         return TypedResults.Created("/" + Routes.Job(view.Id), view);
     }
@@ -164,7 +164,7 @@ public static class JobsApi
         {
             return problem;
         }
-        var job = grains.GetGrain<IJobGrain>(status!.Job.Id);
+        var job = grains.Reference<IJobGrain>(status!.Job.Id);
         if (!await job.CancelAsync())
         {
             return Problems.Conflict($"Job {status.Job.Id} is already {status.Job.State}.");
@@ -179,7 +179,7 @@ public static class JobsApi
         {
             return (null, problem);
         }
-        var status = await grains.GetGrain<IJobGrain>(id).GetStatusAsync();
+        var status = await grains.Reference<IJobGrain>(id).GetStatusAsync();
         return status is null ? (null, Problems.NotFound($"There is no job {id}.")) : (status, null);
     }
 

@@ -36,7 +36,7 @@ public static class WorkerBlobsApi
             return Problems.BadRequest($"{Problems.Quote(digest)} is not a blob digest (\"sha256:\" followed by 64 lowercase hex digits).");
         }
         var worker = http.AttachedWorker()!;
-        if (!await grains.GetGrain<IHostGrain>(worker.Id).IsUploadRequestedAsync(digest))
+        if (!await grains.Reference<IHostGrain>(worker.Id).IsUploadRequestedAsync(digest))
         {
             return Problems.Conflict($"The coordinator has not asked this worker to upload {digest}, or has it already.");
         }
@@ -54,7 +54,7 @@ public static class WorkerBlobsApi
         // in the store at the end of its wait).
         foreach (var job in puller.Uploaded(digest))
         {
-            await grains.GetGrain<IJobGrain>(job).ResultBlobStoredAsync(digest);
+            await grains.Reference<IJobGrain>(job).ResultBlobStoredAsync(digest);
         }
         return TypedResults.NoContent();
     }

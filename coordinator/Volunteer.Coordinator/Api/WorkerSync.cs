@@ -59,7 +59,7 @@ public sealed class WorkerSync(
         var client = address is null ? null : PeerEndpoint.Normalize(address);
         var peer = request.Peer is null ? null : new PeerContact(request.Peer, client?.ToString(), PeerNetwork(client));
 
-        var outcome = await grains.GetGrain<IHostGrain>(worker.Id).SyncAsync(
+        var outcome = await grains.Reference<IHostGrain>(worker.Id).SyncAsync(
             new HostSync(new VolunteerHost(worker.Id, worker.AccountId, network), sync.Results, request.InProgress, request.RequestUnits, peer));
         if (outcome.Refused.Count > 0)
         {
@@ -137,13 +137,13 @@ public sealed class WorkerSync(
                 return RefuseRelayed(bundle.WorkerId, [.. results.Select(r => new RefusedReport(r.Replica, ReportVerdict.BadSignature))]);
             }
             // Placement compares networks only when leasing, and a relayed sync leases nothing: the origin's network is not needed.
-            var outcome = await grains.GetGrain<IHostGrain>(origin.Id).SyncAsync(
+            var outcome = await grains.Reference<IHostGrain>(origin.Id).SyncAsync(
                 new HostSync(new VolunteerHost(origin.Id, origin.AccountId, null), results, null, 0, Relayed: true));
             if (outcome.Refused.Count > 0)
             {
                 return RefuseRelayed(bundle.WorkerId, outcome.Refused);
             }
-            await grains.GetGrain<IJobGrain>(results[0].Replica.JobId).CountRelayAsync(new JobRelay(0, 0, 0, 0, results.Count));
+            await grains.Reference<IJobGrain>(results[0].Replica.JobId).CountRelayAsync(new JobRelay(0, 0, 0, 0, results.Count));
             metrics.CountRelayed(results.Count);
             return new RelayOutcome(bundle.WorkerId, results.Count, []);
         }
@@ -178,7 +178,7 @@ public sealed class WorkerSync(
             {
                 continue;
             }
-            await grains.GetGrain<IJobGrain>(job.Key).CountRelayAsync(
+            await grains.Reference<IJobGrain>(job.Key).CountRelayAsync(
                 new JobRelay(0, job.Sum(t => t.PeerBytes), job.Sum(t => (long)t.BadHolders.Count), 0, 0));
         }
         var accusations = transfers.SelectMany(t => t.BadHolders.Select(holder => (t.Digest, Holder: holder)))
@@ -186,11 +186,11 @@ public sealed class WorkerSync(
             .Distinct();
         await Task.WhenAll(accusations.Select(async a =>
         {
-            var handed = await grains.GetGrain<IBlobHoldersGrain>(a.Digest).WasHandedAsync(a.Holder, worker.Id);
+            var handed = await grains.Reference<IBlobHoldersGrain>(a.Digest).WasHandedAsync(a.Holder, worker.Id);
             metrics.CountAccusation(handed);
             if (handed)
             {
-                await grains.GetGrain<IHostGrain>(a.Holder).AccuseAsync(worker.Id, worker.AccountId);
+                await grains.Reference<IHostGrain>(a.Holder).AccuseAsync(worker.Id, worker.AccountId);
             }
         }));
     }

@@ -128,7 +128,7 @@ public static class WorkersApi
         {
             return Problems.NotFound($"There is no worker {Problems.Quote(workerId)}.");
         }
-        var limits = await grains.GetGrain<IHostGrain>(id).GetLimitsAsync();
+        var limits = await grains.Reference<IHostGrain>(id).GetLimitsAsync();
         var reliability = await store.ListHostReliabilityAsync(id, cancellationToken);
         // A host has a flag for each app at most, so one page holds them all.
         var flagged = (await store.ListHostFlagsAsync(id, Paging.MaxPageSize, cancellationToken: cancellationToken)).Select(f => f.App).ToHashSet();

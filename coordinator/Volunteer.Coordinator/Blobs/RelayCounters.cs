@@ -65,7 +65,7 @@ public sealed class RelayCounters(IGrainFactory grains, CoordinatorMetrics metri
         {
             try
             {
-                await grains.GetGrain<IJobGrain>(jobId).CountRelayAsync(new JobRelay(CoordinatorBytes: bytes, 0, 0, 0, 0));
+                await grains.Reference<IJobGrain>(jobId).CountRelayAsync(new JobRelay(CoordinatorBytes: bytes, 0, 0, 0, 0));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -129,11 +129,11 @@ public sealed class ResultPuller(
                 if (round >= Options.ResultPullRounds)
                 {
                     // Every holder has had its chance this many times: they are gone for good, and the job must not wait forever.
-                    await grains.GetGrain<IJobGrain>(pull.JobId).PayloadUnreachableAsync(pull.Digest);
+                    await grains.Reference<IJobGrain>(pull.JobId).PayloadUnreachableAsync(pull.Digest);
                     return;
                 }
             }
-            await grains.GetGrain<IJobGrain>(pull.JobId).ResultBlobStoredAsync(pull.Digest);
+            await grains.Reference<IJobGrain>(pull.JobId).ResultBlobStoredAsync(pull.Digest);
         }
         catch (OperationCanceledException) when (stopped.IsCancellationRequested)
         {
@@ -183,7 +183,7 @@ public sealed class ResultPuller(
     /// <summary>Pulls from the holder's peer endpoint if it is listed; otherwise, or if that fails, asks it to upload and waits.</summary>
     private async Task<bool> TryHolderAsync(PayloadPull pull, Guid holder, CancellationToken stopped)
     {
-        var host = grains.GetGrain<IHostGrain>(holder);
+        var host = grains.Reference<IHostGrain>(holder);
         if (await host.GetListedEndpointAsync() is { } endpoint && await TryPeerAsync(pull, holder, endpoint, stopped))
         {
             Log.ResultPulled(logger, pull.JobId, pull.Digest, holder);

@@ -54,6 +54,10 @@ public sealed record RunningJob(
     [property: Id(3)] string App = "");
 
 /// <summary>One worker's sync as far as one job is concerned.</summary>
+/// <param name="Host">
+/// The host as placement sees it. Carried inside this [Immutable] message rather than as an argument of its own: a
+/// domain record alone is deep-copied through JSON on every call within a silo (1.7% of a silo's CPU at 100,000 volunteers).
+/// </param>
 /// <param name="Results">This job's results in the sync.</param>
 /// <param name="InProgress">This job's replicas the worker still holds; null when the worker did not say.</param>
 /// <param name="Wanted">How many replicas to lease, if the results are accepted.</param>
@@ -61,6 +65,7 @@ public sealed record RunningJob(
 /// <param name="MayIssue">New replicas the host may be issued (what is left of its daily quota).</param>
 [GenerateSerializer, Immutable, Alias("Volunteer.JobSync")]
 public sealed record JobSync(
+    [property: Id(5)] VolunteerHost Host,
     [property: Id(0)] IReadOnlyList<ReplicaResult> Results,
     [property: Id(1)] IReadOnlyList<ReplicaRef>? InProgress,
     [property: Id(2)] int Wanted,

@@ -131,8 +131,8 @@ public sealed class HostGrain(
             {
                 _jobsSynced[jobId] = app;
             }
-            var outcome = await GrainFactory.GetGrain<IJobGrain>(jobId)
-                .SyncAsync(Standing(sync.Host, app), new JobSync(results, HeldOf(jobId), wanted, mayHold, _quota!.Left(now)));
+            var outcome = await GrainFactory.Reference<IJobGrain>(jobId)
+                .SyncAsync(new JobSync(Standing(sync.Host, app), results, HeldOf(jobId), wanted, mayHold, _quota!.Left(now)));
             if (outcome.Refused.Count > 0)
             {
                 return outcome;
@@ -298,8 +298,8 @@ public sealed class HostGrain(
         }
         var holder = new BlobHolder(WorkerId, _worker?.AccountId ?? Guid.Empty, _peer!.Endpoint ?? "", _peer.Network, _peer.UploadBytesPerSecond);
         return Task.WhenAll(
-            change.Unlist.Select(digest => GrainFactory.GetGrain<IBlobHoldersGrain>(digest).UnlistAsync(WorkerId))
-                .Concat(change.List.Select(digest => GrainFactory.GetGrain<IBlobHoldersGrain>(digest).ListAsync(holder))));
+            change.Unlist.Select(digest => GrainFactory.Reference<IBlobHoldersGrain>(digest).UnlistAsync(WorkerId))
+                .Concat(change.List.Select(digest => GrainFactory.Reference<IBlobHoldersGrain>(digest).ListAsync(holder))));
     }
 
     private HostPeerDirections Directions(DateTimeOffset now)
@@ -342,7 +342,7 @@ public sealed class HostGrain(
         // What it sent alone to any job goes back to be replicated, as for a host caught with a wrong result.
         foreach (var job in _jobsSynced.Keys)
         {
-            GrainFactory.GetGrain<IJobGrain>(job).DistrustAsync(WorkerId).Ignore();
+            GrainFactory.Reference<IJobGrain>(job).DistrustAsync(WorkerId).Ignore();
         }
         await SaveAsync(new HostFlagRecord(WorkerId, PeerDataFlag, now, 0, 0,
             $"Served chunks that failed their digest to hosts of {_accusers.Count} accounts: no longer listed as a peer, and trusted for no app."));
@@ -370,7 +370,7 @@ public sealed class HostGrain(
         {
             foreach (var (job, _) in _jobsSynced.Where(j => j.Value == app && (flag is not null || j.Key != jobId)))
             {
-                GrainFactory.GetGrain<IJobGrain>(job).DistrustAsync(WorkerId).Ignore();
+                GrainFactory.Reference<IJobGrain>(job).DistrustAsync(WorkerId).Ignore();
             }
         }
         await SaveAsync(flag);

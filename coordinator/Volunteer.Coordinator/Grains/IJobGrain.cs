@@ -1,5 +1,4 @@
 using Orleans.Concurrency;
-using Volunteer.Coordinator.Scheduling;
 using Volunteer.Protocol;
 
 namespace Volunteer.Coordinator.Grains;
@@ -31,7 +30,7 @@ public interface IJobGrain : IGrainWithGuidKey
     /// Called by the host's grain, which keeps the host's limits across jobs.
     /// </summary>
     [Alias("Sync")]
-    Task<JobSyncOutcome> SyncAsync(VolunteerHost host, JobSync sync);
+    Task<JobSyncOutcome> SyncAsync(JobSync sync);
 
     /// <summary>
     /// The host was caught returning a wrong result in another job of this one's app, or flagged: its results accepted

@@ -109,7 +109,7 @@ public sealed class JobGrain(
         _parameters = spec.Parameters;
         // A job just created has no units yet: nothing to load.
         OpenWorkbook(job, app, []);
-        await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt, job.App));
+        await GrainFactory.Reference<IJobCatalogGrain>(0).JobStartedAsync(new RunningJob(job.Id, job.Priority, job.CreatedAt, job.App));
         runningJobs.Invalidate();
         Log.JobSubmitted(logger, job.Id, job.App, job.UnitCount);
         return Status(job);
@@ -120,8 +120,9 @@ public sealed class JobGrain(
     public Task<JobProgress?> GetProgressAsync() =>
         Task.FromResult(_job is null ? null : new JobProgress(_workbook?.CountUnits() ?? _job.SettledUnitCounts(), _relay));
 
-    public async Task<JobSyncOutcome> SyncAsync(VolunteerHost host, JobSync sync)
+    public async Task<JobSyncOutcome> SyncAsync(JobSync sync)
     {
+        var host = sync.Host;
         var workerId = host.WorkerId;
         var now = time.GetUtcNow();
         var results = sync.Results;
@@ -221,7 +222,7 @@ public sealed class JobGrain(
         // The job has it now: the hosts that hold it may drop their copies.
         foreach (var holder in holders)
         {
-            GrainFactory.GetGrain<IHostGrain>(holder).ReleaseAsync([digest]).Ignore();
+            GrainFactory.Reference<IHostGrain>(holder).ReleaseAsync([digest]).Ignore();
         }
     }
 
@@ -319,7 +320,7 @@ public sealed class JobGrain(
         foreach (var (workerId, tally) in workbook.TakeTallies())
         {
             metrics.CountJudged(tally);
-            GrainFactory.GetGrain<IHostGrain>(workerId)
+            GrainFactory.Reference<IHostGrain>(workerId)
                 .RecordAsync(new JobTally(JobId, _job!.App, tally, workbook.HoldingOf(workerId), cost)).Ignore();
             if (++told % HostsToldAtOnce == 0 && pause > TimeSpan.Zero)
             {
@@ -388,7 +389,7 @@ public sealed class JobGrain(
         {
             Log.JobEnded(logger, JobId, _job.State, _job.FailureReason);
             puller.Stop(JobId);
-            await GrainFactory.GetGrain<IJobCatalogGrain>(0).JobEndedAsync(JobId);
+            await GrainFactory.Reference<IJobCatalogGrain>(0).JobEndedAsync(JobId);
             runningJobs.Invalidate();
         }
         // Payloads of units validated by what was just committed are pulled now that their validity is durable.

@@ -27,7 +27,7 @@ public sealed class RunningJobs(IGrainFactory grains, TimeProvider time)
             }
             changes = _changes;
         }
-        var jobs = await grains.GetGrain<IJobCatalogGrain>(0).GetRunningJobsAsync();
+        var jobs = await grains.Reference<IJobCatalogGrain>(0).GetRunningJobsAsync();
         lock (_lock)
         {
             // A change made through this silo while the call was out may be missing from this answer: don't keep it.

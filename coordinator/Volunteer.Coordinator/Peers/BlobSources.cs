@@ -40,7 +40,7 @@ public sealed class BlobSources(
                 return null;
             }
             IReadOnlyList<PeerHolder> holders = settings.ListPeers
-                ? await grains.GetGrain<IBlobHoldersGrain>(digest).PickAsync(workerId, network, settings.HoldersPerBlob, joining)
+                ? await grains.Reference<IBlobHoldersGrain>(digest).PickAsync(workerId, network, settings.HoldersPerBlob, joining)
                 : [];
             return new BlobSource(manifest, CoordinatorSignature.Ticket(coordinatorKey.Signer, digest, workerId, jobId, expiresAt), holders);
         }));

@@ -26,7 +26,7 @@ internal sealed class HostsData(IWorkStore store, IGrainFactory grains, TimeProv
         var rows = await Task.WhenAll(hosts.Select(async host =>
         {
             var online = host.LastSyncedAt >= onlineSince;
-            int? held = online ? (await grains.GetGrain<IHostGrain>(host.WorkerId).GetLimitsAsync()).InProgress : null;
+            int? held = online ? (await grains.Reference<IHostGrain>(host.WorkerId).GetLimitsAsync()).InProgress : null;
             return new HostRow(host.WorkerId, host.Name, host.AccountId, host.AccountName, host.Cores, host.LastSyncedAt, online,
                 host.Record.Valid, host.Record.Invalid, host.Record.Errors, host.Record.TimedOut, host.Record.ConsecutiveValid,
                 host.Record.ErrorRate, held, host.Flagged);

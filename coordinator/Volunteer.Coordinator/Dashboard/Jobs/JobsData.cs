@@ -88,7 +88,7 @@ internal sealed class JobsData(IWorkStore store, IGrainFactory grains, AppDirect
         {
             return CancelOutcome.NotFound;
         }
-        return await grains.GetGrain<IJobGrain>(jobId).CancelAsync() ? CancelOutcome.Cancelled : CancelOutcome.AlreadyEnded;
+        return await grains.Reference<IJobGrain>(jobId).CancelAsync() ? CancelOutcome.Cancelled : CancelOutcome.AlreadyEnded;
     }
 
     /// <summary>What became of a replica in the page's words: an error report is an error whatever was made of it after.</summary>

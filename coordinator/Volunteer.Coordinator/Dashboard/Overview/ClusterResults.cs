@@ -106,7 +106,7 @@ public sealed class ClusterResults : BackgroundService
         }
         try
         {
-            var sums = await _grains.GetGrain<IClusterStatisticsGrain>(0).ExchangeAsync(validated, after);
+            var sums = await _grains.Reference<IClusterStatisticsGrain>(0).ExchangeAsync(validated, after);
             lock (_lock)
             {
                 _cluster.Set(sums);

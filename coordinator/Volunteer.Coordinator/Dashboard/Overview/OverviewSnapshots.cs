@@ -181,7 +181,7 @@ public sealed class OverviewSnapshots(
     {
         try
         {
-            var progress = await grains.GetGrain<IJobGrain>(jobId).GetProgressAsync().WaitAsync(JobCallTimeout);
+            var progress = await grains.Reference<IJobGrain>(jobId).GetProgressAsync().WaitAsync(JobCallTimeout);
             if (progress is not null)
             {
                 lock (_jobs)

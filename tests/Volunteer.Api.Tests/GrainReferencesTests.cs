@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Volunteer.Coordinator.Grains;
+
+namespace Volunteer.Api.Tests;
+
+/// <summary>
+/// The coordinator's grain references (types looked up once per interface) are the ones Orleans itself makes, for each
+/// kind of key, and reach the same activation.
+/// </summary>
+public sealed class GrainReferencesTests(CoordinatorFactory coordinator) : IClassFixture<CoordinatorFactory>
+{
+    [Fact]
+    public async Task A_reference_equals_the_one_orleans_makes_for_guid_integer_and_string_keys()
+    {
+        var grains = coordinator.Services.GetRequiredService<IGrainFactory>();
+        var host = Guid.NewGuid();
+
+        Assert.Equal(grains.GetGrain<IHostGrain>(host), grains.Reference<IHostGrain>(host));
+        Assert.Equal(((GrainReference)grains.GetGrain<IHostGrain>(host)).InterfaceType, ((GrainReference)grains.Reference<IHostGrain>(host)).InterfaceType);
+        Assert.Equal(grains.GetGrain<IJobGrain>(host), grains.Reference<IJobGrain>(host));
+        Assert.Equal(grains.GetGrain<IJobCatalogGrain>(0), grains.Reference<IJobCatalogGrain>(0));
+        Assert.Equal(grains.GetGrain<IBlobHoldersGrain>("sha256:ab"), grains.Reference<IBlobHoldersGrain>("sha256:ab"));
+        Assert.NotEqual(grains.GetGrain<IHostGrain>(Guid.NewGuid()), grains.Reference<IHostGrain>(host));
+        // A grain called through either reaches the same activation: a host never attached has nothing in progress.
+        Assert.Equal(await grains.GetGrain<IHostGrain>(host).GetLimitsAsync(), await grains.Reference<IHostGrain>(host).GetLimitsAsync());
+    }
+}
