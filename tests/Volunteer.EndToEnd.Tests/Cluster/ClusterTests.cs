@@ -12,8 +12,11 @@ namespace Volunteer.EndToEnd.Tests.Cluster;
 [Collection(ClusterPostgresCollection.Name)]
 public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper output)
 {
-    private const int Units = 100;
-    private const int UnitSize = 100_000;
+    // [0, 10^7) in 2,000 units: the job must outlast a worker's fail-over. A unit costs the agent about a millisecond and the
+    // job's pace is its syncs; in 100 units the other two workers finished all 200 replicas within 2 s of the submission,
+    // once before the worker cut off by the kill had failed over, which then had nothing left to report.
+    private const int Units = 2_000;
+    private const int UnitSize = 5_000;
     private const int Quorum = 2;
     // Only a safety net: a lease granted in a sync answer that a kill cut off is reissued after this.
     private const int DeadlineSeconds = 15;
