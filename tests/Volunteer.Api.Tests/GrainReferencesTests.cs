@@ -21,7 +21,10 @@ public sealed class GrainReferencesTests(CoordinatorFactory coordinator) : IClas
         Assert.Equal(grains.GetGrain<IJobCatalogGrain>(0), grains.Reference<IJobCatalogGrain>(0));
         Assert.Equal(grains.GetGrain<IBlobHoldersGrain>("sha256:ab"), grains.Reference<IBlobHoldersGrain>("sha256:ab"));
         Assert.NotEqual(grains.GetGrain<IHostGrain>(Guid.NewGuid()), grains.Reference<IHostGrain>(host));
-        // A grain called through either reaches the same activation: a host never attached has nothing in progress.
-        Assert.Equal(await grains.GetGrain<IHostGrain>(host).GetLimitsAsync(), await grains.Reference<IHostGrain>(host).GetLimitsAsync());
+        // Through either, the same activation: what one reference asks of the host's grain, the other reads back.
+        var digest = "sha256:" + new string('c', 64);
+        Assert.False(await grains.GetGrain<IHostGrain>(host).IsUploadRequestedAsync(digest));
+        await grains.Reference<IHostGrain>(host).RequestUploadAsync(digest);
+        Assert.True(await grains.GetGrain<IHostGrain>(host).IsUploadRequestedAsync(digest));
     }
 }

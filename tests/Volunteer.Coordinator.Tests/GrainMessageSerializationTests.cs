@@ -33,8 +33,8 @@ public sealed class GrainMessageSerializationTests
 
         var copy = copier.Copy(sync);
 
+        // The same message, so the same host in it: nothing is copied.
         Assert.Same(sync, copy);
-        Assert.Same(sync.Host, copy.Host);
     }
 
     [Fact]
